@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what `make test` / `make demo` need, and only what is missing:
+# the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock,
+# wasm-pack, the npm packages (binaryen for a working wasm-opt), and Debian's
+# chromium + chromium-driver. Idempotent: quick when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# 1. Rust target for the browser build.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
+[ -f Cargo.lock ] || cargo generate-lockfile
+WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_wb" != "$WB_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WB_VERSION (found: ${have_wb:-none}); takes a few minutes"
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --force
+fi
+
+# 3. wasm-pack.
+WASM_PACK_VERSION=0.15.1
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
+  say "installing wasm-pack $WASM_PACK_VERSION; takes a few minutes"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked \
+    || cargo install wasm-pack --version "$WASM_PACK_VERSION"
+fi
+
+# 4. npm packages (binaryen's wasm-opt, playwright-core, ...).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+# 5. Chromium and its driver for headless browser tests.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  say "installing chromium and chromium-driver from Debian"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1)"

@@ -1,0 +1,188 @@
+//! Keeping the scheduling indexes (`ready`, `future`, `groups`, `leases`,
+//! `dead`, `keys`) consistent as messages move between states.
+
+use std::cmp::Reverse;
+
+use super::Engine;
+use crate::core::record::{MessageId, MessageState, RecordKey};
+
+impl<P: Clone> Engine<P> {
+    /// Indexes a message that has just become `Waiting`.
+    pub(super) fn index_waiting(&mut self, id: MessageId) {
+        let Some(e) = self.messages.get(&id) else { return };
+        let (due, group) = (e.meta.due_ms, e.meta.group.clone());
+        if due > self.clock {
+            self.future.insert((due, id));
+        } else {
+            self.pending += 1;
+        }
+        match group {
+            Some(g) => {
+                self.groups.entry(g.clone()).or_default().members.insert(id);
+                self.refresh_group(&g);
+            }
+            None if due <= self.clock => {
+                let key = self.ready_key(id);
+                self.ready.insert(key);
+            }
+            None => {}
+        }
+    }
+
+    /// Takes a `Waiting` message out of the waiting indexes (it is being leased).
+    pub(super) fn unindex_waiting(&mut self, id: MessageId) {
+        let Some(e) = self.messages.get(&id) else { return };
+        let due = e.meta.due_ms;
+        if due > self.clock {
+            self.future.remove(&(due, id));
+        } else {
+            self.pending -= 1;
+            let key = self.ready_key(id);
+            self.ready.remove(&key);
+        }
+        if let Some(g) = e.meta.group.clone() {
+            if let Some(group) = self.groups.get_mut(&g) {
+                if group.indexed == Some(id) {
+                    group.indexed = None;
+                }
+            }
+        }
+    }
+
+    /// Marks a group's member as in flight (after `unindex_waiting`).
+    pub(super) fn group_lease(&mut self, id: MessageId) {
+        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+            if let Some(group) = self.groups.get_mut(&g) {
+                group.in_flight = Some(id);
+            }
+        }
+    }
+
+    /// Indexes a message found in flight in stored records (a reopen).
+    pub(super) fn group_index_in_flight(&mut self, id: MessageId) {
+        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+            let group = self.groups.entry(g.clone()).or_default();
+            group.members.insert(id);
+            group.in_flight = Some(id);
+            self.refresh_group(&g);
+        }
+    }
+
+    /// The lease of an in-flight message ended; when `leaves_group` the
+    /// message is gone from its group (acked or dead), otherwise it stays
+    /// (retry). The group's next head becomes eligible.
+    pub(super) fn group_settle(&mut self, id: MessageId, leaves_group: bool) {
+        let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) else { return };
+        if let Some(group) = self.groups.get_mut(&g) {
+            if group.in_flight == Some(id) {
+                group.in_flight = None;
+            }
+            if leaves_group {
+                group.members.remove(&id);
+            }
+        }
+        self.refresh_group(&g);
+    }
+
+    /// Puts exactly the group's eligible head in `ready` (none while a
+    /// member is in flight or the head is not yet due); drops empty groups.
+    pub(super) fn refresh_group(&mut self, name: &str) {
+        let Some(group) = self.groups.get(name) else { return };
+        if group.members.is_empty() {
+            self.groups.remove(name);
+            return;
+        }
+        let head = if group.in_flight.is_some() {
+            None
+        } else {
+            group.members.first().copied().filter(|id| {
+                self.messages
+                    .get(id)
+                    .is_some_and(|e| e.meta.state == MessageState::Waiting && e.meta.due_ms <= self.clock)
+            })
+        };
+        let previous = group.indexed;
+        if previous == head {
+            return;
+        }
+        if let Some(old) = previous {
+            let key = self.ready_key(old);
+            self.ready.remove(&key);
+        }
+        if let Some(new) = head {
+            let key = self.ready_key(new);
+            self.ready.insert(key);
+        }
+        if let Some(group) = self.groups.get_mut(name) {
+            group.indexed = head;
+        }
+    }
+
+    fn ready_key(&self, id: MessageId) -> (Reverse<i32>, u64, MessageId) {
+        let meta = &self.messages[&id].meta;
+        (Reverse(meta.priority), meta.due_ms, id)
+    }
+
+    /// Moves every waiting message whose time came from `future` to pending.
+    pub(super) fn promote_due(&mut self) {
+        while let Some(&(due, id)) = self.future.first() {
+            if due > self.clock {
+                break;
+            }
+            self.future.pop_first();
+            self.pending += 1;
+            match self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+                Some(g) => self.refresh_group(&g),
+                None => {
+                    let key = self.ready_key(id);
+                    self.ready.insert(key);
+                }
+            }
+        }
+    }
+
+    /// Registers an idempotency key for a message.
+    pub(super) fn index_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
+        self.key_expiry.insert((expires_at_ms, key.clone()));
+        self.keys.insert(key, (id, expires_at_ms));
+    }
+
+    /// Forgets keys whose window ended and whose message is gone. A key whose
+    /// message still exists stays until that message is removed.
+    pub(super) fn expire_keys(&mut self) {
+        while let Some((at, _)) = self.key_expiry.first() {
+            if *at > self.clock {
+                break;
+            }
+            let Some((_, key)) = self.key_expiry.pop_first() else { break };
+            let owner = self.keys.get(&key).map(|(id, _)| *id);
+            if owner.is_some_and(|id| !self.messages.contains_key(&id)) {
+                self.keys.remove(&key);
+                self.record_delete(RecordKey::Key(key));
+            }
+        }
+    }
+
+    /// Deletes a message for good (acked or purged), with its payload, and
+    /// its key when that key's window already ended.
+    pub(super) fn remove_message(&mut self, id: MessageId) {
+        let Some(e) = self.messages.remove(&id) else { return };
+        self.record_delete(RecordKey::Message(id));
+        self.record_delete(RecordKey::Payload(id));
+        if let Some(key) = e.meta.idempotency_key {
+            let expired = self
+                .keys
+                .get(&key)
+                .is_some_and(|(owner, at)| *owner == id && *at <= self.clock);
+            if expired {
+                self.keys.remove(&key);
+                self.record_delete(RecordKey::Key(key));
+            }
+        }
+    }
+
+    /// Records a dead letter in the indexes.
+    pub(super) fn index_dead(&mut self, id: MessageId) {
+        self.dead.insert(id);
+    }
+}

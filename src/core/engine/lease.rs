@@ -1,0 +1,169 @@
+//! The life of a try: `lease`, then `ack` or `nack`, or `expire` when the
+//! lease ran out (crash recovery).
+
+use super::Engine;
+use crate::core::error::{Error, Result};
+use crate::core::record::{MessageId, MessageState};
+
+/// Proof of a lease: acking or nacking needs it, and it goes stale when the
+/// lease ends, so a late handler cannot settle a job that moved on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LeaseToken {
+    /// The leased message.
+    pub id: MessageId,
+    /// The lease's sequence number.
+    pub lease: u64,
+}
+
+/// A message handed to a handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lease<P> {
+    /// Settles this lease.
+    pub token: LeaseToken,
+    /// The payload.
+    pub payload: P,
+    /// Which try this is, from 1.
+    pub attempt: u32,
+    /// Tries allowed.
+    pub max_attempts: u32,
+    /// The key it was enqueued with.
+    pub idempotency_key: Option<String>,
+    /// Its FIFO group.
+    pub group: Option<String>,
+    /// When it was enqueued.
+    pub enqueued_at_ms: u64,
+    /// When the lease runs out.
+    pub deadline_ms: u64,
+}
+
+/// Where a failed try sent the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Scheduled again at this time.
+    Retry {
+        /// When it is due again.
+        due_ms: u64,
+    },
+    /// Out of attempts: now a dead letter.
+    Dead,
+}
+
+/// A lease that ran out, and what became of its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expired {
+    /// The message.
+    pub id: MessageId,
+    /// Retried or dead.
+    pub outcome: Settled,
+}
+
+impl<P: Clone> Engine<P> {
+    /// Leases up to `max` ready messages: highest priority first, then
+    /// earliest due, then enqueue order; at most one per FIFO group. The
+    /// attempt counter is incremented (and recorded) now, before any handler
+    /// runs, so a job that kills its worker every time still runs out of tries.
+    pub fn lease(&mut self, now_ms: u64, max: usize) -> Vec<Lease<P>> {
+        self.tick(now_ms);
+        let mut out = Vec::with_capacity(max.min(self.ready.len()));
+        while out.len() < max {
+            let Some(&(_, _, id)) = self.ready.first() else { break };
+            self.unindex_waiting(id);
+            self.group_lease(id);
+            let lease = self.counters.next_lease;
+            self.counters.next_lease += 1;
+            let deadline_ms = self.clock.saturating_add(self.config.lease_ms);
+            let Some(e) = self.messages.get_mut(&id) else { break };
+            e.meta.attempts += 1;
+            e.meta.state = MessageState::InFlight { lease, deadline_ms };
+            out.push(Lease {
+                token: LeaseToken { id, lease },
+                payload: e.payload.clone(),
+                attempt: e.meta.attempts,
+                max_attempts: e.meta.max_attempts,
+                idempotency_key: e.meta.idempotency_key.clone(),
+                group: e.meta.group.clone(),
+                enqueued_at_ms: e.meta.enqueued_at_ms,
+                deadline_ms,
+            });
+            self.leases.insert((deadline_ms, id));
+            self.record_message(id);
+        }
+        if !out.is_empty() {
+            self.record_counters();
+        }
+        out
+    }
+
+    /// The job succeeded: the message is deleted (its idempotency key stays
+    /// for the rest of its window).
+    pub fn ack(&mut self, token: LeaseToken) -> Result<()> {
+        let deadline = self.check_lease(token)?;
+        self.leases.remove(&(deadline, token.id));
+        self.group_settle(token.id, true);
+        self.remove_message(token.id);
+        self.counters.completed += 1;
+        self.record_counters();
+        Ok(())
+    }
+
+    /// The job failed with `error`: retried after the backoff, or a dead
+    /// letter when it has used all its tries.
+    pub fn nack(&mut self, token: LeaseToken, error: &str, now_ms: u64) -> Result<Settled> {
+        let deadline = self.check_lease(token)?;
+        self.tick(now_ms);
+        self.leases.remove(&(deadline, token.id));
+        Ok(self.fail(token.id, error.to_owned(), true))
+    }
+
+    /// Ends every lease whose deadline passed: each message is retried at
+    /// once, or becomes a dead letter when out of tries.
+    pub fn expire(&mut self, now_ms: u64) -> Vec<Expired> {
+        self.tick(now_ms);
+        let mut out = Vec::new();
+        while let Some(&(deadline, id)) = self.leases.first() {
+            if deadline > self.clock {
+                break;
+            }
+            self.leases.pop_first();
+            let error = format!("lease expired: no ack within {} ms", self.config.lease_ms);
+            let outcome = self.fail(id, error, false);
+            out.push(Expired { id, outcome });
+        }
+        out
+    }
+
+    fn check_lease(&self, token: LeaseToken) -> Result<u64> {
+        match self.messages.get(&token.id).map(|e| &e.meta.state) {
+            Some(MessageState::InFlight { lease, deadline_ms }) if *lease == token.lease => Ok(*deadline_ms),
+            _ => Err(Error::StaleLease),
+        }
+    }
+
+    /// Ends a failed try: dead letter when out of tries, else waiting again,
+    /// after the backoff (`with_backoff`) or at once (an expired lease).
+    fn fail(&mut self, id: MessageId, error: String, with_backoff: bool) -> Settled {
+        let Some(e) = self.messages.get_mut(&id) else { return Settled::Dead };
+        e.meta.last_error = Some(error);
+        if e.meta.attempts >= e.meta.max_attempts {
+            e.meta.state = MessageState::Dead { failed_at_ms: self.clock };
+            self.group_settle(id, true);
+            self.index_dead(id);
+            self.record_message(id);
+            return Settled::Dead;
+        }
+        let delay = if with_backoff {
+            self.config.retry_delay(e.meta.attempts, &mut self.rng)
+        } else {
+            0
+        };
+        let due_ms = self.clock.saturating_add(delay);
+        e.meta.due_ms = due_ms;
+        e.meta.state = MessageState::Waiting;
+        self.counters.retried += 1;
+        self.group_settle(id, false);
+        self.index_waiting(id);
+        self.record_message(id);
+        self.record_counters();
+        Settled::Retry { due_ms }
+    }
+}

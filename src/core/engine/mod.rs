@@ -1,0 +1,252 @@
+//! `Engine<P>`: the queue's state and every rule, with no I/O and no clock.
+//!
+//! Each operation takes the time as `now_ms`, decides, updates the in-memory
+//! indexes and appends the record changes it made to a journal that the
+//! driver drains with [`Engine::take_mutations`] and hands to a store. A store
+//! that committed every drained batch holds [`Records`] from which
+//! [`Engine::from_records`] rebuilds an equal engine: that is a reopen.
+//!
+//! Indexes (all O(log n) per change):
+//! - `ready`: leasable now, ordered by priority (high first), due time, id;
+//! - `future`: waiting messages not yet due, by due time;
+//! - `groups`: per FIFO group its waiting and in-flight members; only the
+//!   group's eligible head is ever in `ready`;
+//! - `leases`: in-flight messages by deadline; `dead`: dead letters by id;
+//! - `keys` / `key_expiry`: idempotency keys and when their window ends.
+
+mod dead;
+mod enqueue;
+mod index;
+mod lease;
+mod rebuild;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::config::Config;
+use super::error::Result;
+use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
+use super::rng::SplitMix64;
+
+pub use dead::DeadLetter;
+pub use enqueue::Enqueued;
+pub use lease::{Expired, Lease, LeaseToken, Settled};
+
+/// Counts of messages by state, and lifetime counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Waiting and due (includes FIFO-group members waiting for their turn).
+    pub pending: usize,
+    /// Waiting and not yet due (delays and retry backoff).
+    pub delayed: usize,
+    /// Leased to a handler.
+    pub in_flight: usize,
+    /// Acked, ever.
+    pub completed: u64,
+    /// Failed tries that were scheduled again, ever.
+    pub retried: u64,
+    /// Dead letters now.
+    pub dead: usize,
+}
+
+impl Stats {
+    /// Messages stored now: pending + delayed + in flight + dead.
+    pub fn stored(&self) -> usize {
+        self.pending + self.delayed + self.in_flight + self.dead
+    }
+}
+
+type ReadyKey = (Reverse<i32>, u64, MessageId);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Group {
+    /// Waiting and in-flight members, in id (enqueue) order.
+    members: BTreeSet<MessageId>,
+    /// The member in flight, if any.
+    in_flight: Option<MessageId>,
+    /// The member currently in `ready`, if any.
+    indexed: Option<MessageId>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry<P> {
+    meta: MessageRecord,
+    payload: P,
+}
+
+/// The queue engine. `P` is the payload type (a `JsValue` in the browser).
+#[derive(Debug, Clone)]
+pub struct Engine<P> {
+    config: Config,
+    rng: SplitMix64,
+    clock: u64,
+    counters: Counters,
+    messages: BTreeMap<MessageId, Entry<P>>,
+    ready: BTreeSet<ReadyKey>,
+    future: BTreeSet<(u64, MessageId)>,
+    groups: HashMap<String, Group>,
+    leases: BTreeSet<(u64, MessageId)>,
+    dead: BTreeSet<MessageId>,
+    pending: usize,
+    keys: HashMap<String, (MessageId, u64)>,
+    key_expiry: BTreeSet<(u64, String)>,
+    journal: Vec<Mutation<P>>,
+}
+
+impl<P: Clone> Engine<P> {
+    /// An empty queue.
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        Ok(Engine {
+            rng: SplitMix64::new(config.seed),
+            config,
+            clock: 0,
+            counters: Counters::default(),
+            messages: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            future: BTreeSet::new(),
+            groups: HashMap::new(),
+            leases: BTreeSet::new(),
+            dead: BTreeSet::new(),
+            pending: 0,
+            keys: HashMap::new(),
+            key_expiry: BTreeSet::new(),
+            journal: Vec::new(),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The latest time the engine has seen.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Drains the record changes made since the last call, in order: one batch for the store.
+    pub fn take_mutations(&mut self) -> Vec<Mutation<P>> {
+        std::mem::take(&mut self.journal)
+    }
+
+    /// Whether changes are waiting to be drained.
+    pub fn has_mutations(&self) -> bool {
+        !self.journal.is_empty()
+    }
+
+    /// Advances the clock to `now_ms` (never backwards): messages whose time
+    /// came become pending, and idempotency keys past their window whose
+    /// message is gone are forgotten.
+    pub fn tick(&mut self, now_ms: u64) {
+        self.clock = self.clock.max(now_ms);
+        self.promote_due();
+        self.expire_keys();
+    }
+
+    /// Counts by state as of the last `tick` (every timed operation ticks).
+    pub fn stats(&self) -> Stats {
+        Stats {
+            pending: self.pending,
+            delayed: self.future.len(),
+            in_flight: self.leases.len(),
+            completed: self.counters.completed,
+            retried: self.counters.retried,
+            dead: self.dead.len(),
+        }
+    }
+
+    /// Whether a `lease` now would return at least one message.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The next time something happens without any call: a message falls due
+    /// or a lease runs out. `None` when nothing is scheduled. A driver sleeps
+    /// until then (and wakes early on enqueue or when a handler settles).
+    pub fn next_wake(&self) -> Option<u64> {
+        let due = self.future.first().map(|(t, _)| *t);
+        let deadline = self.leases.first().map(|(t, _)| *t);
+        match (due, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A message's metadata, in whatever state it is.
+    pub fn get(&self, id: MessageId) -> Option<&MessageRecord> {
+        self.messages.get(&id).map(|e| &e.meta)
+    }
+
+    /// A message's payload.
+    pub fn payload(&self, id: MessageId) -> Option<&P> {
+        self.messages.get(&id).map(|e| &e.payload)
+    }
+
+    /// The id of the live message an idempotency key stands for, if any.
+    pub fn key_owner(&self, key: &str) -> Option<MessageId> {
+        self.keys.get(key).map(|(id, _)| *id)
+    }
+
+    /// Everything a store should hold now (what `from_records` rebuilds from).
+    pub fn records(&self) -> Records<P> {
+        let mut image = Records {
+            counters: self.counters,
+            ..Records::default()
+        };
+        for (id, e) in &self.messages {
+            image.messages.insert(*id, e.meta.clone());
+            image.payloads.insert(*id, e.payload.clone());
+        }
+        for (key, (id, expires_at_ms)) in &self.keys {
+            image.keys.insert(
+                key.clone(),
+                super::record::KeyRecord {
+                    key: key.clone(),
+                    id: *id,
+                    expires_at_ms: *expires_at_ms,
+                },
+            );
+        }
+        image
+    }
+
+    fn record_message(&mut self, id: MessageId) {
+        if let Some(e) = self.messages.get(&id) {
+            self.journal.push(Mutation::Put(Record::Message(e.meta.clone())));
+        }
+    }
+
+    fn record_counters(&mut self) {
+        self.journal.push(Mutation::Put(Record::Counters(self.counters)));
+    }
+
+    fn record_delete(&mut self, key: RecordKey) {
+        self.journal.push(Mutation::Delete(key));
+    }
+}
+
+impl<P: Clone + PartialEq> Engine<P> {
+    /// Whether two engines hold the same messages, keys, counters and
+    /// indexes (the jitter generator's state aside). Used to prove that a
+    /// rebuild from stored records equals the live engine.
+    pub fn same_state(&self, other: &Self) -> bool {
+        self.config == other.config
+            && self.clock == other.clock
+            && self.counters == other.counters
+            && self.messages.len() == other.messages.len()
+            && self
+                .messages
+                .iter()
+                .zip(other.messages.iter())
+                .all(|((a, x), (b, y))| a == b && x.meta == y.meta && x.payload == y.payload)
+            && self.ready == other.ready
+            && self.future == other.future
+            && self.groups == other.groups
+            && self.leases == other.leases
+            && self.dead == other.dead
+            && self.pending == other.pending
+            && self.keys == other.keys
+            && self.key_expiry == other.key_expiry
+    }
+}

@@ -1,0 +1,20 @@
+//! The queue core: pure Rust, no wasm-bindgen, no clock, no I/O.
+//!
+//! [`Engine`] owns every rule of the queue and reports each state change as
+//! [`Mutation`]s of [`Record`]s for a store to commit. Time is always an
+//! argument (`now_ms`), so the behaviour is deterministic and tested
+//! exhaustively with plain `cargo test`.
+
+mod config;
+mod engine;
+mod error;
+mod options;
+mod record;
+mod rng;
+
+pub use config::{Backoff, Config, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+pub use engine::{DeadLetter, Engine, Enqueued, Expired, Lease, LeaseToken, Settled, Stats};
+pub use error::{Error, Result};
+pub use options::{EnqueueOptions, MAX_KEY_BYTES};
+pub use record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey, Records};
+pub use rng::SplitMix64;

@@ -1,0 +1,208 @@
+//! What a store persists: the records, the mutations that change them, and
+//! `Records`, the image a store holds after applying every committed batch.
+//!
+//! A message is two records (its metadata and its payload) so that a state
+//! change (lease, retry, dead) rewrites only the small metadata record.
+
+use core::fmt;
+use std::collections::BTreeMap;
+
+/// A message id: assigned once at enqueue from a persisted counter, never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MessageId(pub u64);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a stored message is in its life. Completed messages are deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageState {
+    /// Waiting to run at `due_ms` (pending when due, delayed before).
+    Waiting,
+    /// Leased to a handler until `deadline_ms`; `lease` tells leases apart.
+    InFlight {
+        /// Sequence number of this lease; part of the lease token.
+        lease: u64,
+        /// When the lease runs out and the job becomes due again.
+        deadline_ms: u64,
+    },
+    /// Out of attempts; kept until redriven or purged.
+    Dead {
+        /// When it died.
+        failed_at_ms: u64,
+    },
+}
+
+/// A message's metadata: everything but the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// Its id.
+    pub id: MessageId,
+    /// When it was enqueued.
+    pub enqueued_at_ms: u64,
+    /// When it may run next.
+    pub due_ms: u64,
+    /// Higher runs first.
+    pub priority: i32,
+    /// FIFO group: at most one in flight per group, in id order.
+    pub group: Option<String>,
+    /// The idempotency key it was enqueued with.
+    pub idempotency_key: Option<String>,
+    /// Tries before it goes to the dead letters.
+    pub max_attempts: u32,
+    /// Tries so far, counted when leased.
+    pub attempts: u32,
+    /// The error of the last failed try.
+    pub last_error: Option<String>,
+    /// Its state.
+    pub state: MessageState,
+}
+
+/// An idempotency key and the message it first stood for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The key.
+    pub key: String,
+    /// The id of the first message enqueued with it.
+    pub id: MessageId,
+    /// End of the dedup window (the key also lives while its message exists).
+    pub expires_at_ms: u64,
+}
+
+/// Queue-wide counters, one record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// The id the next enqueue gets.
+    pub next_id: u64,
+    /// The sequence number the next lease gets.
+    pub next_lease: u64,
+    /// Jobs acked, ever.
+    pub completed: u64,
+    /// Tries that failed and were scheduled again, ever.
+    pub retried: u64,
+}
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record<P> {
+    /// A message's metadata.
+    Message(MessageRecord),
+    /// A message's payload.
+    Payload(MessageId, P),
+    /// An idempotency key.
+    Key(KeyRecord),
+    /// The counters.
+    Counters(Counters),
+}
+
+/// The key under which a record is stored.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecordKey {
+    /// Metadata of a message.
+    Message(MessageId),
+    /// Payload of a message.
+    Payload(MessageId),
+    /// An idempotency key.
+    Key(String),
+    /// The counters.
+    Counters,
+}
+
+impl<P> Record<P> {
+    /// The key this record is stored under.
+    pub fn key(&self) -> RecordKey {
+        match self {
+            Record::Message(m) => RecordKey::Message(m.id),
+            Record::Payload(id, _) => RecordKey::Payload(*id),
+            Record::Key(k) => RecordKey::Key(k.key.clone()),
+            Record::Counters(_) => RecordKey::Counters,
+        }
+    }
+}
+
+/// One change for a store: write a record (replacing any under its key) or delete one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation<P> {
+    /// Write this record.
+    Put(Record<P>),
+    /// Delete the record under this key (no-op when absent).
+    Delete(RecordKey),
+}
+
+/// Everything a store holds: the result of applying every committed mutation in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Records<P> {
+    /// Message metadata by id.
+    pub messages: BTreeMap<MessageId, MessageRecord>,
+    /// Payloads by id.
+    pub payloads: BTreeMap<MessageId, P>,
+    /// Idempotency keys.
+    pub keys: BTreeMap<String, KeyRecord>,
+    /// The counters.
+    pub counters: Counters,
+}
+
+impl<P> Default for Records<P> {
+    fn default() -> Self {
+        Records {
+            messages: BTreeMap::new(),
+            payloads: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            counters: Counters::default(),
+        }
+    }
+}
+
+impl<P> Records<P> {
+    /// Applies one mutation.
+    pub fn apply(&mut self, mutation: Mutation<P>) {
+        match mutation {
+            Mutation::Put(Record::Message(m)) => {
+                self.messages.insert(m.id, m);
+            }
+            Mutation::Put(Record::Payload(id, p)) => {
+                self.payloads.insert(id, p);
+            }
+            Mutation::Put(Record::Key(k)) => {
+                self.keys.insert(k.key.clone(), k);
+            }
+            Mutation::Put(Record::Counters(c)) => self.counters = c,
+            Mutation::Delete(RecordKey::Message(id)) => {
+                self.messages.remove(&id);
+            }
+            Mutation::Delete(RecordKey::Payload(id)) => {
+                self.payloads.remove(&id);
+            }
+            Mutation::Delete(RecordKey::Key(k)) => {
+                self.keys.remove(&k);
+            }
+            Mutation::Delete(RecordKey::Counters) => self.counters = Counters::default(),
+        }
+    }
+
+    /// Applies a batch of mutations in order.
+    pub fn apply_all(&mut self, batch: impl IntoIterator<Item = Mutation<P>>) {
+        for m in batch {
+            self.apply(m);
+        }
+    }
+
+    /// Every record, for a store that writes a full snapshot.
+    pub fn into_records(self) -> impl Iterator<Item = Record<P>> {
+        let counters = core::iter::once(Record::Counters(self.counters));
+        counters
+            .chain(self.messages.into_values().map(Record::Message))
+            .chain(self.payloads.into_iter().map(|(id, p)| Record::Payload(id, p)))
+            .chain(self.keys.into_values().map(Record::Key))
+    }
+
+    /// Builds the image from stored records, in any order.
+    pub fn from_records(records: impl IntoIterator<Item = Record<P>>) -> Self {
+        let mut image = Records::default();
+        image.apply_all(records.into_iter().map(Mutation::Put));
+        image
+    }
+}

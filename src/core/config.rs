@@ -56,7 +56,9 @@ impl Backoff {
                 if max_delay_ms < delay_ms {
                     return Err(Error::invalid(
                         "backoff.maxDelayMs",
-                        format!("must be at least backoff.delayMs ({delay_ms}), got {max_delay_ms}"),
+                        format!(
+                            "must be at least backoff.delayMs ({delay_ms}), got {max_delay_ms}"
+                        ),
                     ));
                 }
                 Ok(())
@@ -154,7 +156,11 @@ mod tests {
         };
         let delays: Vec<u64> = (1..=6).map(|a| b.delay(a)).collect();
         assert_eq!(delays, vec![100, 200, 400, 800, 1_000, 1_000]);
-        assert_eq!(b.delay(200), 1_000, "huge attempt counts saturate, no overflow");
+        assert_eq!(
+            b.delay(200),
+            1_000,
+            "huge attempt counts saturate, no overflow"
+        );
     }
 
     #[test]
@@ -173,7 +179,10 @@ mod tests {
         let draws: Vec<u64> = (0..200).map(|_| cfg.retry_delay(1, &mut rng)).collect();
         assert!(draws.iter().all(|d| (500..=1_000).contains(d)));
         assert!(draws.iter().any(|d| *d != draws[0]), "jitter varies");
-        let exact = Config { jitter: false, ..cfg };
+        let exact = Config {
+            jitter: false,
+            ..cfg
+        };
         assert_eq!(exact.retry_delay(1, &mut rng), 1_000);
     }
 
@@ -184,22 +193,43 @@ mod tests {
             other => panic!("expected InvalidOption, got {other:?}"),
         };
         let d = Config::default;
-        assert_eq!(bad(Config { max_attempts: 0, ..d() }), "maxAttempts");
-        assert_eq!(bad(Config { lease_ms: 0, ..d() }), "leaseMs");
-        assert_eq!(bad(Config { lease_ms: MAX_TIME_MS + 1, ..d() }), "leaseMs");
         assert_eq!(
-            bad(Config { idempotency_window_ms: u64::MAX, ..d() }),
+            bad(Config {
+                max_attempts: 0,
+                ..d()
+            }),
+            "maxAttempts"
+        );
+        assert_eq!(bad(Config { lease_ms: 0, ..d() }), "leaseMs");
+        assert_eq!(
+            bad(Config {
+                lease_ms: MAX_TIME_MS + 1,
+                ..d()
+            }),
+            "leaseMs"
+        );
+        assert_eq!(
+            bad(Config {
+                idempotency_window_ms: u64::MAX,
+                ..d()
+            }),
             "idempotencyWindowMs"
         );
         assert_eq!(
             bad(Config {
-                backoff: Backoff::Exponential { delay_ms: 10, max_delay_ms: 5 },
+                backoff: Backoff::Exponential {
+                    delay_ms: 10,
+                    max_delay_ms: 5
+                },
                 ..d()
             }),
             "backoff.maxDelayMs"
         );
         assert_eq!(
-            bad(Config { backoff: Backoff::Fixed { delay_ms: u64::MAX }, ..d() }),
+            bad(Config {
+                backoff: Backoff::Fixed { delay_ms: u64::MAX },
+                ..d()
+            }),
             "backoff.delayMs"
         );
         assert!(d().validate().is_ok());

@@ -44,8 +44,12 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidOption { option, reason } => write!(f, "invalid option `{option}`: {reason}"),
-            Error::StaleLease => f.write_str("stale lease: the job's lease expired or it was already settled"),
+            Error::InvalidOption { option, reason } => {
+                write!(f, "invalid option `{option}`: {reason}")
+            }
+            Error::StaleLease => {
+                f.write_str("stale lease: the job's lease expired or it was already settled")
+            }
             Error::NotFound(id) => write!(f, "no message {id} in the state this operation needs"),
         }
     }

@@ -16,5 +16,8 @@ pub use config::{Backoff, Config, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 pub use engine::{DeadLetter, Engine, Enqueued, Expired, Lease, LeaseToken, Settled, Stats};
 pub use error::{Error, Result};
 pub use options::{EnqueueOptions, MAX_KEY_BYTES};
-pub use record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey, Records};
+pub use record::{
+    Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
+    Records,
+};
 pub use rng::SplitMix64;

@@ -34,7 +34,10 @@ impl EnqueueOptions {
             check_name("group", group)?;
         }
         if self.delay_ms.is_some() && self.run_at_ms.is_some() {
-            return Err(Error::invalid("runAt", "give either delayMs or runAt, not both"));
+            return Err(Error::invalid(
+                "runAt",
+                "give either delayMs or runAt, not both",
+            ));
         }
         if let Some(d) = self.delay_ms {
             check_duration("delayMs", d)?;
@@ -85,27 +88,91 @@ mod tests {
     #[test]
     fn each_bad_option_is_named() {
         let d = EnqueueOptions::default;
-        assert_eq!(bad(EnqueueOptions { idempotency_key: Some(String::new()), ..d() }), "idempotencyKey");
         assert_eq!(
-            bad(EnqueueOptions { idempotency_key: Some("k".repeat(MAX_KEY_BYTES + 1)), ..d() }),
+            bad(EnqueueOptions {
+                idempotency_key: Some(String::new()),
+                ..d()
+            }),
             "idempotencyKey"
         );
-        assert_eq!(bad(EnqueueOptions { group: Some(String::new()), ..d() }), "group");
-        assert_eq!(bad(EnqueueOptions { delay_ms: Some(1), run_at_ms: Some(1), ..d() }), "runAt");
-        assert_eq!(bad(EnqueueOptions { delay_ms: Some(MAX_TIME_MS + 1), ..d() }), "delayMs");
-        assert_eq!(bad(EnqueueOptions { run_at_ms: Some(u64::MAX), ..d() }), "runAt");
-        assert_eq!(bad(EnqueueOptions { max_attempts: Some(0), ..d() }), "maxAttempts");
-        assert!(EnqueueOptions { idempotency_key: Some("k".repeat(MAX_KEY_BYTES)), ..d() }
-            .validate()
-            .is_ok());
+        assert_eq!(
+            bad(EnqueueOptions {
+                idempotency_key: Some("k".repeat(MAX_KEY_BYTES + 1)),
+                ..d()
+            }),
+            "idempotencyKey"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                group: Some(String::new()),
+                ..d()
+            }),
+            "group"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                delay_ms: Some(1),
+                run_at_ms: Some(1),
+                ..d()
+            }),
+            "runAt"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                delay_ms: Some(MAX_TIME_MS + 1),
+                ..d()
+            }),
+            "delayMs"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                run_at_ms: Some(u64::MAX),
+                ..d()
+            }),
+            "runAt"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                max_attempts: Some(0),
+                ..d()
+            }),
+            "maxAttempts"
+        );
+        assert!(EnqueueOptions {
+            idempotency_key: Some("k".repeat(MAX_KEY_BYTES)),
+            ..d()
+        }
+        .validate()
+        .is_ok());
     }
 
     #[test]
     fn due_time_from_delay_or_run_at() {
         let d = EnqueueOptions::default;
         assert_eq!(d().due_ms(50), 50);
-        assert_eq!(EnqueueOptions { delay_ms: Some(10), ..d() }.due_ms(50), 60);
-        assert_eq!(EnqueueOptions { run_at_ms: Some(7), ..d() }.due_ms(50), 7);
-        assert_eq!(EnqueueOptions { delay_ms: Some(MAX_TIME_MS), ..d() }.due_ms(MAX_TIME_MS), MAX_TIME_MS);
+        assert_eq!(
+            EnqueueOptions {
+                delay_ms: Some(10),
+                ..d()
+            }
+            .due_ms(50),
+            60
+        );
+        assert_eq!(
+            EnqueueOptions {
+                run_at_ms: Some(7),
+                ..d()
+            }
+            .due_ms(50),
+            7
+        );
+        assert_eq!(
+            EnqueueOptions {
+                delay_ms: Some(MAX_TIME_MS),
+                ..d()
+            }
+            .due_ms(MAX_TIME_MS),
+            MAX_TIME_MS
+        );
     }
 }

@@ -195,7 +195,11 @@ impl<P> Records<P> {
         let counters = core::iter::once(Record::Counters(self.counters));
         counters
             .chain(self.messages.into_values().map(Record::Message))
-            .chain(self.payloads.into_iter().map(|(id, p)| Record::Payload(id, p)))
+            .chain(
+                self.payloads
+                    .into_iter()
+                    .map(|(id, p)| Record::Payload(id, p)),
+            )
             .chain(self.keys.into_values().map(Record::Key))
     }
 

@@ -31,7 +31,12 @@ impl Enqueued {
 impl<P: Clone> Engine<P> {
     /// Stores a message, or reports the live message its idempotency key
     /// stands for. Options are validated first; a refusal changes nothing.
-    pub fn enqueue(&mut self, payload: P, options: EnqueueOptions, now_ms: u64) -> Result<Enqueued> {
+    pub fn enqueue(
+        &mut self,
+        payload: P,
+        options: EnqueueOptions,
+        now_ms: u64,
+    ) -> Result<Enqueued> {
         options.validate()?;
         self.tick(now_ms);
         if let Some(key) = &options.idempotency_key {
@@ -62,8 +67,10 @@ impl<P: Clone> Engine<P> {
                 expires_at_ms,
             })));
         }
-        self.journal.push(Mutation::Put(Record::Message(meta.clone())));
-        self.journal.push(Mutation::Put(Record::Payload(id, payload.clone())));
+        self.journal
+            .push(Mutation::Put(Record::Message(meta.clone())));
+        self.journal
+            .push(Mutation::Put(Record::Payload(id, payload.clone())));
         self.record_counters();
         self.messages.insert(id, Entry { meta, payload });
         self.index_waiting(id);

@@ -9,7 +9,9 @@ use crate::core::record::{MessageId, MessageState, RecordKey};
 impl<P: Clone> Engine<P> {
     /// Indexes a message that has just become `Waiting`.
     pub(super) fn index_waiting(&mut self, id: MessageId) {
-        let Some(e) = self.messages.get(&id) else { return };
+        let Some(e) = self.messages.get(&id) else {
+            return;
+        };
         let (due, group) = (e.meta.due_ms, e.meta.group.clone());
         if due > self.clock {
             self.future.insert((due, id));
@@ -31,7 +33,9 @@ impl<P: Clone> Engine<P> {
 
     /// Takes a `Waiting` message out of the waiting indexes (it is being leased).
     pub(super) fn unindex_waiting(&mut self, id: MessageId) {
-        let Some(e) = self.messages.get(&id) else { return };
+        let Some(e) = self.messages.get(&id) else {
+            return;
+        };
         let due = e.meta.due_ms;
         if due > self.clock {
             self.future.remove(&(due, id));
@@ -72,7 +76,9 @@ impl<P: Clone> Engine<P> {
     /// message is gone from its group (acked or dead), otherwise it stays
     /// (retry). The group's next head becomes eligible.
     pub(super) fn group_settle(&mut self, id: MessageId, leaves_group: bool) {
-        let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) else { return };
+        let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) else {
+            return;
+        };
         if let Some(group) = self.groups.get_mut(&g) {
             if group.in_flight == Some(id) {
                 group.in_flight = None;
@@ -87,7 +93,9 @@ impl<P: Clone> Engine<P> {
     /// Puts exactly the group's eligible head in `ready` (none while a
     /// member is in flight or the head is not yet due); drops empty groups.
     pub(super) fn refresh_group(&mut self, name: &str) {
-        let Some(group) = self.groups.get(name) else { return };
+        let Some(group) = self.groups.get(name) else {
+            return;
+        };
         if group.members.is_empty() {
             self.groups.remove(name);
             return;
@@ -96,9 +104,9 @@ impl<P: Clone> Engine<P> {
             None
         } else {
             group.members.first().copied().filter(|id| {
-                self.messages
-                    .get(id)
-                    .is_some_and(|e| e.meta.state == MessageState::Waiting && e.meta.due_ms <= self.clock)
+                self.messages.get(id).is_some_and(|e| {
+                    e.meta.state == MessageState::Waiting && e.meta.due_ms <= self.clock
+                })
             })
         };
         let previous = group.indexed;
@@ -154,7 +162,9 @@ impl<P: Clone> Engine<P> {
             if *at > self.clock {
                 break;
             }
-            let Some((_, key)) = self.key_expiry.pop_first() else { break };
+            let Some((_, key)) = self.key_expiry.pop_first() else {
+                break;
+            };
             let owner = self.keys.get(&key).map(|(id, _)| *id);
             if owner.is_some_and(|id| !self.messages.contains_key(&id)) {
                 self.keys.remove(&key);
@@ -166,7 +176,9 @@ impl<P: Clone> Engine<P> {
     /// Deletes a message for good (acked or purged), with its payload, and
     /// its key when that key's window already ended.
     pub(super) fn remove_message(&mut self, id: MessageId) {
-        let Some(e) = self.messages.remove(&id) else { return };
+        let Some(e) = self.messages.remove(&id) else {
+            return;
+        };
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
         if let Some(key) = e.meta.idempotency_key {

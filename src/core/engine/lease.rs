@@ -66,13 +66,17 @@ impl<P: Clone> Engine<P> {
         self.tick(now_ms);
         let mut out = Vec::with_capacity(max.min(self.ready.len()));
         while out.len() < max {
-            let Some(&(_, _, id)) = self.ready.first() else { break };
+            let Some(&(_, _, id)) = self.ready.first() else {
+                break;
+            };
             self.unindex_waiting(id);
             self.group_lease(id);
             let lease = self.counters.next_lease;
             self.counters.next_lease += 1;
             let deadline_ms = self.clock.saturating_add(self.config.lease_ms);
-            let Some(e) = self.messages.get_mut(&id) else { break };
+            let Some(e) = self.messages.get_mut(&id) else {
+                break;
+            };
             e.meta.attempts += 1;
             e.meta.state = MessageState::InFlight { lease, deadline_ms };
             out.push(Lease {
@@ -134,7 +138,9 @@ impl<P: Clone> Engine<P> {
 
     fn check_lease(&self, token: LeaseToken) -> Result<u64> {
         match self.messages.get(&token.id).map(|e| &e.meta.state) {
-            Some(MessageState::InFlight { lease, deadline_ms }) if *lease == token.lease => Ok(*deadline_ms),
+            Some(MessageState::InFlight { lease, deadline_ms }) if *lease == token.lease => {
+                Ok(*deadline_ms)
+            }
             _ => Err(Error::StaleLease),
         }
     }
@@ -142,10 +148,14 @@ impl<P: Clone> Engine<P> {
     /// Ends a failed try: dead letter when out of tries, else waiting again,
     /// after the backoff (`with_backoff`) or at once (an expired lease).
     fn fail(&mut self, id: MessageId, error: String, with_backoff: bool) -> Settled {
-        let Some(e) = self.messages.get_mut(&id) else { return Settled::Dead };
+        let Some(e) = self.messages.get_mut(&id) else {
+            return Settled::Dead;
+        };
         e.meta.last_error = Some(error);
         if e.meta.attempts >= e.meta.max_attempts {
-            e.meta.state = MessageState::Dead { failed_at_ms: self.clock };
+            e.meta.state = MessageState::Dead {
+                failed_at_ms: self.clock,
+            };
             self.group_settle(id, true);
             self.index_dead(id);
             self.record_message(id);

@@ -213,12 +213,14 @@ impl<P: Clone> Engine<P> {
 
     fn record_message(&mut self, id: MessageId) {
         if let Some(e) = self.messages.get(&id) {
-            self.journal.push(Mutation::Put(Record::Message(e.meta.clone())));
+            self.journal
+                .push(Mutation::Put(Record::Message(e.meta.clone())));
         }
     }
 
     fn record_counters(&mut self) {
-        self.journal.push(Mutation::Put(Record::Counters(self.counters)));
+        self.journal
+            .push(Mutation::Put(Record::Counters(self.counters)));
     }
 
     fn record_delete(&mut self, key: RecordKey) {

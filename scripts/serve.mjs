@@ -1,0 +1,49 @@
+// Serves the demo page (www/) and the built package (pkg/ at /pkg/) on
+// 127.0.0.1 with the right MIME types, and prints the address.
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve } from "node:path";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const args = process.argv.slice(2);
+const portArg = args.indexOf("--port");
+const port = Number(portArg >= 0 ? args[portArg + 1] : process.env.PORT ?? 8080);
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+function resolvePath(urlPath) {
+  const path = normalize(decodeURIComponent(urlPath.split("?")[0]));
+  if (path.includes("..")) return null;
+  if (path.startsWith("/pkg/")) return join(root, path);
+  return join(root, "www", path === "/" ? "index.html" : path);
+}
+
+const server = createServer(async (req, res) => {
+  const file = resolvePath(req.url ?? "/");
+  try {
+    if (!file || !(await stat(file)).isFile()) throw new Error("not a file");
+    const body = await readFile(file);
+    res.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
+    res.end(body);
+  } catch {
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end("not found\n");
+  }
+});
+
+server.listen(port, "127.0.0.1", () => {
+  const { port: actual } = server.address();
+  console.log(`wasmq demo: http://127.0.0.1:${actual}/`);
+});

@@ -1,0 +1,382 @@
+//! Property tests of the engine: random sequences of every operation,
+//! checking the queue's invariants after each step and that a rebuild from
+//! the committed mutations equals the live engine.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use proptest::prelude::*;
+use wasmq::core::{
+    Backoff, Config, Engine, EnqueueOptions, Enqueued, LeaseToken, MessageId, MessageState,
+    Mutation, RecordKey, Records,
+};
+
+const WINDOW_MS: u64 = 40;
+const LEASE_MS: u64 = 30;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Enqueue {
+        key: Option<u8>,
+        delay: Option<u64>,
+        priority: i32,
+        group: Option<u8>,
+        max_attempts: Option<u32>,
+    },
+    Lease(usize),
+    Ack(usize),
+    Nack(usize),
+    Advance(u64),
+    Expire,
+    Redrive(usize),
+    RedriveAll,
+    Purge(usize),
+    PurgeAll,
+    Rebuild,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (
+            proptest::option::of(0u8..6),
+            proptest::option::weighted(0.3, 0u64..50),
+            -1i32..=1,
+            proptest::option::weighted(0.5, 0u8..3),
+            proptest::option::weighted(0.3, 1u32..4),
+        )
+            .prop_map(|(key, delay, priority, group, max_attempts)| Op::Enqueue {
+                key,
+                delay,
+                priority,
+                group,
+                max_attempts
+            }),
+        3 => (1usize..4).prop_map(Op::Lease),
+        2 => any::<usize>().prop_map(Op::Ack),
+        2 => any::<usize>().prop_map(Op::Nack),
+        2 => (0u64..40).prop_map(Op::Advance),
+        1 => Just(Op::Expire),
+        1 => any::<usize>().prop_map(Op::Redrive),
+        1 => Just(Op::RedriveAll),
+        1 => any::<usize>().prop_map(Op::Purge),
+        1 => Just(Op::PurgeAll),
+        1 => Just(Op::Rebuild),
+    ]
+}
+
+fn config() -> Config {
+    Config {
+        max_attempts: 3,
+        backoff: Backoff::Exponential {
+            delay_ms: 5,
+            max_delay_ms: 20,
+        },
+        jitter: true,
+        lease_ms: LEASE_MS,
+        idempotency_window_ms: WINDOW_MS,
+        seed: 42,
+    }
+}
+
+/// What the test knows independently of the engine.
+struct Harness {
+    engine: Engine<u32>,
+    store: Records<u32>,
+    now: u64,
+    enqueued: BTreeSet<MessageId>,
+    completed: BTreeSet<MessageId>,
+    purged: BTreeSet<MessageId>,
+    /// key -> (first id, enqueue time) of the message it stored.
+    keys: HashMap<String, (MessageId, u64)>,
+    tokens: Vec<LeaseToken>,
+    stale: Vec<LeaseToken>,
+    payloads: BTreeMap<MessageId, u32>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Harness {
+            engine: Engine::new(config()).unwrap(),
+            store: Records::default(),
+            now: 1,
+            enqueued: BTreeSet::new(),
+            completed: BTreeSet::new(),
+            purged: BTreeSet::new(),
+            keys: HashMap::new(),
+            tokens: Vec::new(),
+            stale: Vec::new(),
+            payloads: BTreeMap::new(),
+        }
+    }
+
+    fn commit(&mut self) {
+        let batch = self.engine.take_mutations();
+        self.store.apply_all(batch);
+    }
+
+    fn pick(list: &mut Vec<LeaseToken>, i: usize) -> Option<LeaseToken> {
+        if list.is_empty() {
+            None
+        } else {
+            let n = list.len();
+            Some(list.swap_remove(i % n))
+        }
+    }
+
+    fn key_live(&self, key: &str) -> bool {
+        self.keys.get(key).is_some_and(|(id, at)| {
+            self.now < at + WINDOW_MS || !(self.completed.contains(id) || self.purged.contains(id))
+        })
+    }
+
+    fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
+        match op {
+            Op::Enqueue {
+                key,
+                delay,
+                priority,
+                group,
+                max_attempts,
+            } => {
+                let key = key.map(|k| format!("k{k}"));
+                let live = key.as_deref().is_some_and(|k| self.key_live(k));
+                let payload = self.enqueued.len() as u32 + 1000;
+                let opts = EnqueueOptions {
+                    idempotency_key: key.clone(),
+                    delay_ms: delay,
+                    priority,
+                    group: group.map(|g| format!("g{g}")),
+                    max_attempts,
+                    ..EnqueueOptions::default()
+                };
+                match self.engine.enqueue(payload, opts, self.now).unwrap() {
+                    Enqueued::New(id) => {
+                        prop_assert!(!live, "live key {key:?} stored twice");
+                        prop_assert!(self.enqueued.insert(id), "id {id} reused");
+                        self.payloads.insert(id, payload);
+                        if let Some(k) = key {
+                            self.keys.insert(k, (id, self.now));
+                        }
+                    }
+                    Enqueued::Duplicate(id) => {
+                        prop_assert!(live, "duplicate for a key that is not live");
+                        let first = self.keys[key.as_deref().unwrap()].0;
+                        prop_assert_eq!(id, first);
+                        // Only housekeeping (forgetting expired keys) may be journaled.
+                        let stored = self.engine.take_mutations();
+                        prop_assert!(
+                            stored
+                                .iter()
+                                .all(|m| matches!(m, Mutation::Delete(RecordKey::Key(_)))),
+                            "a duplicate stored something: {:?}",
+                            stored
+                        );
+                        self.store.apply_all(stored);
+                    }
+                }
+            }
+            Op::Lease(n) => {
+                let leases = self.engine.lease(self.now, n);
+                prop_assert!(leases.len() <= n);
+                let mut groups_seen = BTreeSet::new();
+                for l in &leases {
+                    let id = l.token.id;
+                    prop_assert!(l.attempt <= l.max_attempts, "attempt beyond max");
+                    prop_assert_eq!(Some(&l.payload), self.payloads.get(&id));
+                    if let Some(g) = &l.group {
+                        prop_assert!(groups_seen.insert(g.clone()), "two of group {} leased", g);
+                        self.check_group_head(id, g)?;
+                    }
+                    self.tokens.push(l.token);
+                }
+            }
+            Op::Ack(i) => {
+                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                    self.engine.ack(t).unwrap();
+                    self.completed.insert(t.id);
+                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                    prop_assert!(self.engine.ack(t).is_err(), "stale token accepted");
+                    prop_assert!(!self.engine.has_mutations());
+                }
+            }
+            Op::Nack(i) => {
+                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                    self.engine.nack(t, "boom", self.now).unwrap();
+                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                    prop_assert!(
+                        self.engine.nack(t, "late", self.now).is_err(),
+                        "stale nack accepted"
+                    );
+                    prop_assert!(!self.engine.has_mutations());
+                }
+            }
+            Op::Advance(dt) => self.now += dt,
+            Op::Expire => {
+                for e in self.engine.expire(self.now) {
+                    let pos = self.tokens.iter().position(|t| t.id == e.id);
+                    prop_assert!(pos.is_some(), "expired a lease the test does not hold");
+                    let t = self.tokens.swap_remove(pos.unwrap());
+                    self.stale.push(t);
+                }
+            }
+            Op::Redrive(i) => {
+                let dead = self.engine.dead_letters(None, usize::MAX);
+                if !dead.is_empty() {
+                    self.engine
+                        .redrive(dead[i % dead.len()].id, self.now)
+                        .unwrap();
+                }
+            }
+            Op::RedriveAll => {
+                self.engine.redrive_all(self.now);
+            }
+            Op::Purge(i) => {
+                let dead = self.engine.dead_letters(None, usize::MAX);
+                if !dead.is_empty() {
+                    let id = dead[i % dead.len()].id;
+                    self.engine.purge(id).unwrap();
+                    self.purged.insert(id);
+                }
+            }
+            Op::PurgeAll => {
+                for d in self.engine.dead_letters(None, usize::MAX) {
+                    self.purged.insert(d.id);
+                }
+                self.engine.purge_all();
+            }
+            Op::Rebuild => {
+                self.commit();
+                let clock = self.engine.clock();
+                let rebuilt = Engine::from_records(config(), self.store.clone(), clock).unwrap();
+                prop_assert!(rebuilt.same_state(&self.engine), "rebuilt engine differs");
+                self.engine = rebuilt;
+            }
+        }
+        self.commit();
+        self.check_invariants()
+    }
+
+    /// A leased group member is the group's oldest waiting/in-flight message
+    /// and no other member is in flight.
+    fn check_group_head(&self, id: MessageId, group: &str) -> Result<(), TestCaseError> {
+        for (other, m) in &self.store.messages {
+            if *other == id || m.group.as_deref() != Some(group) {
+                continue;
+            }
+            let in_flight = matches!(m.state, MessageState::InFlight { .. });
+            prop_assert!(!in_flight, "group {} has two in flight", group);
+            if m.state == MessageState::Waiting {
+                prop_assert!(
+                    *other > id,
+                    "group {} leased {} before older {}",
+                    group,
+                    id,
+                    other
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn check_invariants(&self) -> Result<(), TestCaseError> {
+        // The store holds exactly what the engine holds.
+        prop_assert_eq!(&self.engine.records(), &self.store);
+        // Every message ever enqueued is in exactly one place.
+        for id in &self.enqueued {
+            let stored = self.store.messages.contains_key(id);
+            let places = [
+                stored,
+                self.completed.contains(id),
+                self.purged.contains(id),
+            ];
+            prop_assert_eq!(
+                places.iter().filter(|p| **p).count(),
+                1,
+                "message {} lost or doubled",
+                id
+            );
+        }
+        prop_assert!(self
+            .store
+            .messages
+            .keys()
+            .all(|id| self.enqueued.contains(id)));
+        let (mut waiting, mut in_flight, mut dead) = (0, 0, 0);
+        for m in self.store.messages.values() {
+            prop_assert!(m.attempts <= m.max_attempts, "attempts beyond max");
+            match m.state {
+                MessageState::Waiting => waiting += 1,
+                MessageState::InFlight { .. } => in_flight += 1,
+                MessageState::Dead { .. } => dead += 1,
+            }
+        }
+        let s = self.engine.stats();
+        prop_assert_eq!(s.pending + s.delayed, waiting);
+        prop_assert_eq!(s.in_flight, in_flight);
+        prop_assert_eq!(s.dead, dead);
+        prop_assert_eq!(s.completed as usize, self.completed.len());
+        // A driver that sleeps until next_wake is never stuck.
+        if waiting + in_flight > 0 && !self.engine.has_ready() {
+            prop_assert!(
+                self.engine.next_wake().is_some(),
+                "work left but nothing will wake"
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs the queue to the end: every message is then completed, purged or dead.
+    fn drain(&mut self) -> Result<(), TestCaseError> {
+        for t in std::mem::take(&mut self.tokens) {
+            self.engine.ack(t).unwrap();
+            self.completed.insert(t.id);
+        }
+        for _ in 0..10_000 {
+            if let Some(at) = self.engine.next_wake() {
+                self.now = self.now.max(at);
+            }
+            self.engine.expire(self.now);
+            let leases = self.engine.lease(self.now, 16);
+            if leases.is_empty() && self.engine.next_wake().is_none() {
+                break;
+            }
+            for l in leases {
+                self.engine.ack(l.token).unwrap();
+                self.completed.insert(l.token.id);
+            }
+            self.commit();
+        }
+        self.commit();
+        let s = self.engine.stats();
+        prop_assert_eq!(
+            s.pending + s.delayed + s.in_flight,
+            0,
+            "queue did not drain"
+        );
+        prop_assert_eq!(
+            self.completed.len() + self.purged.len() + s.dead,
+            self.enqueued.len()
+        );
+        self.check_invariants()
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_operations_keep_every_invariant(ops in proptest::collection::vec(op(), 1..80)) {
+        let mut h = Harness::new();
+        for op in ops {
+            h.step(op)?;
+        }
+        h.drain()?;
+    }
+}

@@ -6,13 +6,14 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test package demo bench-core clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package demo bench-core clean
 
 setup:
 	@bash scripts/setup.sh
 
-## make test: formatting, lints (host and wasm32), native tests, the wasm package build.
-test: setup lint native-test package
+## make test: formatting, lints (host and wasm32), native tests, wasm tests in
+## Node and headless Chrome, the wasm package build.
+test: setup lint native-test wasm-test package
 	@echo "make test: all checks passed"
 
 lint:
@@ -22,6 +23,14 @@ lint:
 
 native-test:
 	cargo test
+
+wasm-test: node-test browser-test
+
+node-test: setup
+	wasm-pack test --node -- --test node_queue
+
+browser-test: setup
+	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web_queue --test web_indexeddb
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/.
 package: setup

@@ -40,6 +40,9 @@
 #![deny(missing_docs)]
 
 pub mod core;
+pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod runtime;

@@ -1,6 +1,6 @@
 //! The one error type of the core, with a stable machine-readable code per variant.
 
-use core::fmt;
+use std::fmt;
 
 use super::record::MessageId;
 

@@ -4,8 +4,8 @@
 //! A message is two records (its metadata and its payload) so that a state
 //! change (lease, retry, dead) rewrites only the small metadata record.
 
-use core::fmt;
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// A message id: assigned once at enqueue from a persisted counter, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

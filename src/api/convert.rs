@@ -1,0 +1,75 @@
+//! Rust values to the plain JS objects the API returns (`Stats`,
+//! `DeadLetter`, `EnqueueResult`), and payload cloning.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::{DeadLetter, Enqueued, Stats};
+use crate::runtime::{codes, QueueError};
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = js_sys::Object::new();
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&obj, &(*k).into(), v);
+    }
+    obj.into()
+}
+
+fn opt(v: &Option<String>) -> JsValue {
+    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
+/// `{ id, duplicate }`.
+pub fn enqueued(e: Enqueued) -> JsValue {
+    object(&[
+        ("id", (e.id().0 as f64).into()),
+        ("duplicate", e.is_duplicate().into()),
+    ])
+}
+
+/// `{ pending, delayed, inFlight, completed, retried, dead }`.
+pub fn stats(s: Stats) -> JsValue {
+    object(&[
+        ("pending", (s.pending as f64).into()),
+        ("delayed", (s.delayed as f64).into()),
+        ("inFlight", (s.in_flight as f64).into()),
+        ("completed", (s.completed as f64).into()),
+        ("retried", (s.retried as f64).into()),
+        ("dead", (s.dead as f64).into()),
+    ])
+}
+
+/// `DeadLetter[]`.
+pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
+    let arr = js_sys::Array::new();
+    for d in list {
+        arr.push(&object(&[
+            ("id", (d.id.0 as f64).into()),
+            ("payload", d.payload),
+            ("attempts", d.attempts.into()),
+            ("lastError", opt(&d.last_error)),
+            ("failedAt", (d.failed_at_ms as f64).into()),
+            ("idempotencyKey", opt(&d.idempotency_key)),
+            ("group", opt(&d.group)),
+        ]));
+    }
+    arr.into()
+}
+
+/// A structured clone of the payload (so later changes by the caller do not
+/// reach the queue), or `PAYLOAD_NOT_CLONEABLE`.
+pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
+    let global = js_sys::global();
+    let Ok(clone) = js_sys::Reflect::get(&global, &"structuredClone".into()) else {
+        return Ok(payload.clone());
+    };
+    let Some(clone) = clone.dyn_ref::<js_sys::Function>() else {
+        return Ok(payload.clone());
+    };
+    clone.call1(&JsValue::UNDEFINED, payload).map_err(|e| {
+        let detail = crate::runtime::error_text(&e);
+        QueueError::new(
+            codes::PAYLOAD_NOT_CLONEABLE,
+            format!("the payload cannot be stored (it must be structured-cloneable): {detail}"),
+        )
+    })
+}

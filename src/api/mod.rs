@@ -1,0 +1,309 @@
+//! The `#[wasm_bindgen]` surface that JavaScript calls (wasm32 only): the
+//! `Queue` class. Every method validates its input first and reports bad
+//! input as a JS `Error` with a stable `code`, without changing anything.
+
+mod convert;
+mod options;
+mod types;
+
+use std::future::Future;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::MessageId;
+use crate::runtime::{QueueError, Shared};
+
+/// The version of the wasmq package.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// Installs the panic hook when the module starts.
+#[wasm_bindgen(start)]
+pub fn start() {
+    crate::runtime::install_panic_hook();
+}
+
+fn promise<F>(f: F) -> js_sys::Promise
+where
+    F: Future<Output = Result<JsValue, QueueError>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(async move { f.await.map_err(|e| e.to_js()) })
+}
+
+fn rejected(e: QueueError) -> js_sys::Promise {
+    js_sys::Promise::reject(&e.to_js())
+}
+
+const MAX_NAME_BYTES: usize = 256;
+
+fn queue_name(name: &JsValue) -> Result<String, QueueError> {
+    match name.as_string() {
+        Some(n) if !n.is_empty() && n.len() <= MAX_NAME_BYTES => Ok(n),
+        Some(n) => Err(QueueError::invalid(
+            "name",
+            format!("must be 1 to {MAX_NAME_BYTES} bytes, got {}", n.len()),
+        )),
+        None => Err(QueueError::invalid(
+            "name",
+            format!("must be a string, got {}", options::type_name(name)),
+        )),
+    }
+}
+
+fn message_id(id: &JsValue, option: &str) -> Result<Option<MessageId>, QueueError> {
+    if id.is_undefined() {
+        return Ok(None);
+    }
+    match id.as_f64() {
+        Some(n)
+            if n.is_finite()
+                && n >= 0.0
+                && n.fract() == 0.0
+                && n <= crate::core::MAX_TIME_MS as f64 =>
+        {
+            Ok(Some(MessageId(n as u64)))
+        }
+        _ => Err(QueueError::invalid(
+            option,
+            "must be a message id (a non-negative integer)",
+        )),
+    }
+}
+
+/// A durable job queue. Open one with `Queue.open(name, options)`.
+#[wasm_bindgen]
+pub struct Queue {
+    inner: Rc<Shared>,
+    concurrency: usize,
+}
+
+impl Queue {
+    /// `Queue.open` for Rust callers (the wasm tests): the queue itself, not a promise.
+    pub async fn open_with(name: &str, options: &JsValue) -> Result<Queue, JsValue> {
+        Ok(Queue::open_inner(&JsValue::from(name), options).await?)
+    }
+
+    async fn open_inner(name: &JsValue, options: &JsValue) -> Result<Queue, QueueError> {
+        let name = queue_name(name)?;
+        let opts = options::open_options(options)?;
+        let inner = Shared::open(&name, opts.config, opts.storage).await?;
+        Ok(Queue {
+            inner,
+            concurrency: opts.concurrency,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl Queue {
+    /// Opens (or creates) the queue `name`. Pending jobs stored by an
+    /// earlier session are there again.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Queue>")]
+    pub fn open(
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QueueOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        promise(async move { Ok(Queue::open_inner(&name, &options).await?.into()) })
+    }
+
+    /// Stops at once, as if the page crashed: jobs in flight are not
+    /// settled; their leases stay stored, expire after `leaseMs`, and the
+    /// jobs are delivered again by the next instance opened on this name.
+    pub fn terminate(&self) {
+        self.inner.terminate();
+    }
+
+    /// The queue's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_owned()
+    }
+
+    /// The backend in use: `"indexeddb"` or `"memory"`.
+    #[wasm_bindgen(getter, unchecked_return_type = "\"indexeddb\" | \"memory\"")]
+    pub fn storage(&self) -> String {
+        self.inner.storage().to_owned()
+    }
+
+    /// Stores a job; resolves once it is durably committed, with its id and
+    /// whether it was a duplicate of a live idempotency key.
+    #[wasm_bindgen(unchecked_return_type = "Promise<EnqueueResult>")]
+    pub fn enqueue(
+        &self,
+        payload: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EnqueueOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let prepared = options::enqueue_options(&options)
+            .and_then(|o| Ok((convert::clone_payload(&payload)?, o)));
+        let (payload, opts) = match prepared {
+            Ok(p) => p,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move { Ok(convert::enqueued(inner.enqueue(payload, opts).await?)) })
+    }
+
+    /// Starts processing: `handler(job)` is called for each job, at most
+    /// `concurrency` at a time; returning (or resolving) acks the job,
+    /// throwing (or rejecting, or running past `leaseMs`) retries it.
+    pub fn process(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Handler")] handler: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ProcessOptions | undefined")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
+            return Err(QueueError::invalid("handler", "must be a function").into());
+        };
+        let concurrency = options::process_concurrency(&options, self.concurrency)?;
+        Ok(self.inner.process(handler.clone(), concurrency)?)
+    }
+
+    /// Stops taking new jobs (jobs in flight finish).
+    pub fn pause(&self) -> Result<(), JsValue> {
+        Ok(self.inner.pause()?)
+    }
+
+    /// Takes jobs again after `pause()`.
+    pub fn resume(&self) -> Result<(), JsValue> {
+        Ok(self.inner.resume()?)
+    }
+
+    /// Whether the queue is paused.
+    #[wasm_bindgen(getter)]
+    pub fn paused(&self) -> bool {
+        self.inner.is_paused()
+    }
+
+    /// Whether the queue is closed.
+    #[wasm_bindgen(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Resolves when nothing is pending, delayed or in flight.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn drained(&self) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            inner.drained().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Counts by state: `{ pending, delayed, inFlight, completed, retried, dead }`.
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        Ok(convert::stats(self.inner.read(|e| e.stats())?))
+    }
+
+    /// The dead letters, oldest first; `{ after, limit }` pages through them.
+    #[wasm_bindgen(js_name = deadLetters, unchecked_return_type = "Promise<DeadLetter[]>")]
+    pub fn dead_letters(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ after?: number; limit?: number } | undefined")]
+        options: JsValue,
+    ) -> js_sys::Promise {
+        let (after, limit) = match options::page_options(&options) {
+            Ok(p) => p,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            let list = inner.read(|e| e.dead_letters(after.map(MessageId), limit))?;
+            Ok(convert::dead_letters(list))
+        })
+    }
+
+    /// Sends dead letter `id` (or, without an id, every dead letter) back
+    /// to pending with fresh tries; resolves with how many.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn redrive(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
+    ) -> js_sys::Promise {
+        let id = match message_id(&id, "id") {
+            Ok(id) => id,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            let n = inner
+                .mutate(|e, now| match id {
+                    Some(id) => e.redrive(id, now).map(|_| 1).map_err(QueueError::from),
+                    None => Ok(e.redrive_all(now)),
+                })
+                .await?;
+            Ok((n as f64).into())
+        })
+    }
+
+    /// Deletes dead letter `id` (or every dead letter); resolves with how many.
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn purge(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
+    ) -> js_sys::Promise {
+        let id = match message_id(&id, "id") {
+            Ok(id) => id,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            let n = inner
+                .mutate(|e, _| match id {
+                    Some(id) => e.purge(id).map(|_| 1).map_err(QueueError::from),
+                    None => Ok(e.purge_all()),
+                })
+                .await?;
+            Ok((n as f64).into())
+        })
+    }
+
+    /// Stops processing, waits for jobs in flight, commits, and closes the store.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn close(&self) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        promise(async move {
+            inner.close().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Listens for `completed`, `retrying`, `dead` or `error` events (`CustomEvent`, details in `event.detail`).
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "QueueEventType")] kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent<QueueEventDetail>) => void")]
+        listener: &js_sys::Function,
+    ) -> Result<(), JsValue> {
+        if let Some(t) = self.inner.events().target() {
+            t.add_event_listener_with_callback(kind, listener)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a listener added with `addEventListener`.
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "QueueEventType")] kind: &str,
+        #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent<QueueEventDetail>) => void")]
+        listener: &js_sys::Function,
+    ) -> Result<(), JsValue> {
+        if let Some(t) = self.inner.events().target() {
+            t.remove_event_listener_with_callback(kind, listener)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every message of memory queue `name` (a fresh start; IndexedDB
+    /// queues are deleted with `indexedDB.deleteDatabase("wasmq:" + name)`).
+    #[wasm_bindgen(js_name = dropMemory)]
+    pub fn drop_memory(name: &str) -> bool {
+        crate::runtime::drop_memory_store(name)
+    }
+}

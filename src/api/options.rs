@@ -1,0 +1,297 @@
+//! Reading options objects from JavaScript: own enumerable properties only
+//! (a polluted `Object.prototype` cannot inject options), unknown names
+//! refused, every value type- and range-checked with an error naming it.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::{Backoff, Config, EnqueueOptions, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+use crate::runtime::{QueueError, StorageKind};
+
+/// The own properties of an options object, checked against the allowed names.
+pub struct Fields {
+    prefix: &'static str,
+    entries: Vec<(String, JsValue)>,
+}
+
+impl Fields {
+    /// `undefined` gives no fields; anything but a plain object is refused.
+    pub fn read(
+        value: &JsValue,
+        what: &'static str,
+        prefix: &'static str,
+        allowed: &[&str],
+    ) -> Result<Self, QueueError> {
+        if value.is_undefined() {
+            return Ok(Fields {
+                prefix,
+                entries: Vec::new(),
+            });
+        }
+        if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
+            return Err(QueueError::invalid(
+                what,
+                format!("must be an object, got {}", type_name(value)),
+            ));
+        }
+        let mut entries = Vec::new();
+        for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+            let pair: js_sys::Array = entry.unchecked_into();
+            let key = pair.get(0).as_string().unwrap_or_default();
+            if !allowed.contains(&key.as_str()) {
+                return Err(QueueError::invalid(
+                    &format!("{prefix}{key}"),
+                    format!("unknown option; expected one of: {}", allowed.join(", ")),
+                ));
+            }
+            entries.push((key, pair.get(1)));
+        }
+        Ok(Fields { prefix, entries })
+    }
+
+    fn get(&self, name: &str) -> Option<&JsValue> {
+        self.entries
+            .iter()
+            .find(|(k, v)| k == name && !v.is_undefined())
+            .map(|(_, v)| v)
+    }
+
+    fn name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// An integer option in `min..=max`.
+    pub fn integer(&self, name: &str, min: f64, max: f64) -> Result<Option<f64>, QueueError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        let n = number(&self.name(name), v)?;
+        if n.fract() != 0.0 || n < min || n > max {
+            return Err(QueueError::invalid(
+                &self.name(name),
+                format!("must be an integer from {min} to {max}, got {n}"),
+            ));
+        }
+        Ok(Some(n))
+    }
+
+    /// A duration or time in ms: an integer from 0 to 2^53 - 1.
+    pub fn millis(&self, name: &str) -> Result<Option<u64>, QueueError> {
+        Ok(self
+            .integer(name, 0.0, MAX_TIME_MS as f64)?
+            .map(|n| n as u64))
+    }
+
+    /// A time given as ms since the epoch or as a `Date`.
+    pub fn time(&self, name: &str) -> Result<Option<u64>, QueueError> {
+        match self.get(name).and_then(|v| v.dyn_ref::<js_sys::Date>()) {
+            Some(date) => {
+                let t = date.get_time();
+                if !t.is_finite() || t < 0.0 {
+                    return Err(QueueError::invalid(
+                        &self.name(name),
+                        "must be a valid date",
+                    ));
+                }
+                Ok(Some(t as u64))
+            }
+            None => self.millis(name),
+        }
+    }
+
+    /// A string (length rules are the core's).
+    pub fn string(&self, name: &str) -> Result<Option<String>, QueueError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        match v.as_string() {
+            Some(s) => Ok(Some(s)),
+            None => Err(QueueError::invalid(
+                &self.name(name),
+                format!("must be a string, got {}", type_name(v)),
+            )),
+        }
+    }
+
+    /// A boolean.
+    pub fn boolean(&self, name: &str) -> Result<Option<bool>, QueueError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        v.as_bool().map(Some).ok_or_else(|| {
+            QueueError::invalid(
+                &self.name(name),
+                format!("must be a boolean, got {}", type_name(v)),
+            )
+        })
+    }
+
+    /// A nested value, as is.
+    pub fn raw(&self, name: &str) -> JsValue {
+        self.get(name).cloned().unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
+    match v.as_f64() {
+        Some(n) if n.is_finite() => Ok(n),
+        Some(n) => Err(QueueError::invalid(
+            name,
+            format!("must be a finite number, got {n}"),
+        )),
+        None => Err(QueueError::invalid(
+            name,
+            format!("must be a number, got {}", type_name(v)),
+        )),
+    }
+}
+
+/// `typeof`-like name of a value, for error messages.
+pub fn type_name(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".into()
+    } else if js_sys::Array::is_array(v) {
+        "array".into()
+    } else {
+        v.js_typeof()
+            .as_string()
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+/// What `Queue.open` was asked for.
+pub struct OpenOptions {
+    /// Engine settings.
+    pub config: Config,
+    /// Which backend.
+    pub storage: StorageKind,
+    /// Default concurrency of `process`.
+    pub concurrency: usize,
+}
+
+const MAX_CONCURRENCY: f64 = 10_000.0;
+
+/// Parses `Queue.open`'s options.
+pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
+    let f = Fields::read(
+        value,
+        "options",
+        "",
+        &[
+            "concurrency",
+            "maxAttempts",
+            "backoff",
+            "leaseMs",
+            "idempotencyWindowMs",
+            "storage",
+        ],
+    )?;
+    let mut config = Config::default();
+    if let Some(n) = f.integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)? {
+        config.max_attempts = n as u32;
+    }
+    if let Some(ms) = f.millis("leaseMs")? {
+        config.lease_ms = ms;
+    }
+    if let Some(ms) = f.millis("idempotencyWindowMs")? {
+        config.idempotency_window_ms = ms;
+    }
+    backoff(&f.raw("backoff"), &mut config)?;
+    let storage = match f.string("storage")?.as_deref() {
+        None => StorageKind::Default,
+        Some("indexeddb") => StorageKind::IndexedDb,
+        Some("memory") => StorageKind::Memory,
+        Some(other) => {
+            return Err(QueueError::invalid(
+                "storage",
+                format!("must be \"indexeddb\" or \"memory\", got {other:?}"),
+            ))
+        }
+    };
+    let concurrency = f
+        .integer("concurrency", 1.0, MAX_CONCURRENCY)?
+        .unwrap_or(1.0) as usize;
+    config.validate()?;
+    Ok(OpenOptions {
+        config,
+        storage,
+        concurrency,
+    })
+}
+
+fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
+    if value.is_undefined() {
+        return Ok(());
+    }
+    let f = Fields::read(
+        value,
+        "backoff",
+        "backoff.",
+        &["type", "delayMs", "maxDelayMs", "jitter"],
+    )?;
+    let delay_ms = f.millis("delayMs")?.unwrap_or(1_000);
+    config.backoff = match f.string("type")?.as_deref() {
+        Some("fixed") => Backoff::Fixed { delay_ms },
+        Some("exponential") | None => Backoff::Exponential {
+            delay_ms,
+            max_delay_ms: f.millis("maxDelayMs")?.unwrap_or(delay_ms.max(60_000)),
+        },
+        Some(other) => {
+            return Err(QueueError::invalid(
+                "backoff.type",
+                format!("must be \"fixed\" or \"exponential\", got {other:?}"),
+            ))
+        }
+    };
+    if let Some(j) = f.boolean("jitter")? {
+        config.jitter = j;
+    }
+    Ok(())
+}
+
+/// Parses `enqueue`'s options.
+pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
+    let f = Fields::read(
+        value,
+        "options",
+        "",
+        &[
+            "idempotencyKey",
+            "delayMs",
+            "runAt",
+            "priority",
+            "group",
+            "maxAttempts",
+        ],
+    )?;
+    let opts = EnqueueOptions {
+        idempotency_key: f.string("idempotencyKey")?,
+        delay_ms: f.millis("delayMs")?,
+        run_at_ms: f.time("runAt")?,
+        priority: f
+            .integer("priority", i32::MIN as f64, i32::MAX as f64)?
+            .unwrap_or(0.0) as i32,
+        group: f.string("group")?,
+        max_attempts: f
+            .integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)?
+            .map(|n| n as u32),
+    };
+    opts.validate()?;
+    Ok(opts)
+}
+
+/// Parses `process`'s options: the concurrency, or `default`.
+pub fn process_concurrency(value: &JsValue, default: usize) -> Result<usize, QueueError> {
+    let f = Fields::read(value, "options", "", &["concurrency"])?;
+    Ok(f.integer("concurrency", 1.0, MAX_CONCURRENCY)?
+        .map_or(default, |n| n as usize))
+}
+
+/// Parses `deadLetters`'s options: `(after, limit)`.
+pub fn page_options(value: &JsValue) -> Result<(Option<u64>, usize), QueueError> {
+    let f = Fields::read(value, "options", "", &["after", "limit"])?;
+    let after = f.millis("after")?;
+    let limit = f
+        .integer("limit", 0.0, MAX_TIME_MS as f64)?
+        .map_or(usize::MAX, |n| n as usize);
+    Ok((after, limit))
+}

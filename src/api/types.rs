@@ -1,0 +1,124 @@
+//! Precise TypeScript types for the options and results that cross the
+//! boundary as plain objects (the generated ones would be `any`).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `Queue.open`. */
+export interface QueueOptions {
+  /** Jobs processed at once by `process` (default 1; `process` may override). */
+  concurrency?: number;
+  /** Tries before a job becomes a dead letter (default 5). */
+  maxAttempts?: number;
+  /** Retry schedule (default exponential from 1 s, capped at 60 s, with jitter). */
+  backoff?: BackoffOptions;
+  /** How long a handler may run before its try counts as failed (default 30000). */
+  leaseMs?: number;
+  /** How long an idempotency key is remembered (default 24 h). */
+  idempotencyWindowMs?: number;
+  /** Where jobs are kept: IndexedDB where available (default), else memory. */
+  storage?: "indexeddb" | "memory";
+}
+
+/** Retry schedule. */
+export interface BackoffOptions {
+  type?: "fixed" | "exponential";
+  /** Delay after the first failure, in ms (default 1000). */
+  delayMs?: number;
+  /** Cap of the exponential delay, in ms (default 60000). */
+  maxDelayMs?: number;
+  /** Spread each delay over [delay/2, delay] (default true). */
+  jitter?: boolean;
+}
+
+/** Options of `enqueue`. */
+export interface EnqueueOptions {
+  /** A second enqueue with a live key stores nothing and returns the first id. */
+  idempotencyKey?: string;
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+  /** Run no earlier than this time (ms since the epoch, or a Date). */
+  runAt?: number | Date;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** FIFO group: one job of a group at a time, in enqueue order. */
+  group?: string;
+  /** Overrides the queue's maxAttempts for this job. */
+  maxAttempts?: number;
+}
+
+/** What `enqueue` resolves with. */
+export interface EnqueueResult {
+  id: number;
+  /** True when the idempotency key was live: nothing was stored. */
+  duplicate: boolean;
+}
+
+/** What a handler receives. */
+export interface Job<T = unknown> {
+  id: number;
+  payload: T;
+  /** Which try this is, from 1. */
+  attempt: number;
+  maxAttempts: number;
+  idempotencyKey?: string;
+  group?: string;
+  enqueuedAt: number;
+  /** When this try times out (ms since the epoch). */
+  deadline: number;
+  /** Aborted when this try times out. */
+  signal: AbortSignal;
+}
+
+/** A job handler: return (or resolve) to ack, throw (or reject) to retry. */
+export type Handler<T = unknown> = (job: Job<T>) => unknown;
+
+/** Options of `process`. */
+export interface ProcessOptions {
+  concurrency?: number;
+}
+
+/** Counts by state. */
+export interface Stats {
+  pending: number;
+  delayed: number;
+  inFlight: number;
+  completed: number;
+  retried: number;
+  dead: number;
+}
+
+/** A job that ran out of tries. */
+export interface DeadLetter<T = unknown> {
+  id: number;
+  payload: T;
+  attempts: number;
+  lastError?: string;
+  failedAt: number;
+  idempotencyKey?: string;
+  group?: string;
+}
+
+export type QueueEventType = "completed" | "retrying" | "dead" | "error";
+
+/** `event.detail` of completed / retrying / dead events (error events carry a WasmqError). */
+export interface QueueEventDetail {
+  id: number;
+  attempt: number;
+  error?: string;
+}
+
+export type ErrorCode =
+  | "INVALID_OPTION" | "QUEUE_CLOSED" | "PAYLOAD_NOT_CLONEABLE" | "STORAGE_FAILED"
+  | "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "NOT_FOUND" | "ALREADY_PROCESSING"
+  | "STALE_LEASE" | "INTERNAL_ERROR";
+
+/** Every error wasmq throws or rejects with. */
+export interface WasmqError extends Error {
+  name: "WasmqError";
+  code: ErrorCode;
+  /** The option at fault, for INVALID_OPTION. */
+  option?: string;
+}
+"#;

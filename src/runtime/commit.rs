@@ -1,0 +1,100 @@
+//! Group commit: every mutation made in one turn of the event loop goes to
+//! the store as one batch; one commit in flight at a time, the next batch
+//! accumulating meanwhile. A failed commit rejects every caller of that
+//! batch and of the one accumulating, and rolls the engine back to what the
+//! store holds.
+
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::events::names;
+use super::{now_ms, QueueError, Shared};
+use crate::core::Engine;
+use crate::store::{Store, StoreError, StoreErrorKind};
+
+impl Shared {
+    /// Resolves when everything the engine changed so far is durable.
+    pub(crate) fn flush(
+        self: &Rc<Self>,
+    ) -> impl std::future::Future<Output = Result<(), QueueError>> {
+        let (tx, rx) = oneshot::channel();
+        let start = match self.state() {
+            Ok(mut st) => {
+                st.waiters.push(tx);
+                !std::mem::replace(&mut st.flushing, true)
+            }
+            Err(e) => {
+                let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.message)));
+                false
+            }
+        };
+        if start {
+            let me = Rc::clone(self);
+            wasm_bindgen_futures::spawn_local(async move { me.commit_loop().await });
+        }
+        async move {
+            match rx.await {
+                Ok(result) => result.map_err(QueueError::from),
+                Err(_) => Err(QueueError::closed()),
+            }
+        }
+    }
+
+    async fn commit_loop(self: Rc<Self>) {
+        loop {
+            let next = {
+                let Ok(mut st) = self.state() else { return };
+                let batch = st.engine.take_mutations();
+                let waiters = std::mem::take(&mut st.waiters);
+                if batch.is_empty() && waiters.is_empty() {
+                    st.flushing = false;
+                    None
+                } else {
+                    Some((batch, waiters))
+                }
+            };
+            let Some((batch, waiters)) = next else {
+                self.after_change();
+                return;
+            };
+            let result = if batch.is_empty() {
+                Ok(())
+            } else {
+                self.store.commit(batch).await
+            };
+            if let Err(e) = &result {
+                self.roll_back(e);
+            }
+            for w in waiters {
+                let _ = w.send(result.clone());
+            }
+        }
+    }
+
+    /// Rebuilds the engine from what the store holds and rejects the callers
+    /// whose changes were built on the failed batch.
+    fn roll_back(&self, error: &StoreError) {
+        let Ok(mut st) = self.state() else { return };
+        let config = st.engine.config().clone();
+        match Engine::from_records(config, self.store.image(), now_ms()) {
+            Ok(engine) => st.engine = engine,
+            Err(e) => web_sys_log(&format!("wasmq: rollback failed: {e}")),
+        }
+        for w in std::mem::take(&mut st.waiters) {
+            let _ = w.send(Err(error.clone()));
+        }
+        drop(st);
+        let detail = QueueError::from(error.clone()).to_js();
+        self.events().emit(names::ERROR, &detail);
+    }
+}
+
+fn web_sys_log(message: &str) {
+    js_sys::Reflect::get(&js_sys::global(), &"console".into())
+        .ok()
+        .and_then(|c| js_sys::Reflect::get(&c, &"error".into()).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .map(|f| f.call1(&JsValue::UNDEFINED, &message.into()));
+}

@@ -1,0 +1,68 @@
+//! The job object handed to a handler, and turning what a handler threw
+//! into the error text kept with the message.
+
+use wasm_bindgen::JsValue;
+
+use crate::core::Lease;
+
+fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &key.into(), value);
+}
+
+fn opt_str(v: &Option<String>) -> JsValue {
+    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
+/// `{ id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline, signal }`.
+pub fn job_object(lease: &Lease<JsValue>, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+    let job = js_sys::Object::new();
+    set(&job, "id", &(lease.token.id.0 as f64).into());
+    set(&job, "payload", &lease.payload);
+    set(&job, "attempt", &lease.attempt.into());
+    set(&job, "maxAttempts", &lease.max_attempts.into());
+    set(&job, "idempotencyKey", &opt_str(&lease.idempotency_key));
+    set(&job, "group", &opt_str(&lease.group));
+    set(&job, "enqueuedAt", &(lease.enqueued_at_ms as f64).into());
+    set(&job, "deadline", &(lease.deadline_ms as f64).into());
+    if let Some(signal) = signal {
+        set(&job, "signal", signal);
+    }
+    job.into()
+}
+
+/// `{ id, attempt, error?, retryAt? }` for event details.
+pub fn detail(id: u64, attempt: u32, error: Option<&str>, retry_at: Option<u64>) -> JsValue {
+    let obj = js_sys::Object::new();
+    set(&obj, "id", &(id as f64).into());
+    set(&obj, "attempt", &attempt.into());
+    if let Some(e) = error {
+        set(&obj, "error", &e.into());
+    }
+    if let Some(t) = retry_at {
+        set(&obj, "retryAt", &(t as f64).into());
+    }
+    obj.into()
+}
+
+/// A readable message from a thrown value: `Error.message` (with its name
+/// when not plain `Error`), a string as is, anything else as JSON or `String(x)`.
+pub fn error_text(thrown: &JsValue) -> String {
+    if let Some(err) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(thrown) {
+        let name: String = err.name().into();
+        let message: String = err.message().into();
+        return if name == "Error" || name.is_empty() {
+            message
+        } else {
+            format!("{name}: {message}")
+        };
+    }
+    if let Some(s) = thrown.as_string() {
+        return s;
+    }
+    if let Ok(json) = js_sys::JSON::stringify(thrown) {
+        if let Some(s) = json.as_string() {
+            return s;
+        }
+    }
+    format!("{thrown:?}")
+}

@@ -1,0 +1,153 @@
+//! Starting, pausing and stopping: `process`, `pause`/`resume`, `drained`
+//! and `close`, and the checks that resolve their waiters after each change.
+
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+
+use super::{codes, Phase, QueueError, Shared, State};
+use crate::store::Store;
+
+fn is_drained(st: &State) -> bool {
+    let s = st.engine.stats();
+    s.pending + s.delayed + s.in_flight == 0
+        && st.running == 0
+        && !st.flushing
+        && !st.engine.has_mutations()
+}
+
+impl Shared {
+    /// Starts processing with `handler`, at most `concurrency` jobs at a time.
+    pub fn process(
+        self: &Rc<Self>,
+        handler: js_sys::Function,
+        concurrency: usize,
+    ) -> Result<(), QueueError> {
+        {
+            let mut st = self.open_state()?;
+            if st.handler.is_some() {
+                return Err(QueueError::new(
+                    codes::ALREADY_PROCESSING,
+                    "process() was already called on this queue",
+                ));
+            }
+            st.handler = Some(handler);
+            st.concurrency = concurrency.max(1);
+        }
+        self.pump();
+        Ok(())
+    }
+
+    /// Stops leasing new jobs; jobs in flight finish.
+    pub fn pause(self: &Rc<Self>) -> Result<(), QueueError> {
+        let mut st = self.state()?;
+        st.paused = true;
+        st.timer = None;
+        Ok(())
+    }
+
+    /// Leases again after `pause`.
+    pub fn resume(self: &Rc<Self>) -> Result<(), QueueError> {
+        self.state()?.paused = false;
+        self.pump();
+        Ok(())
+    }
+
+    /// Whether `pause` is in effect.
+    pub fn is_paused(&self) -> bool {
+        self.state().map(|st| st.paused).unwrap_or(false)
+    }
+
+    /// Resolves when nothing is pending, delayed or in flight and every change is durable.
+    pub async fn drained(self: &Rc<Self>) -> Result<(), QueueError> {
+        let rx = {
+            let mut st = self.state()?;
+            if is_drained(&st) {
+                return Ok(());
+            }
+            let (tx, rx) = oneshot::channel();
+            st.drained.push(tx);
+            rx
+        };
+        rx.await.map_err(|_| QueueError::closed())
+    }
+
+    /// Stops processing, waits for the jobs in flight to settle and every
+    /// change to be committed, then closes the store. Idempotent.
+    pub async fn close(self: &Rc<Self>) -> Result<(), QueueError> {
+        let idle = {
+            let mut st = self.state()?;
+            if st.phase == Phase::Closed {
+                return Ok(());
+            }
+            st.phase = Phase::Closing;
+            st.timer = None;
+            if st.running == 0 {
+                None
+            } else {
+                let (tx, rx) = oneshot::channel();
+                st.idle.push(tx);
+                Some(rx)
+            }
+        };
+        if let Some(rx) = idle {
+            let _ = rx.await;
+        }
+        let flushed = self.flush().await;
+        {
+            let mut st = self.state()?;
+            st.phase = Phase::Closed;
+            st.handler = None;
+            // Waiters for `drained` will never see it now.
+            st.drained.clear();
+        }
+        self.store.close();
+        super::panic::unregister(self);
+        flushed
+    }
+
+    /// Stops at once, as a crashed tab would: no more commits, jobs in flight
+    /// are not settled, their leases stay stored and expire, and they are
+    /// delivered again by the next instance. Pending callers reject.
+    pub fn terminate(self: &Rc<Self>) {
+        if let Ok(mut st) = self.state() {
+            st.phase = Phase::Closed;
+            st.handler = None;
+            st.timer = None;
+            st.drained.clear();
+            st.idle.clear();
+            // Uncommitted changes are dropped with the waiters, who see QUEUE_CLOSED.
+            st.engine.take_mutations();
+            st.waiters.clear();
+        }
+        self.store.close();
+        super::panic::unregister(self);
+    }
+
+    /// Resolves `drained` and `close` waiters whose condition now holds.
+    pub(crate) fn after_change(self: &Rc<Self>) {
+        let Ok(mut st) = self.state() else { return };
+        if st.running == 0 {
+            for tx in std::mem::take(&mut st.idle) {
+                let _ = tx.send(());
+            }
+        }
+        if is_drained(&st) {
+            for tx in std::mem::take(&mut st.drained) {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    /// Whether the queue is closed (or closing).
+    pub fn is_closed(&self) -> bool {
+        self.state()
+            .map(|st| st.phase != Phase::Open)
+            .unwrap_or(true)
+    }
+
+    /// Test helper: the store's committed records, as a fresh load would see them.
+    pub async fn stored(&self) -> Result<crate::core::Records<wasm_bindgen::JsValue>, QueueError> {
+        Ok(self.store.load().await?)
+    }
+}

@@ -1,0 +1,216 @@
+//! The event-loop driver (wasm32 only): group commit of the engine's
+//! mutations, the processing loop with leases and handler timeouts, one
+//! timer for the next wake-up (no polling), pause/resume, drained, close,
+//! and events.
+//!
+//! A queue is an `Rc<Shared>`; its mutable state sits in one `RefCell` that
+//! is never borrowed across an `.await`.
+
+mod any_store;
+mod clock;
+mod commit;
+pub mod error;
+pub mod events;
+mod job;
+mod lifecycle;
+mod memory_registry;
+mod panic;
+mod process;
+
+use std::cell::{RefCell, RefMut};
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsValue;
+
+use crate::core::{Config, Engine, EnqueueOptions, Enqueued};
+use crate::store::indexeddb::IndexedDbStore;
+use crate::store::{Store, StoreError};
+
+pub use any_store::AnyStore;
+pub use clock::now_ms;
+pub use error::{codes, QueueError};
+pub use events::Events;
+pub use job::error_text;
+pub use memory_registry::drop_memory_store;
+pub use panic::install_panic_hook;
+
+/// Which backend to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageKind {
+    /// IndexedDB where available, else memory.
+    Default,
+    /// IndexedDB; an error where it is absent.
+    IndexedDb,
+    /// Memory.
+    Memory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Open,
+    Closing,
+    Closed,
+}
+
+pub(crate) struct State {
+    engine: Engine<JsValue>,
+    phase: Phase,
+    paused: bool,
+    handler: Option<js_sys::Function>,
+    concurrency: usize,
+    running: usize,
+    /// Callers waiting for the batch now accumulating in the engine's journal.
+    waiters: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    /// A commit loop is running.
+    flushing: bool,
+    drained: Vec<oneshot::Sender<()>>,
+    idle: Vec<oneshot::Sender<()>>,
+    timer: Option<(u64, Timeout)>,
+}
+
+/// One open queue.
+pub struct Shared {
+    name: String,
+    store: AnyStore,
+    events: Events,
+    state: RefCell<State>,
+}
+
+impl Shared {
+    /// Opens queue `name` on the chosen storage and rebuilds its engine from
+    /// what is stored.
+    pub async fn open(
+        name: &str,
+        config: Config,
+        storage: StorageKind,
+    ) -> Result<Rc<Shared>, QueueError> {
+        config.validate()?;
+        let store = match storage {
+            StorageKind::Memory => AnyStore::Memory(memory_registry::memory_store(name)),
+            StorageKind::Default if !IndexedDbStore::is_available() => {
+                AnyStore::Memory(memory_registry::memory_store(name))
+            }
+            StorageKind::IndexedDb if !IndexedDbStore::is_available() => {
+                return Err(QueueError::new(
+                    codes::STORAGE_UNAVAILABLE,
+                    "storage \"indexeddb\" was asked for, but this runtime has no IndexedDB; use \"memory\"",
+                ))
+            }
+            StorageKind::Default | StorageKind::IndexedDb => AnyStore::IndexedDb(IndexedDbStore::open(name).await?),
+        };
+        let records = store.load().await?;
+        let engine = Engine::from_records(config, records, now_ms())?;
+        let shared = Rc::new(Shared {
+            name: name.to_owned(),
+            store,
+            events: Events::new(),
+            state: RefCell::new(State {
+                engine,
+                phase: Phase::Open,
+                paused: false,
+                handler: None,
+                concurrency: 1,
+                running: 0,
+                waiters: Vec::new(),
+                flushing: false,
+                drained: Vec::new(),
+                idle: Vec::new(),
+                timer: None,
+            }),
+        });
+        panic::register(&shared);
+        Ok(shared)
+    }
+
+    /// The queue's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Which backend: `"indexeddb"` or `"memory"`.
+    pub fn storage(&self) -> &'static str {
+        match self.store {
+            AnyStore::Memory(_) => "memory",
+            AnyStore::IndexedDb(_) => "indexeddb",
+        }
+    }
+
+    /// The event target.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// Borrows the state, or reports that an internal panic left it borrowed.
+    pub(crate) fn state(&self) -> Result<RefMut<'_, State>, QueueError> {
+        self.state.try_borrow_mut().map_err(|_| {
+            QueueError::new(
+                codes::INTERNAL_ERROR,
+                "the queue's state is unusable after an internal error; close and reopen it",
+            )
+        })
+    }
+
+    /// Borrows the state of an open queue.
+    fn open_state(&self) -> Result<RefMut<'_, State>, QueueError> {
+        let st = self.state()?;
+        if st.phase != Phase::Open {
+            return Err(QueueError::closed());
+        }
+        Ok(st)
+    }
+
+    /// Stores a message; resolves once its batch is durable.
+    pub async fn enqueue(
+        self: &Rc<Self>,
+        payload: JsValue,
+        options: EnqueueOptions,
+    ) -> Result<Enqueued, QueueError> {
+        let outcome = self
+            .open_state()?
+            .engine
+            .enqueue(payload, options, now_ms())?;
+        let committed = self.flush();
+        self.pump();
+        committed.await?;
+        Ok(outcome)
+    }
+
+    /// Runs `f` on the engine of an open queue and commits what it changed.
+    pub async fn mutate<T>(
+        self: &Rc<Self>,
+        f: impl FnOnce(&mut Engine<JsValue>, u64) -> Result<T, QueueError>,
+    ) -> Result<T, QueueError> {
+        let value = {
+            let mut st = self.open_state()?;
+            f(&mut st.engine, now_ms())?
+        };
+        let committed = self.flush();
+        self.pump();
+        committed.await?;
+        Ok(value)
+    }
+
+    /// Reads the engine (of an open or closed queue) after advancing its clock.
+    pub fn read<T>(
+        self: &Rc<Self>,
+        f: impl FnOnce(&Engine<JsValue>) -> T,
+    ) -> Result<T, QueueError> {
+        let (value, dirty) = {
+            let mut st = self.state()?;
+            if st.phase == Phase::Open {
+                st.engine.tick(now_ms());
+            }
+            (
+                f(&st.engine),
+                st.engine.has_mutations() && st.phase == Phase::Open,
+            )
+        };
+        if dirty {
+            // Forgotten idempotency keys: commit the housekeeping in the background.
+            drop(self.flush());
+        }
+        Ok(value)
+    }
+}

@@ -1,0 +1,51 @@
+//! Why a store operation failed, with the stable code the JS layer reports.
+
+use std::fmt;
+
+/// The kind of storage failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The browser refused to store more (`QuotaExceededError`).
+    QuotaExceeded,
+    /// The storage is not there (no IndexedDB in this runtime, or it was deleted/blocked).
+    Unavailable,
+    /// Any other failure: the transaction aborted or a request errored.
+    Failed,
+}
+
+/// A storage failure; nothing of the failed operation took effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    /// What kind of failure.
+    pub kind: StoreErrorKind,
+    /// Details for humans (the browser's message).
+    pub message: String,
+}
+
+impl StoreError {
+    /// A failure of the given kind.
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        StoreError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The stable code for JavaScript's `Error.code`.
+    pub fn code(&self) -> &'static str {
+        match self.kind {
+            StoreErrorKind::QuotaExceeded => "QUOTA_EXCEEDED",
+            StoreErrorKind::Unavailable => "STORAGE_UNAVAILABLE",
+            StoreErrorKind::Failed => "STORAGE_FAILED",
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message)
+    }
+}
+
+impl std::error::Error for StoreError {}

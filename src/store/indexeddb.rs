@@ -1,0 +1,375 @@
+//! `IndexedDbStore`: the browser backend (wasm32), in database `wasmq:{name}`.
+//!
+//! Layout (IndexedDB's cost is per record, not per byte — see
+//! `design.md`, "Storage layout: measured"):
+//! - object store `log` (auto-increment keys): one record per committed
+//!   batch, `{ v: 1, m: [mutation, ...] }`, appended by one `add` in one
+//!   readwrite transaction;
+//! - object store `snapshot` (keys 0, 1, …): the image as of some log key,
+//!   in chunks `{ v: 1, r: [record, ...] }` of at most 1,000 records.
+//!
+//! Invariant: snapshot + the remaining log, applied in key order, is the
+//! whole state. Compaction keeps it by rewriting the snapshot *and*
+//! deleting the log keys it covers in one transaction over both stores, so
+//! there is no "covered up to" marker to get out of step.
+//!
+//! The store keeps a mirror of the image in memory (seeded by [`load`],
+//! updated when each commit's transaction completes, in completion order);
+//! it is what `Store::image` returns, and compaction writes it once the log
+//! holds more than
+//! max(512, messages / 4) batches. A compaction that fails leaves the old
+//! snapshot and the whole log in place. The encoding lives in `idb_codec`,
+//! the event plumbing in `idb_request`.
+//!
+//! One connection is the only writer of its database (the runtime's
+//! multi-tab lock sees to that): compaction trusts that the mirror covers
+//! every log key up to the last one this connection committed or loaded.
+//!
+//! [`load`]: IndexedDbStore::load
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
+
+use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
+use super::idb_request::{js_error, open_database, transaction_done, unavailable};
+use super::{Store, StoreError, StoreErrorKind};
+use crate::core::{Mutation, Records};
+
+const DB_VERSION: u32 = 1;
+const LOG: &str = "log";
+const SNAPSHOT: &str = "snapshot";
+/// Compact once the log holds more batches than this (or messages / 4, if more).
+const MIN_COMPACT_BATCHES: usize = 512;
+
+/// A store in IndexedDB. Commits go to the log; loads read snapshot + log.
+pub struct IndexedDbStore {
+    inner: Rc<Inner>,
+}
+
+impl core::fmt::Debug for IndexedDbStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IndexedDbStore")
+            .field("name", &self.inner.db.name())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    db: IdbDatabase,
+    state: RefCell<State>,
+    _on_version_change: Closure<dyn FnMut(Event)>,
+}
+
+#[derive(Default)]
+struct State {
+    /// What every successful commit left behind: exact once `load` has
+    /// seeded it (the runtime loads on open), then updated as each commit's
+    /// transaction completes.
+    mirror: Records<JsValue>,
+    /// `load` has seeded the mirror, and it has tracked every commit since.
+    exact: bool,
+    /// Highest log key reflected in the mirror.
+    covered_key: Option<f64>,
+    /// Log records stored now (since the snapshot), as far as known.
+    log_len: usize,
+    /// A compaction transaction is running.
+    compacting: bool,
+    /// After a failed compaction, wait until the log holds this many.
+    retry_at: usize,
+    /// Some stored record could not be decoded: compacting would drop it
+    /// for good, so the log is left as it is until a load finds none.
+    undecodable: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.db.set_onversionchange(None);
+        self.db.close();
+    }
+}
+
+impl IndexedDbStore {
+    /// Whether this global scope has `indexedDB` (window or worker; false in Node).
+    pub fn is_available() -> bool {
+        factory().is_ok()
+    }
+
+    /// Opens (creating or upgrading) the database `wasmq:{name}`.
+    pub async fn open(name: &str) -> Result<IndexedDbStore, StoreError> {
+        let factory = factory()?;
+        let db_name = format!("wasmq:{name}");
+        let db = open_database(&factory, &db_name, DB_VERSION, |db, _old| {
+            let names = db.object_store_names();
+            if !names.contains(LOG) {
+                let params = web_sys::IdbObjectStoreParameters::new();
+                params.set_auto_increment(true);
+                db.create_object_store_with_optional_parameters(LOG, &params)?;
+            }
+            if !names.contains(SNAPSHOT) {
+                db.create_object_store(SNAPSHOT)?;
+            }
+            Ok(())
+        })
+        .await?;
+        // Another tab's upgrade or delete must not wait for this connection.
+        let closing = db.clone();
+        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| closing.close());
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        Ok(IndexedDbStore {
+            inner: Rc::new(Inner {
+                db,
+                state: RefCell::new(State::default()),
+                _on_version_change: on_version_change,
+            }),
+        })
+    }
+
+    /// Closes the connection; later operations fail with `Unavailable`.
+    pub fn close(&self) {
+        self.inner.db.close();
+    }
+}
+
+impl Store<JsValue> for IndexedDbStore {
+    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+        let txn = self
+            .inner
+            .db
+            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readonly)
+            .map_err(|e| js_error(&e, "cannot start a read of IndexedDB"))?;
+        let requests = (|| {
+            let snapshot = txn.object_store(SNAPSHOT)?;
+            let log = txn.object_store(LOG)?;
+            Ok::<_, JsValue>((snapshot.get_all()?, log.get_all()?, log.get_all_keys()?))
+        })();
+        let (chunks, batches, keys) = requests.map_err(|e| {
+            let _ = txn.abort();
+            js_error(&e, "cannot read IndexedDB")
+        })?;
+        let inner = Rc::clone(&self.inner);
+        // Decoded in the completion callback, so the mirror is seeded before
+        // any later commit's completion updates it.
+        transaction_done(&txn, move |outcome| {
+            outcome?;
+            let read = |r: &web_sys::IdbRequest| {
+                let value = r
+                    .result()
+                    .map_err(|e| js_error(&e, "cannot read IndexedDB"))?;
+                value.dyn_into::<Array>().map_err(|_| {
+                    StoreError::new(StoreErrorKind::Failed, "IndexedDB getAll gave no array")
+                })
+            };
+            let (chunks, batches, keys) = (read(&chunks)?, read(&batches)?, read(&keys)?);
+            Ok(inner.loaded(&chunks, &batches, &keys))
+        })
+        .await
+    }
+
+    fn image(&self) -> Records<JsValue> {
+        self.inner.state.borrow().mirror.clone()
+    }
+
+    async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let value = encode_batch(&batch)?;
+        // Nothing is awaited from here until the request is issued.
+        let txn = self
+            .inner
+            .db
+            .transaction_with_str_and_mode(LOG, IdbTransactionMode::Readwrite)
+            .map_err(|e| js_error(&e, "cannot start an IndexedDB commit"))?;
+        let request = txn.object_store(LOG).and_then(|log| log.add(&value));
+        let request = request.map_err(|e| {
+            let _ = txn.abort();
+            // DataCloneError: a payload structured clone cannot copy.
+            js_error(&e, "cannot store the batch")
+        })?;
+        let inner = Rc::clone(&self.inner);
+        transaction_done(&txn, move |outcome| {
+            outcome?;
+            let key = request.result().ok().and_then(|k| k.as_f64());
+            inner.committed(key, batch);
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// Decodes what `load` read, seeds the mirror, and returns the image.
+    /// Undecodable records are skipped with a warning.
+    fn loaded(&self, chunks: &Array, batches: &Array, keys: &Array) -> Records<JsValue> {
+        let mut image = Records::default();
+        let mut skipped = 0usize;
+        for (i, chunk) in chunks.iter().enumerate() {
+            match decode_chunk(&chunk) {
+                Ok(records) => image.apply_all(records.into_iter().map(Mutation::Put)),
+                Err(e) => {
+                    skipped += 1;
+                    warn(&format!("skipping snapshot chunk {i}: {e}"), &chunk);
+                }
+            }
+        }
+        for (i, value) in batches.iter().enumerate() {
+            match decode_batch(&value) {
+                Ok(batch) => image.apply_all(batch),
+                Err(e) => {
+                    skipped += 1;
+                    let key = keys.get(i as u32).as_f64().unwrap_or(f64::NAN);
+                    warn(&format!("skipping log record {key}: {e}"), &value);
+                }
+            }
+        }
+        let mut state = self.state.borrow_mut();
+        state.mirror = image.clone();
+        state.exact = true;
+        state.covered_key = keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
+        state.log_len = batches.length() as usize;
+        state.retry_at = 0;
+        state.undecodable = skipped > 0;
+        if skipped > 0 {
+            warn(
+                &format!(
+                    "{skipped} stored record(s) could not be read (schema version {}): \
+                     they stay stored and compaction is off until they are gone",
+                    idb_codec::SCHEMA_VERSION
+                ),
+                &JsValue::UNDEFINED,
+            );
+        }
+        image
+    }
+
+    /// A commit's transaction completed with log key `key`.
+    fn committed(self: &Rc<Self>, key: Option<f64>, batch: Vec<Mutation<JsValue>>) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.log_len += 1;
+            state.mirror.apply_all(batch);
+            match key {
+                Some(key) => {
+                    state.covered_key = Some(state.covered_key.map_or(key, |k| k.max(key)));
+                }
+                // Cannot tell what compaction may delete: none until reloaded.
+                None => state.exact = false,
+            }
+        }
+        self.maybe_compact();
+    }
+
+    /// Starts a compaction if the log is long enough. Runs in the background:
+    /// the transaction is issued now and settles in its own callback.
+    fn maybe_compact(self: &Rc<Self>) {
+        let mut state = self.state.borrow_mut();
+        let threshold = MIN_COMPACT_BATCHES.max(state.mirror.messages.len() / 4);
+        if !state.exact
+            || state.compacting
+            || state.undecodable
+            || state.log_len <= threshold
+            || state.log_len < state.retry_at
+        {
+            return;
+        }
+        let Some(covered) = state.covered_key else {
+            return;
+        };
+        let compacted = state.log_len;
+        let started = (|| {
+            let chunks = encode_snapshot(&state.mirror)?;
+            let txn = self
+                .db
+                .transaction_with_str_sequence_and_mode(
+                    &store_names(),
+                    IdbTransactionMode::Readwrite,
+                )
+                .map_err(|e| js_error(&e, "cannot start a compaction"))?;
+            let issued = (|| {
+                let snapshot = txn.object_store(SNAPSHOT)?;
+                snapshot.clear()?;
+                for (i, chunk) in chunks.iter().enumerate() {
+                    snapshot.put_with_key(chunk, &JsValue::from_f64(i as f64))?;
+                }
+                let range = IdbKeyRange::upper_bound(&JsValue::from_f64(covered))?;
+                txn.object_store(LOG)?.delete(&range)?;
+                Ok::<_, JsValue>(())
+            })();
+            if let Err(e) = issued {
+                let _ = txn.abort();
+                return Err(js_error(&e, "cannot write the snapshot"));
+            }
+            Ok(txn)
+        })();
+        let txn = match started {
+            Ok(txn) => txn,
+            Err(e) => {
+                state.retry_at = state.log_len + threshold;
+                drop(state);
+                warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED);
+                return;
+            }
+        };
+        state.compacting = true;
+        drop(state);
+        let inner = Rc::clone(self);
+        let installed = super::idb_request::on_transaction_done(&txn, move |outcome| {
+            inner.compacted(compacted, threshold, outcome);
+        });
+        if let Err(e) = installed {
+            // Without a listener the outcome is unknown: abort it.
+            let _ = txn.abort();
+            self.compacted(compacted, threshold, Err(e));
+        }
+    }
+
+    /// A compaction of the first `compacted` log records ended.
+    fn compacted(&self, compacted: usize, threshold: usize, outcome: Result<(), StoreError>) {
+        let mut state = self.state.borrow_mut();
+        state.compacting = false;
+        match outcome {
+            Ok(()) => state.log_len = state.log_len.saturating_sub(compacted),
+            Err(e) => {
+                state.retry_at = state.log_len + threshold;
+                drop(state);
+                warn(
+                    &format!("compaction failed, the log stays authoritative: {e}"),
+                    &JsValue::UNDEFINED,
+                );
+            }
+        }
+    }
+}
+
+fn store_names() -> JsValue {
+    Array::of2(&JsValue::from_str(SNAPSHOT), &JsValue::from_str(LOG)).into()
+}
+
+/// `indexedDB` of this global scope (window or worker).
+fn factory() -> Result<IdbFactory, StoreError> {
+    let global = js_sys::global();
+    let value = Reflect::get(&global, &JsValue::from_str("indexedDB"))
+        .map_err(|e| unavailable(&e, "IndexedDB is not accessible here"))?;
+    if value.is_object() {
+        Ok(value.unchecked_into())
+    } else {
+        Err(StoreError::new(
+            StoreErrorKind::Unavailable,
+            "IndexedDB is not available in this runtime",
+        ))
+    }
+}
+
+fn warn(message: &str, value: &JsValue) {
+    let message = JsValue::from_str(&format!("wasmq: {message}"));
+    if value.is_undefined() {
+        web_sys::console::warn_1(&message);
+    } else {
+        web_sys::console::warn_2(&message, value);
+    }
+}

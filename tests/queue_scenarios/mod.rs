@@ -1,0 +1,389 @@
+//! The runtime's scenarios, written once and run on each storage: by
+//! `tests/node_queue.rs` on memory in Node, by `tests/web_queue.rs` on
+//! IndexedDB in headless Chrome.
+
+pub mod support;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasmq::api::Queue;
+
+/// 1,000 enqueued → close → reopen → all processed, each acked once.
+pub async fn reopen_processes_everything_once(storage: &str) {
+    let name = fresh("reopen", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let ids = enqueue_many(&q, 1000, "").await;
+    assert_eq!(ids.len(), 1000);
+    wait(q.close()).await.unwrap();
+
+    let q = open(&name, storage, r#"{"concurrency": 8}"#).await;
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 1000.0);
+    let seen: Rc<RefCell<HashMap<u64, u32>>> = Rc::default();
+    let sink = Rc::clone(&seen);
+    q.process(
+        handler(move |job| {
+            *sink.borrow_mut().entry(num(&job, "id") as u64).or_default() += 1;
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    let seen = seen.take();
+    assert_eq!(seen.len(), 1000, "every job handled");
+    assert!(seen.values().all(|n| *n == 1), "each job handled once");
+    let s = q.stats().unwrap();
+    assert_eq!(
+        (
+            num(&s, "completed"),
+            num(&s, "pending"),
+            num(&s, "inFlight")
+        ),
+        (1000.0, 0.0, 0.0)
+    );
+    wait(q.close()).await.unwrap();
+    let q = open(&name, storage, "{}").await;
+    assert_eq!(
+        num(&q.stats().unwrap(), "pending"),
+        0.0,
+        "acks were durable"
+    );
+    wait(q.close()).await.unwrap();
+}
+
+/// Throws twice, then succeeds: completed at attempt 3, retries on the backoff schedule.
+pub async fn retries_follow_the_backoff(storage: &str) {
+    let name = fresh("retry", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"maxAttempts": 5, "backoff": {"type": "fixed", "delayMs": 40, "jitter": false}}"#,
+    )
+    .await;
+    let retrying = record_events(&q, "retrying");
+    let completed = record_events(&q, "completed");
+    let starts: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let sink = Rc::clone(&starts);
+    q.process(
+        handler(move |job| {
+            sink.borrow_mut().push(js_sys::Date::now());
+            match num(&job, "attempt") as u32 {
+                1 => js_sys::Function::new_with_args("", "throw new Error('first failure')")
+                    .call0(&JsValue::UNDEFINED)
+                    .unwrap_or_else(|e| Promise::reject(&e).into()),
+                2 => settle_after(1, Some("second failure".into())),
+                _ => settle_after(1, None),
+            }
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    enqueue(&q, js(r#"{"n": 1}"#), "").await.unwrap();
+    wait(q.drained()).await.unwrap();
+    let (starts, retrying, completed) = (starts.take(), retrying.take(), completed.take());
+    assert_eq!(starts.len(), 3);
+    assert_eq!(completed.len(), 1);
+    assert_eq!(num(&completed[0], "attempt"), 3.0);
+    assert_eq!(retrying.len(), 2);
+    assert_eq!(
+        get(&retrying[0], "error").as_string().unwrap(),
+        "first failure"
+    );
+    assert_eq!(
+        get(&retrying[1], "error").as_string().unwrap(),
+        "second failure"
+    );
+    for k in 0..2 {
+        let retry_at = num(&retrying[k], "retryAt");
+        assert!(
+            retry_at >= starts[k] + 40.0,
+            "retry {k} scheduled a full backoff after the failure"
+        );
+        assert!(
+            starts[k + 1] >= retry_at,
+            "attempt {} did not run before its retry time",
+            k + 2
+        );
+    }
+    assert_eq!(num(&q.stats().unwrap(), "retried"), 2.0);
+    wait(q.close()).await.unwrap();
+}
+
+/// Always throws: dead after maxAttempts with the last error; redrive → processed.
+pub async fn dead_letters_and_redrive(storage: &str) {
+    let name = fresh("dead", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"maxAttempts": 3, "backoff": {"type": "fixed", "delayMs": 5}}"#,
+    )
+    .await;
+    let dead = record_events(&q, "dead");
+    let failing = Rc::new(Cell::new(true));
+    let flag = Rc::clone(&failing);
+    q.process(
+        handler(move |job| {
+            if flag.get() {
+                settle_after(0, Some(format!("nope {}", num(&job, "attempt"))))
+            } else {
+                JsValue::UNDEFINED
+            }
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let id = num(
+        &enqueue(&q, js(r#"{"to": "a@b.c"}"#), "").await.unwrap(),
+        "id",
+    );
+    wait(q.drained()).await.unwrap();
+    assert_eq!(dead.borrow().len(), 1);
+    let letters = js_sys::Array::from(&wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap());
+    assert_eq!(letters.length(), 1);
+    let letter = letters.get(0);
+    assert_eq!(num(&letter, "id"), id);
+    assert_eq!(num(&letter, "attempts"), 3.0);
+    assert_eq!(get(&letter, "lastError").as_string().unwrap(), "nope 3");
+    assert_eq!(
+        get(&get(&letter, "payload"), "to").as_string().unwrap(),
+        "a@b.c"
+    );
+    assert_eq!(num(&q.stats().unwrap(), "dead"), 1.0);
+
+    failing.set(false);
+    assert_eq!(
+        wait(q.redrive(id.into())).await.unwrap().as_f64(),
+        Some(1.0)
+    );
+    wait(q.drained()).await.unwrap();
+    let s = q.stats().unwrap();
+    assert_eq!((num(&s, "dead"), num(&s, "completed")), (0.0, 1.0));
+    let err = wait(q.redrive(id.into())).await.unwrap_err();
+    assert_eq!(code(&err), "NOT_FOUND");
+    wait(q.close()).await.unwrap();
+}
+
+/// The same idempotency key before and after a reopen → one job.
+pub async fn idempotency_key_survives_reopen(storage: &str) {
+    let name = fresh("idem", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let first = enqueue(&q, js("1"), r#"{"idempotencyKey": "welcome:42"}"#)
+        .await
+        .unwrap();
+    let again = enqueue(&q, js("2"), r#"{"idempotencyKey": "welcome:42"}"#)
+        .await
+        .unwrap();
+    assert!(!get(&first, "duplicate").as_bool().unwrap());
+    assert!(get(&again, "duplicate").as_bool().unwrap());
+    assert_eq!(num(&again, "id"), num(&first, "id"));
+    wait(q.close()).await.unwrap();
+    let q = open(&name, storage, "{}").await;
+    let after = enqueue(&q, js("3"), r#"{"idempotencyKey": "welcome:42"}"#)
+        .await
+        .unwrap();
+    assert!(get(&after, "duplicate").as_bool().unwrap());
+    assert_eq!(num(&after, "id"), num(&first, "id"));
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 1.0);
+    wait(q.close()).await.unwrap();
+}
+
+/// A job in flight when its instance dies is delivered again after the lease expires.
+pub async fn crashed_lease_is_delivered_again(storage: &str) {
+    let name = fresh("crash", storage).await;
+    let opts = r#"{"leaseMs": 150}"#;
+    let q = open(&name, storage, opts).await;
+    let started = Rc::new(Cell::new(0.0));
+    let s = Rc::clone(&started);
+    q.process(
+        handler(move |job| {
+            s.set(num(&job, "id"));
+            Promise::new(&mut |_, _| {}).into()
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let id = num(&enqueue(&q, js(r#""work""#), "").await.unwrap(), "id");
+    assert!(until(2000, || started.get() == id).await, "handler started");
+    q.terminate();
+
+    let q = open(&name, storage, opts).await;
+    assert_eq!(
+        num(&q.stats().unwrap(), "inFlight"),
+        1.0,
+        "the lease survived the crash"
+    );
+    let again: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
+    let sink = Rc::clone(&again);
+    q.process(
+        handler(move |job| {
+            sink.borrow_mut()
+                .push((num(&job, "id"), num(&job, "attempt")));
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(*again.borrow(), vec![(id, 2.0)]);
+    wait(q.close()).await.unwrap();
+}
+
+/// The concurrency limit holds and is used.
+pub async fn concurrency_limit_holds(storage: &str) {
+    let name = fresh("conc", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let running = Rc::new(Cell::new(0u32));
+    let max = Rc::new(Cell::new(0u32));
+    let (r, m) = (Rc::clone(&running), Rc::clone(&max));
+    q.process(
+        handler(move |_| {
+            r.set(r.get() + 1);
+            m.set(m.get().max(r.get()));
+            let r = Rc::clone(&r);
+            wasm_bindgen_futures::future_to_promise(async move {
+                sleep(3).await;
+                r.set(r.get() - 1);
+                Ok(JsValue::UNDEFINED)
+            })
+            .into()
+        }),
+        js(r#"{"concurrency": 3}"#),
+    )
+    .unwrap();
+    enqueue_many(&q, 30, "").await;
+    wait(q.drained()).await.unwrap();
+    assert_eq!(max.get(), 3, "three at a time, never more");
+    assert_eq!(num(&q.stats().unwrap(), "completed"), 30.0);
+    wait(q.close()).await.unwrap();
+}
+
+/// A FIFO group runs one at a time in enqueue order.
+pub async fn group_order_holds(storage: &str) {
+    let name = fresh("group", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let order: Rc<RefCell<Vec<u32>>> = Rc::default();
+    let busy = Rc::new(Cell::new(false));
+    let (o, b) = (Rc::clone(&order), Rc::clone(&busy));
+    q.process(
+        handler(move |job| {
+            assert!(!b.get(), "two jobs of one group at once");
+            b.set(true);
+            o.borrow_mut().push(num(&job, "payload") as u32);
+            let b = Rc::clone(&b);
+            wasm_bindgen_futures::future_to_promise(async move {
+                sleep(2).await;
+                b.set(false);
+                Ok(JsValue::UNDEFINED)
+            })
+            .into()
+        }),
+        js(r#"{"concurrency": 4}"#),
+    )
+    .unwrap();
+    enqueue_many(&q, 10, r#"{"group": "user:7"}"#).await;
+    wait(q.drained()).await.unwrap();
+    assert_eq!(*order.borrow(), (0..10).collect::<Vec<u32>>());
+    wait(q.close()).await.unwrap();
+}
+
+/// A delayed job does not run before its time.
+pub async fn delayed_job_waits(storage: &str) {
+    let name = fresh("delay", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let ran_at = Rc::new(Cell::new(0.0));
+    let r = Rc::clone(&ran_at);
+    q.process(
+        handler(move |_| {
+            r.set(js_sys::Date::now());
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let before = js_sys::Date::now();
+    enqueue(&q, js("1"), r#"{"delayMs": 120}"#).await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "delayed"), 1.0);
+    wait(q.drained()).await.unwrap();
+    assert!(
+        ran_at.get() >= before + 120.0,
+        "ran {} ms after enqueue",
+        ran_at.get() - before
+    );
+    wait(q.close()).await.unwrap();
+}
+
+/// Bad input: each a typed error, and nothing stored.
+pub async fn bad_input_is_refused_and_changes_nothing(storage: &str) {
+    let name = fresh("bad", storage).await;
+    let q = open(&name, storage, "{}").await;
+    enqueue(&q, js("0"), "").await.unwrap();
+    let before = stats_json(&q);
+    let function: JsValue = js_sys::Function::new_no_args("return 1").into();
+    let symbol: JsValue = js_sys::Symbol::for_("s").into();
+    let payload_cases = [
+        (function, "PAYLOAD_NOT_CLONEABLE"),
+        (symbol, "PAYLOAD_NOT_CLONEABLE"),
+    ];
+    for (payload, expected) in payload_cases {
+        let err = wait(q.enqueue(payload, JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), expected);
+    }
+    let option_cases: [(JsValue, &str); 13] = [
+        (js(r#"{"unknown": 1}"#), "unknown"),
+        (js(r#"{"delayMs": -1}"#), "delayMs"),
+        (js(r#"{"delayMs": 1e300}"#), "delayMs"),
+        (js(r#"{"delayMs": 1.5}"#), "delayMs"),
+        (js(r#"{"maxAttempts": 0}"#), "maxAttempts"),
+        (js(r#"{"priority": "high"}"#), "priority"),
+        (js(r#"{"idempotencyKey": 42}"#), "idempotencyKey"),
+        (js(r#"{"idempotencyKey": ""}"#), "idempotencyKey"),
+        (js(r#"{"group": ""}"#), "group"),
+        (js(r#"{"delayMs": 5, "runAt": 5}"#), "runAt"),
+        (js(r#"{"__proto__": {"delayMs": 1}}"#), "__proto__"),
+        (JsValue::from("fast"), "options"),
+        (js_sys::eval("({ delayMs: NaN })").unwrap(), "delayMs"),
+    ];
+    for (opts, option) in option_cases {
+        let err = wait(q.enqueue(js("1"), opts)).await.unwrap_err();
+        assert_eq!(code(&err), "INVALID_OPTION", "{option}");
+        assert_eq!(get(&err, "option").as_string().as_deref(), Some(option));
+        assert_eq!(get(&err, "name").as_string().as_deref(), Some("WasmqError"));
+    }
+    let err = q.process(JsValue::from(5), JsValue::UNDEFINED).unwrap_err();
+    assert_eq!(code(&err), "INVALID_OPTION");
+    assert_eq!(stats_json(&q), before, "nothing changed");
+    wait(q.close()).await.unwrap();
+    let err = wait(q.enqueue(js("1"), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "QUEUE_CLOSED");
+
+    for (opts, option) in [
+        (r#"{"maxAttempts": 0}"#, "maxAttempts"),
+        (r#"{"storage": "disk"}"#, "storage"),
+        (r#"{"backoff": {"type": "linear"}}"#, "backoff.type"),
+        (r#"{"leaseMs": 0}"#, "leaseMs"),
+        (r#"{"concurrency": -2}"#, "concurrency"),
+    ] {
+        let err = wait(Queue::open(name.clone().into(), js(opts)))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "INVALID_OPTION", "{opts}");
+        assert_eq!(get(&err, "option").as_string().as_deref(), Some(option));
+    }
+    let err = wait(Queue::open(JsValue::from(7), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(get(&err, "option").as_string().as_deref(), Some("name"));
+
+    let q = open(&name, storage, "{}").await;
+    assert_eq!(stats_json(&q), before, "the store holds only the good job");
+    wait(q.close()).await.unwrap();
+}

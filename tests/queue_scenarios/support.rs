@@ -1,0 +1,138 @@
+//! Helpers for driving the `Queue` API from wasm tests the way JavaScript
+//! does: options as JSON, handlers as JS functions, promises awaited.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasmq::api::Queue;
+
+/// Parses a JSON literal into a JS value.
+pub fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON is valid")
+}
+
+/// Reads a property.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reads a numeric property.
+pub fn num(obj: &JsValue, key: &str) -> f64 {
+    get(obj, key).as_f64().unwrap_or(f64::NAN)
+}
+
+/// The `code` of a rejected WasmqError.
+pub fn code(err: &JsValue) -> String {
+    get(err, "code")
+        .as_string()
+        .unwrap_or_else(|| format!("no code: {err:?}"))
+}
+
+/// Awaits a promise.
+pub async fn wait(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+/// Sleeps on the event loop.
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// A fresh name and a clean slate for it in `storage`.
+pub async fn fresh(name: &str, storage: &str) -> String {
+    let name = format!(
+        "{name}-{}",
+        js_sys::Math::random().to_bits() % 1_000_000_007
+    );
+    if storage == "memory" {
+        Queue::drop_memory(&name);
+    }
+    name
+}
+
+/// Opens `name` on `storage` with extra options given as JSON.
+pub async fn open(name: &str, storage: &str, extra: &str) -> Queue {
+    let opts = js(extra);
+    Reflect::set(&opts, &"storage".into(), &storage.into()).unwrap();
+    Queue::open_with(name, &opts).await.expect("queue opens")
+}
+
+/// `enqueue(payload, options)` awaited.
+pub async fn enqueue(q: &Queue, payload: JsValue, opts: &str) -> Result<JsValue, JsValue> {
+    wait(q.enqueue(
+        payload,
+        if opts.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            js(opts)
+        },
+    ))
+    .await
+}
+
+/// Enqueues `n` numbered payloads in one turn (one group commit) and awaits them all.
+pub async fn enqueue_many(q: &Queue, n: u32, opts: &str) -> Vec<JsValue> {
+    let all = js_sys::Array::new();
+    for i in 0..n {
+        let o = if opts.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            js(opts)
+        };
+        all.push(&q.enqueue(JsValue::from(i), o));
+    }
+    let done = wait(Promise::all(&all)).await.expect("all enqueues commit");
+    js_sys::Array::from(&done).iter().collect()
+}
+
+/// A handler from a Rust closure returning a value or a promise.
+pub fn handler(f: impl FnMut(JsValue) -> JsValue + 'static) -> JsValue {
+    Closure::<dyn FnMut(JsValue) -> JsValue>::new(f).into_js_value()
+}
+
+/// A promise that settles after `ms` with `Ok(undefined)` or a rejection with `Error(message)`.
+pub fn settle_after(ms: u32, error: Option<String>) -> JsValue {
+    wasm_bindgen_futures::future_to_promise(async move {
+        sleep(ms).await;
+        match error {
+            None => Ok(JsValue::UNDEFINED),
+            Some(m) => Err(js_sys::Error::new(&m).into()),
+        }
+    })
+    .into()
+}
+
+/// Collects the `detail` of every event of `kind`.
+pub fn record_events(q: &Queue, kind: &str) -> Rc<RefCell<Vec<JsValue>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&seen);
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        sink.borrow_mut().push(get(&e, "detail"))
+    });
+    let f: Function = listener.into_js_value().unchecked_into();
+    q.add_event_listener(kind, &f).expect("listener added");
+    seen
+}
+
+/// Stats as a JSON string, for before/after comparisons.
+pub fn stats_json(q: &Queue) -> String {
+    JSON::stringify(&q.stats().expect("stats"))
+        .unwrap()
+        .as_string()
+        .unwrap()
+}
+
+/// Waits (polling the event loop) until `cond` holds, for at most `ms`.
+pub async fn until(ms: u32, mut cond: impl FnMut() -> bool) -> bool {
+    let start = js_sys::Date::now();
+    while !cond() {
+        if js_sys::Date::now() - start > ms as f64 {
+            return false;
+        }
+        sleep(5).await;
+    }
+    true
+}

@@ -1,0 +1,57 @@
+//! The runtime's scenarios in headless Chrome, on IndexedDB
+//! (`wasm-pack test --headless --chrome`).
+#![cfg(target_arch = "wasm32")]
+
+mod queue_scenarios;
+
+use queue_scenarios::*;
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const STORAGE: &str = "indexeddb";
+
+#[test]
+async fn reopen_1000() {
+    reopen_processes_everything_once(STORAGE).await;
+}
+
+#[test]
+async fn retries() {
+    retries_follow_the_backoff(STORAGE).await;
+}
+
+#[test]
+async fn dead_and_redrive() {
+    dead_letters_and_redrive(STORAGE).await;
+}
+
+#[test]
+async fn idempotency() {
+    idempotency_key_survives_reopen(STORAGE).await;
+}
+
+#[test]
+async fn crash_recovery() {
+    crashed_lease_is_delivered_again(STORAGE).await;
+}
+
+#[test]
+async fn concurrency() {
+    concurrency_limit_holds(STORAGE).await;
+}
+
+#[test]
+async fn groups() {
+    group_order_holds(STORAGE).await;
+}
+
+#[test]
+async fn delays() {
+    delayed_job_waits(STORAGE).await;
+}
+
+#[test]
+async fn bad_input() {
+    bad_input_is_refused_and_changes_nothing(STORAGE).await;
+}

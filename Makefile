@@ -6,14 +6,15 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package demo bench-core clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
-## Node and headless Chrome, the wasm package build.
-test: setup lint native-test wasm-test package
+## Node and headless Chrome, the wasm package build, the package in Node /
+## esbuild / Deno / workerd, and the demo page end to end in headless Chromium.
+test: setup lint native-test wasm-test package js-test e2e
 	@echo "make test: all checks passed"
 
 lint:
@@ -32,10 +33,18 @@ node-test: setup
 browser-test: setup
 	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web_queue --test web_indexeddb
 
-## make package: the npm package (ES module + .d.ts + .wasm) in pkg/.
+## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup
 	wasm-pack build --release --target web --out-dir pkg --out-name wasmq
-	@ls -l pkg/wasmq_bg.wasm | awk '{print "wasm size: " $$5 " bytes"}'
+	node scripts/package.mjs
+
+## make js-test: the packed tarball bundled with esbuild, and the package in Node, Deno and workerd.
+js-test: package
+	node --test tests/js/*.test.mjs
+
+## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
+e2e: package
+	node --test tests/e2e/demo.e2e.mjs
 
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package

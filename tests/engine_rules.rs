@@ -361,6 +361,35 @@ fn key_is_free_again_after_small_window_once_message_is_gone() {
 }
 
 #[test]
+fn per_message_window_overrides_the_queue_window() {
+    let mut e = engine(window(1_000_000));
+    let short = EnqueueOptions {
+        idempotency_window_ms: Some(100),
+        ..key("k")
+    };
+    let first = put(&mut e, 1, short, T0);
+    let l = lease_one(&mut e, T0);
+    e.ack(l.token).unwrap();
+    assert_eq!(
+        e.enqueue(2, key("k"), T0 + 99),
+        Ok(Enqueued::Duplicate(first))
+    );
+    let second = put(&mut e, 3, key("k"), T0 + 100);
+    assert!(
+        second > first,
+        "the short window ended although the queue's is long"
+    );
+    let bad = EnqueueOptions {
+        idempotency_window_ms: Some(u64::MAX),
+        ..key("x")
+    };
+    assert_eq!(
+        option_error(e.enqueue(4, bad, T0 + 100)),
+        "idempotencyWindowMs"
+    );
+}
+
+#[test]
 fn key_outlives_window_while_its_message_exists() {
     let mut e = engine(window(100));
     let first = put(&mut e, 1, key("k"), T0);

@@ -69,3 +69,13 @@ async fn node_has_no_indexeddb() {
     .unwrap_err();
     assert_eq!(code(&err), "STORAGE_UNAVAILABLE");
 }
+
+#[test]
+async fn two_instances() {
+    two_instances_share_the_work(STORAGE).await;
+}
+
+#[test]
+async fn leader_crash() {
+    leader_crash_is_taken_over(STORAGE).await;
+}

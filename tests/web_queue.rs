@@ -55,3 +55,13 @@ async fn delays() {
 async fn bad_input() {
     bad_input_is_refused_and_changes_nothing(STORAGE).await;
 }
+
+#[test]
+async fn two_instances() {
+    two_instances_share_the_work(STORAGE).await;
+}
+
+#[test]
+async fn leader_crash() {
+    leader_crash_is_taken_over(STORAGE).await;
+}

@@ -2,8 +2,6 @@
 //! `Queue` class. Every method validates its input first and reports bad
 //! input as a JS `Error` with a stable `code`, without changing anything.
 
-mod convert;
-mod options;
 mod types;
 
 use std::future::Future;
@@ -11,8 +9,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::core::MessageId;
-use crate::runtime::{QueueError, Shared};
+use crate::runtime::{convert, options, Handle, QueueError};
 
 /// The version of the wasmq package.
 #[wasm_bindgen]
@@ -53,30 +50,10 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
     }
 }
 
-fn message_id(id: &JsValue, option: &str) -> Result<Option<MessageId>, QueueError> {
-    if id.is_undefined() {
-        return Ok(None);
-    }
-    match id.as_f64() {
-        Some(n)
-            if n.is_finite()
-                && n >= 0.0
-                && n.fract() == 0.0
-                && n <= crate::core::MAX_TIME_MS as f64 =>
-        {
-            Ok(Some(MessageId(n as u64)))
-        }
-        _ => Err(QueueError::invalid(
-            option,
-            "must be a message id (a non-negative integer)",
-        )),
-    }
-}
-
 /// A durable job queue. Open one with `Queue.open(name, options)`.
 #[wasm_bindgen]
 pub struct Queue {
-    inner: Rc<Shared>,
+    inner: Rc<Handle>,
     concurrency: usize,
 }
 
@@ -89,7 +66,7 @@ impl Queue {
     async fn open_inner(name: &JsValue, options: &JsValue) -> Result<Queue, QueueError> {
         let name = queue_name(name)?;
         let opts = options::open_options(options)?;
-        let inner = Shared::open(&name, opts.config, opts.storage).await?;
+        let inner = Handle::open(&name, opts.config, opts.storage).await?;
         Ok(Queue {
             inner,
             concurrency: opts.concurrency,
@@ -143,7 +120,7 @@ impl Queue {
             Err(e) => return rejected(e),
         };
         let inner = Rc::clone(&self.inner);
-        promise(async move { Ok(convert::enqueued(inner.enqueue(payload, opts).await?)) })
+        promise(async move { inner.enqueue(payload, options, opts).await })
     }
 
     /// Starts processing: `handler(job)` is called for each job, at most
@@ -177,6 +154,14 @@ impl Queue {
         self.inner.is_paused()
     }
 
+    /// Whether this instance leads: among the instances of this name (tabs,
+    /// workers, or queues opened twice in one realm) the leader owns the
+    /// store and runs the handler; the others forward their calls to it.
+    #[wasm_bindgen(getter, js_name = isLeader)]
+    pub fn is_leader(&self) -> bool {
+        self.inner.is_leader()
+    }
+
     /// Whether the queue is closed.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {
@@ -196,7 +181,7 @@ impl Queue {
     /// Counts by state: `{ pending, delayed, inFlight, completed, retried, dead }`.
     #[wasm_bindgen(unchecked_return_type = "Stats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
-        Ok(convert::stats(self.inner.read(|e| e.stats())?))
+        Ok(convert::stats(self.inner.stats()?))
     }
 
     /// The dead letters, oldest first; `{ after, limit }` pages through them.
@@ -211,10 +196,7 @@ impl Queue {
             Err(e) => return rejected(e),
         };
         let inner = Rc::clone(&self.inner);
-        promise(async move {
-            let list = inner.read(|e| e.dead_letters(after.map(MessageId), limit))?;
-            Ok(convert::dead_letters(list))
-        })
+        promise(async move { inner.dead_letters(after, limit).await })
     }
 
     /// Sends dead letter `id` (or, without an id, every dead letter) back
@@ -224,20 +206,11 @@ impl Queue {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
     ) -> js_sys::Promise {
-        let id = match message_id(&id, "id") {
-            Ok(id) => id,
-            Err(e) => return rejected(e),
-        };
+        if let Err(e) = options::message_id(&id) {
+            return rejected(e);
+        }
         let inner = Rc::clone(&self.inner);
-        promise(async move {
-            let n = inner
-                .mutate(|e, now| match id {
-                    Some(id) => e.redrive(id, now).map(|_| 1).map_err(QueueError::from),
-                    None => Ok(e.redrive_all(now)),
-                })
-                .await?;
-            Ok((n as f64).into())
-        })
+        promise(async move { inner.redrive(id).await })
     }
 
     /// Deletes dead letter `id` (or every dead letter); resolves with how many.
@@ -246,20 +219,11 @@ impl Queue {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
     ) -> js_sys::Promise {
-        let id = match message_id(&id, "id") {
-            Ok(id) => id,
-            Err(e) => return rejected(e),
-        };
+        if let Err(e) = options::message_id(&id) {
+            return rejected(e);
+        }
         let inner = Rc::clone(&self.inner);
-        promise(async move {
-            let n = inner
-                .mutate(|e, _| match id {
-                    Some(id) => e.purge(id).map(|_| 1).map_err(QueueError::from),
-                    None => Ok(e.purge_all()),
-                })
-                .await?;
-            Ok((n as f64).into())
-        })
+        promise(async move { inner.purge(id).await })
     }
 
     /// Stops processing, waits for jobs in flight, commits, and closes the store.

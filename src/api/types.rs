@@ -44,6 +44,8 @@ export interface EnqueueOptions {
   priority?: number;
   /** FIFO group: one job of a group at a time, in enqueue order. */
   group?: string;
+  /** How long this job's idempotency key is remembered (default: the queue's window). */
+  idempotencyWindowMs?: number;
   /** Overrides the queue's maxAttempts for this job. */
   maxAttempts?: number;
 }

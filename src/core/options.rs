@@ -22,6 +22,8 @@ pub struct EnqueueOptions {
     pub group: Option<String>,
     /// Overrides the queue's `maxAttempts` for this message.
     pub max_attempts: Option<u32>,
+    /// Overrides the queue's idempotency window for this message's key.
+    pub idempotency_window_ms: Option<u64>,
 }
 
 impl EnqueueOptions {
@@ -47,6 +49,9 @@ impl EnqueueOptions {
         }
         if let Some(n) = self.max_attempts {
             check_max_attempts("maxAttempts", n)?;
+        }
+        if let Some(w) = self.idempotency_window_ms {
+            check_duration("idempotencyWindowMs", w)?;
         }
         Ok(())
     }

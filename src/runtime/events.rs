@@ -2,6 +2,9 @@
 //! `CustomEvent`s on a plain `EventTarget`, so listeners use the DOM API
 //! users already know, in browsers, workers, Node, Deno and workerd.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
@@ -17,10 +20,13 @@ pub mod names {
     pub const ERROR: &str = "error";
 }
 
-/// The target listeners attach to.
+type Relay = Rc<dyn Fn(&str, &JsValue)>;
+
+/// The target listeners attach to. Clones share the target and the relay.
 #[derive(Clone)]
 pub struct Events {
     target: Option<EventTarget>,
+    relay: Rc<RefCell<Option<Relay>>>,
 }
 
 impl Events {
@@ -29,6 +35,7 @@ impl Events {
     pub fn new() -> Self {
         Events {
             target: EventTarget::new().ok(),
+            relay: Rc::default(),
         }
     }
 
@@ -37,9 +44,24 @@ impl Events {
         self.target.as_ref()
     }
 
-    /// Dispatches `CustomEvent(kind, { detail })`. A listener that throws
-    /// does not disturb the queue.
+    /// Also hands every event emitted to `relay` (the leader sends them to
+    /// the other instances of its name).
+    pub fn set_relay(&self, relay: Option<Relay>) {
+        *self.relay.borrow_mut() = relay;
+    }
+
+    /// Dispatches the event here and relays it.
     pub fn emit(&self, kind: &str, detail: &JsValue) {
+        self.emit_local(kind, detail);
+        let relay = self.relay.borrow().clone();
+        if let Some(relay) = relay {
+            relay(kind, detail);
+        }
+    }
+
+    /// Dispatches `CustomEvent(kind, { detail })` here only. A listener
+    /// that throws does not disturb the queue.
+    pub fn emit_local(&self, kind: &str, detail: &JsValue) {
         let Some(target) = &self.target else { return };
         let init = CustomEventInit::new();
         init.set_detail(detail);

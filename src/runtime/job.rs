@@ -13,6 +13,14 @@ fn opt_str(v: &Option<String>) -> JsValue {
     v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
 }
 
+/// The user's idempotency key (keys the runtime added are not shown).
+pub fn user_key(v: &Option<String>) -> JsValue {
+    match v.as_deref() {
+        Some(k) if !super::is_internal_key(k) => k.into(),
+        _ => JsValue::UNDEFINED,
+    }
+}
+
 /// `{ id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline, signal }`.
 pub fn job_object(lease: &Lease<JsValue>, signal: Option<&web_sys::AbortSignal>) -> JsValue {
     let job = js_sys::Object::new();
@@ -20,7 +28,7 @@ pub fn job_object(lease: &Lease<JsValue>, signal: Option<&web_sys::AbortSignal>)
     set(&job, "payload", &lease.payload);
     set(&job, "attempt", &lease.attempt.into());
     set(&job, "maxAttempts", &lease.max_attempts.into());
-    set(&job, "idempotencyKey", &opt_str(&lease.idempotency_key));
+    set(&job, "idempotencyKey", &user_key(&lease.idempotency_key));
     set(&job, "group", &opt_str(&lease.group));
     set(&job, "enqueuedAt", &(lease.enqueued_at_ms as f64).into());
     set(&job, "deadline", &(lease.deadline_ms as f64).into());

@@ -126,6 +126,10 @@ impl Shared {
 
     /// Resolves `drained` and `close` waiters whose condition now holds.
     pub(crate) fn after_change(self: &Rc<Self>) {
+        let observer = self.observer.borrow().clone();
+        if let Some(observer) = observer {
+            observer();
+        }
         let Ok(mut st) = self.state() else { return };
         if st.running == 0 {
             for tx in std::mem::take(&mut st.idle) {

@@ -9,11 +9,15 @@
 mod any_store;
 mod clock;
 mod commit;
+pub mod convert;
 pub mod error;
 pub mod events;
+mod handle;
 mod job;
 mod lifecycle;
+mod link;
 mod memory_registry;
+pub mod options;
 mod panic;
 mod process;
 
@@ -32,6 +36,7 @@ pub use any_store::AnyStore;
 pub use clock::now_ms;
 pub use error::{codes, QueueError};
 pub use events::Events;
+pub use handle::{is_internal_key, Handle};
 pub use job::error_text;
 pub use memory_registry::drop_memory_store;
 pub use panic::install_panic_hook;
@@ -75,6 +80,7 @@ pub struct Shared {
     name: String,
     store: AnyStore,
     events: Events,
+    observer: RefCell<Option<Rc<dyn Fn()>>>,
     state: RefCell<State>,
 }
 
@@ -85,6 +91,7 @@ impl Shared {
         name: &str,
         config: Config,
         storage: StorageKind,
+        events: Events,
     ) -> Result<Rc<Shared>, QueueError> {
         config.validate()?;
         let store = match storage {
@@ -105,7 +112,8 @@ impl Shared {
         let shared = Rc::new(Shared {
             name: name.to_owned(),
             store,
-            events: Events::new(),
+            events,
+            observer: RefCell::new(None),
             state: RefCell::new(State {
                 engine,
                 phase: Phase::Open,
@@ -140,6 +148,12 @@ impl Shared {
     /// The event target.
     pub fn events(&self) -> &Events {
         &self.events
+    }
+
+    /// Calls `observer` after every committed change (the leader tells the
+    /// other instances its stats).
+    pub fn set_observer(&self, observer: Option<Rc<dyn Fn()>>) {
+        *self.observer.borrow_mut() = observer;
     }
 
     /// Borrows the state, or reports that an internal panic left it borrowed.

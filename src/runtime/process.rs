@@ -38,12 +38,18 @@ impl Shared {
             let committed = self.flush();
             let me = Rc::clone(self);
             wasm_bindgen_futures::spawn_local(async move {
-                if committed.await.is_ok() {
+                let durable = committed.await.is_ok();
+                // Terminated meanwhile: the leases are stored and will expire; run nothing here.
+                let closed = me
+                    .state()
+                    .map(|st| st.phase == Phase::Closed)
+                    .unwrap_or(true);
+                if durable && !closed {
                     for lease in leases {
                         wasm_bindgen_futures::spawn_local(Rc::clone(&me).run_job(lease));
                     }
                 } else {
-                    // Rolled back: the leases never became durable, so no handler runs.
+                    // Rolled back (the leases never became durable) or terminated: no handler runs.
                     if let Ok(mut st) = me.state() {
                         st.running -= leases.len();
                     }

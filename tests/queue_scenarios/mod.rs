@@ -212,6 +212,11 @@ pub async fn crashed_lease_is_delivered_again(storage: &str) {
     q.terminate();
 
     let q = open(&name, storage, opts).await;
+    // The dead instance's lock is released asynchronously; then this one leads.
+    assert!(
+        until(2000, || q.is_leader()).await,
+        "the new instance took the lead"
+    );
     assert_eq!(
         num(&q.stats().unwrap(), "inFlight"),
         1.0,
@@ -386,4 +391,126 @@ pub async fn bad_input_is_refused_and_changes_nothing(storage: &str) {
     let q = open(&name, storage, "{}").await;
     assert_eq!(stats_json(&q), before, "the store holds only the good job");
     wait(q.close()).await.unwrap();
+}
+
+/// Records, across instances, how often each job ran and whether one job
+/// ever ran twice at the same time.
+#[derive(Default)]
+pub struct Ledger {
+    runs: RefCell<HashMap<u64, u32>>,
+    by: RefCell<HashMap<&'static str, u32>>,
+    active: RefCell<std::collections::HashSet<u64>>,
+    overlap: Cell<bool>,
+}
+
+impl Ledger {
+    /// A handler for instance `who` that takes 1 ms per job.
+    pub fn handler(self: &Rc<Self>, who: &'static str) -> JsValue {
+        let ledger = Rc::clone(self);
+        handler(move |job| {
+            let id = num(&job, "id") as u64;
+            *ledger.runs.borrow_mut().entry(id).or_default() += 1;
+            *ledger.by.borrow_mut().entry(who).or_default() += 1;
+            if !ledger.active.borrow_mut().insert(id) {
+                ledger.overlap.set(true);
+            }
+            let ledger = Rc::clone(&ledger);
+            wasm_bindgen_futures::future_to_promise(async move {
+                sleep(1).await;
+                ledger.active.borrow_mut().remove(&id);
+                Ok(JsValue::UNDEFINED)
+            })
+            .into()
+        })
+    }
+
+    fn distinct(&self) -> usize {
+        self.runs.borrow().len()
+    }
+}
+
+async fn two_instances_with_jobs(
+    storage: &str,
+    name: &str,
+    opts: &str,
+    ledger: &Rc<Ledger>,
+) -> (Queue, Queue) {
+    let a = open(name, storage, opts).await;
+    let b = open(name, storage, opts).await;
+    a.process(ledger.handler("a"), JsValue::UNDEFINED).unwrap();
+    b.process(ledger.handler("b"), JsValue::UNDEFINED).unwrap();
+    let (from_a, from_b) = futures::join!(enqueue_many(&a, 250, ""), enqueue_many(&b, 250, ""));
+    let ids: std::collections::HashSet<u64> = from_a
+        .iter()
+        .chain(&from_b)
+        .map(|r| num(r, "id") as u64)
+        .collect();
+    assert_eq!(
+        ids.len(),
+        500,
+        "500 distinct ids, whichever instance enqueued"
+    );
+    assert!(
+        until(10_000, || ledger.distinct() >= 100).await,
+        "processing started"
+    );
+    (a, b)
+}
+
+/// Two instances on one name, concurrency 4 each, 500 jobs: only one
+/// processes; when it closes the other takes over; every job runs exactly
+/// once and never two at a time.
+pub async fn two_instances_share_the_work(storage: &str) {
+    let name = fresh("two", storage).await;
+    let ledger = Rc::new(Ledger::default());
+    let (a, b) = two_instances_with_jobs(storage, &name, r#"{"concurrency": 4}"#, &ledger).await;
+    wait(a.close()).await.unwrap();
+    wait(b.drained()).await.unwrap();
+    assert_eq!(ledger.distinct(), 500, "every job ran");
+    assert!(
+        ledger.runs.borrow().values().all(|n| *n == 1),
+        "each job ran exactly once"
+    );
+    assert!(!ledger.overlap.get(), "never two at a time");
+    let by = ledger.by.borrow().clone();
+    assert!(
+        by.get("a").copied().unwrap_or(0) >= 100,
+        "the first instance led: {by:?}"
+    );
+    assert!(
+        by.get("b").copied().unwrap_or(0) > 0,
+        "the second took over: {by:?}"
+    );
+    assert_eq!(num(&b.stats().unwrap(), "completed"), 500.0);
+    wait(b.close()).await.unwrap();
+}
+
+/// The leading instance dies mid-way: the other takes over, and the jobs
+/// that were in flight are delivered again once their leases expire.
+pub async fn leader_crash_is_taken_over(storage: &str) {
+    let name = fresh("twocrash", storage).await;
+    let ledger = Rc::new(Ledger::default());
+    let (a, b) = two_instances_with_jobs(
+        storage,
+        &name,
+        r#"{"concurrency": 4, "leaseMs": 300}"#,
+        &ledger,
+    )
+    .await;
+    let in_flight: std::collections::HashSet<u64> = ledger.active.borrow().clone();
+    a.terminate();
+    wait(b.drained()).await.unwrap();
+    assert_eq!(ledger.distinct(), 500, "every job ran");
+    for (id, n) in ledger.runs.borrow().iter() {
+        assert!(
+            *n == 1 || (*n == 2 && in_flight.contains(id)),
+            "job {id} ran {n} times"
+        );
+    }
+    assert!(!ledger.overlap.get(), "never two at a time");
+    assert_eq!(
+        num(&b.stats().unwrap(), "completed") + num(&b.stats().unwrap(), "dead"),
+        500.0
+    );
+    wait(b.close()).await.unwrap();
 }

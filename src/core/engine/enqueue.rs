@@ -59,7 +59,10 @@ impl<P: Clone> Engine<P> {
             state: MessageState::Waiting,
         };
         if let Some(key) = &meta.idempotency_key {
-            let expires_at_ms = self.clock.saturating_add(self.config.idempotency_window_ms);
+            let window = options
+                .idempotency_window_ms
+                .unwrap_or(self.config.idempotency_window_ms);
+            let expires_at_ms = self.clock.saturating_add(window);
             self.index_key(key.clone(), id, expires_at_ms);
             self.journal.push(Mutation::Put(Record::Key(KeyRecord {
                 key: key.clone(),

@@ -1,4 +1,4 @@
-//! Rust values to the plain JS objects the API returns (`Stats`,
+//! Rust values to the plain JS objects the API returns (and the leader sends) (`Stats`,
 //! `DeadLetter`, `EnqueueResult`), and payload cloning.
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -48,7 +48,7 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
             ("attempts", d.attempts.into()),
             ("lastError", opt(&d.last_error)),
             ("failedAt", (d.failed_at_ms as f64).into()),
-            ("idempotencyKey", opt(&d.idempotency_key)),
+            ("idempotencyKey", super::job::user_key(&d.idempotency_key)),
             ("group", opt(&d.group)),
         ]));
     }
@@ -66,7 +66,7 @@ pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
         return Ok(payload.clone());
     };
     clone.call1(&JsValue::UNDEFINED, payload).map_err(|e| {
-        let detail = crate::runtime::error_text(&e);
+        let detail = super::error_text(&e);
         QueueError::new(
             codes::PAYLOAD_NOT_CLONEABLE,
             format!("the payload cannot be stored (it must be structured-cloneable): {detail}"),

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::{Backoff, Config, EnqueueOptions, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 use crate::runtime::{QueueError, StorageKind};
 
 /// The own properties of an options object, checked against the allowed names.
@@ -256,6 +256,7 @@ pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
         "",
         &[
             "idempotencyKey",
+            "idempotencyWindowMs",
             "delayMs",
             "runAt",
             "priority",
@@ -274,6 +275,7 @@ pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
         max_attempts: f
             .integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)?
             .map(|n| n as u32),
+        idempotency_window_ms: f.millis("idempotencyWindowMs")?,
     };
     opts.validate()?;
     Ok(opts)
@@ -294,4 +296,25 @@ pub fn page_options(value: &JsValue) -> Result<(Option<u64>, usize), QueueError>
         .integer("limit", 0.0, MAX_TIME_MS as f64)?
         .map_or(usize::MAX, |n| n as usize);
     Ok((after, limit))
+}
+
+/// A message id argument (`undefined` for "all").
+pub fn message_id(v: &JsValue) -> Result<Option<MessageId>, QueueError> {
+    if v.is_undefined() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n)
+            if n.is_finite()
+                && n >= 0.0
+                && n.fract() == 0.0
+                && n <= crate::core::MAX_TIME_MS as f64 =>
+        {
+            Ok(Some(MessageId(n as u64)))
+        }
+        _ => Err(QueueError::invalid(
+            "id",
+            "must be a message id (a non-negative integer)",
+        )),
+    }
 }

@@ -1,0 +1,95 @@
+//! The messages instances of one queue name exchange on their bus, as
+//! plain structured-cloneable objects:
+//! - `{t:"req", from, n, op, ...args}` a call forwarded to the leader, and
+//!   `{t:"res", to, n, ok | err}` its answer;
+//! - `{t:"leader", from, processing}` a new leader (followers re-send what
+//!   is unanswered); `{t:"hello", from}` asks the leader to announce itself;
+//! - `{t:"want", from}` a follower has a handler (a leader without one steps down);
+//! - `{t:"event", kind, detail}` and `{t:"stats", stats}` from the leader.
+
+use wasm_bindgen::JsValue;
+
+use crate::runtime::{codes, QueueError};
+
+/// Sets `key` on `obj`.
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &key.into(), value);
+}
+
+/// Reads `key` of `obj`.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reads a string field.
+pub fn get_str(obj: &JsValue, key: &str) -> String {
+    get(obj, key).as_string().unwrap_or_default()
+}
+
+/// A message of type `t` from `from`.
+pub fn message(t: &str, from: &str) -> JsValue {
+    let m: JsValue = js_sys::Object::new().into();
+    set(&m, "t", &t.into());
+    set(&m, "from", &from.into());
+    m
+}
+
+/// A forwarded call.
+pub fn request(from: &str, n: u64, op: &str) -> JsValue {
+    let m = message("req", from);
+    set(&m, "n", &(n as f64).into());
+    set(&m, "op", &op.into());
+    m
+}
+
+/// The answer to request `n` of `to`.
+pub fn response(from: &str, to: &str, n: f64, result: &Result<JsValue, QueueError>) -> JsValue {
+    let m = message("res", from);
+    set(&m, "to", &to.into());
+    set(&m, "n", &n.into());
+    match result {
+        Ok(v) => set(&m, "ok", v),
+        Err(e) => {
+            let err: JsValue = js_sys::Object::new().into();
+            set(&err, "code", &e.code.into());
+            set(&err, "message", &e.message.as_str().into());
+            if let Some(o) = &e.option {
+                set(&err, "option", &o.as_str().into());
+            }
+            set(&m, "err", &err);
+        }
+    }
+    m
+}
+
+/// The result carried by a response.
+pub fn result_of(response: &JsValue) -> Result<JsValue, QueueError> {
+    let err = get(response, "err");
+    if err.is_undefined() {
+        return Ok(get(response, "ok"));
+    }
+    let code = known_code(&get_str(&err, "code"));
+    let option = get(&err, "option").as_string();
+    Err(QueueError {
+        code,
+        message: get_str(&err, "message"),
+        option,
+    })
+}
+
+fn known_code(code: &str) -> &'static str {
+    [
+        codes::INVALID_OPTION,
+        codes::QUEUE_CLOSED,
+        codes::PAYLOAD_NOT_CLONEABLE,
+        codes::STORAGE_FAILED,
+        codes::QUOTA_EXCEEDED,
+        codes::STORAGE_UNAVAILABLE,
+        codes::NOT_FOUND,
+        codes::ALREADY_PROCESSING,
+        "STALE_LEASE",
+    ]
+    .into_iter()
+    .find(|c| *c == code)
+    .unwrap_or(codes::INTERNAL_ERROR)
+}

@@ -1,0 +1,154 @@
+//! The leader's side of the bus (serving forwarded calls) and what every
+//! instance does with the messages it hears.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use super::protocol::{get, get_str, response, result_of};
+use super::{with_request_key, Handle, Role};
+use crate::core::{Enqueued, MessageId};
+use crate::runtime::{codes, convert, options, QueueError};
+
+impl Handle {
+    /// Runs a forwarded (or local) call on the leader's engine.
+    pub(super) async fn serve(self: &Rc<Self>, request: &JsValue) -> Result<JsValue, QueueError> {
+        let Some(shared) = self.leader()? else {
+            return Err(QueueError::new(
+                codes::INTERNAL_ERROR,
+                "this instance does not lead",
+            ));
+        };
+        match get_str(request, "op").as_str() {
+            "enqueue" => {
+                let parsed = options::enqueue_options(&get(request, "options"))?;
+                let from = get_str(request, "from");
+                let n = get(request, "n").as_f64().unwrap_or(0.0);
+                let (opts, internal) = with_request_key(parsed, &from, n);
+                let outcome = shared.enqueue(get(request, "payload"), opts).await?;
+                // A re-sent call that was already stored is this caller's own job, not a duplicate.
+                let outcome = if internal {
+                    Enqueued::New(outcome.id())
+                } else {
+                    outcome
+                };
+                Ok(convert::enqueued(outcome))
+            }
+            "deadLetters" => {
+                let (after, limit) = options::page_options(&page(request))?;
+                let list = shared.read(|e| e.dead_letters(after.map(MessageId), limit))?;
+                Ok(convert::dead_letters(list))
+            }
+            "redrive" => {
+                let id = options::message_id(&get(request, "id"))?;
+                let n = shared
+                    .mutate(|e, now| match id {
+                        Some(id) => e.redrive(id, now).map(|_| 1).map_err(QueueError::from),
+                        None => Ok(e.redrive_all(now)),
+                    })
+                    .await?;
+                Ok((n as f64).into())
+            }
+            "purge" => {
+                let id = options::message_id(&get(request, "id"))?;
+                let n = shared
+                    .mutate(|e, _| match id {
+                        Some(id) => e.purge(id).map(|_| 1).map_err(QueueError::from),
+                        None => Ok(e.purge_all()),
+                    })
+                    .await?;
+                Ok((n as f64).into())
+            }
+            "drained" => shared.drained().await.map(|_| JsValue::UNDEFINED),
+            other => Err(QueueError::new(
+                codes::INTERNAL_ERROR,
+                format!("unknown call {other:?}"),
+            )),
+        }
+    }
+
+    /// Handles one message from another instance.
+    pub(super) fn on_message(self: &Rc<Self>, m: JsValue) {
+        let from = get_str(&m, "from");
+        if from == self.id {
+            return;
+        }
+        match get_str(&m, "t").as_str() {
+            "req" if self.is_leader() => {
+                let me = Rc::clone(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = me.serve(&m).await;
+                    if !me.is_leader()
+                        && result
+                            .as_ref()
+                            .is_err_and(|e| e.code == codes::QUEUE_CLOSED)
+                    {
+                        // This instance stopped leading meanwhile: the caller re-sends to the next leader.
+                        return;
+                    }
+                    let n = get(&m, "n").as_f64().unwrap_or(0.0);
+                    me.link.post(&response(&me.id, &from, n, &result));
+                });
+            }
+            "res" if get_str(&m, "to") == self.id => {
+                let n = get(&m, "n").as_f64().unwrap_or(0.0) as u64;
+                self.answer_own(n, result_of(&m));
+            }
+            "leader" => self.on_new_leader(get(&m, "processing").as_bool().unwrap_or(false)),
+            "want" => {
+                self.state.borrow_mut().processor_waiting = true;
+                self.step_down();
+            }
+            "hello" if self.is_leader() => self.announce(),
+            "event" if !self.is_leader() => {
+                self.events
+                    .emit_local(&get_str(&m, "kind"), &get(&m, "detail"));
+            }
+            "stats" if !self.is_leader() => {
+                let s = get(&m, "stats");
+                let n = |k: &str| get(&s, k).as_f64().unwrap_or(0.0);
+                let mut st = self.state.borrow_mut();
+                st.stats.pending = n("pending") as usize;
+                st.stats.delayed = n("delayed") as usize;
+                st.stats.in_flight = n("inFlight") as usize;
+                st.stats.completed = n("completed") as u64;
+                st.stats.retried = n("retried") as u64;
+                st.stats.dead = n("dead") as usize;
+            }
+            _ => {}
+        }
+    }
+
+    /// Another instance leads now: re-send what it has not answered, and
+    /// ask for the lead if it does not process but this instance would.
+    fn on_new_leader(self: &Rc<Self>, processing: bool) {
+        let (pending, want) = {
+            let mut st = self.state.borrow_mut();
+            if processing {
+                st.processor_waiting = false;
+            }
+            if !matches!(st.role, Role::Follower) {
+                return;
+            }
+            let pending: Vec<JsValue> = st.outstanding.values().map(|(m, _)| m.clone()).collect();
+            (pending, st.handler.is_some() && !processing)
+        };
+        for request in pending {
+            self.link.post(&request);
+        }
+        if want {
+            self.link.post(&super::protocol::message("want", &self.id));
+        }
+    }
+}
+
+fn page(request: &JsValue) -> JsValue {
+    let obj: JsValue = js_sys::Object::new().into();
+    for key in ["after", "limit"] {
+        let v = get(request, key);
+        if !v.is_undefined() {
+            super::protocol::set(&obj, key, &v);
+        }
+    }
+    obj
+}

@@ -20,7 +20,7 @@ test: setup lint native-test wasm-test package js-test e2e
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --target $(WASM_TARGET) -- -D warnings
+	cargo clippy --all-targets --all-features --target $(WASM_TARGET) -- -D warnings
 
 native-test:
 	cargo test
@@ -28,10 +28,10 @@ native-test:
 wasm-test: node-test browser-test
 
 node-test: setup
-	wasm-pack test --node -- --test node_queue
+	wasm-pack test --node -- --features test-hooks --test node_queue
 
 browser-test: setup
-	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web_queue --test web_indexeddb
+	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup

@@ -79,3 +79,9 @@ async fn two_instances() {
 async fn leader_crash() {
     leader_crash_is_taken_over(STORAGE).await;
 }
+
+#[cfg(feature = "test-hooks")]
+#[test]
+async fn panic_hook() {
+    panic_is_reported_and_module_survives(STORAGE).await;
+}

@@ -162,6 +162,13 @@ impl Queue {
         self.inner.is_leader()
     }
 
+    /// Panics inside the engine, as a bug would (built only with the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
+    #[wasm_bindgen(js_name = panicForTest)]
+    pub fn panic_for_test(&self) {
+        self.inner.panic_for_test();
+    }
+
     /// Whether the queue is closed.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {

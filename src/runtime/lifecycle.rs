@@ -124,6 +124,13 @@ impl Shared {
         super::panic::unregister(self);
     }
 
+    /// Panics while holding the state, as a bug would (tests of the panic hook).
+    #[cfg(feature = "test-hooks")]
+    pub fn panic_for_test(&self) {
+        let _held = self.state();
+        panic!("deliberate panic for a test");
+    }
+
     /// Resolves `drained` and `close` waiters whose condition now holds.
     pub(crate) fn after_change(self: &Rc<Self>) {
         let observer = self.observer.borrow().clone();

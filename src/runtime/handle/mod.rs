@@ -490,6 +490,14 @@ impl Handle {
         }
     }
 
+    /// Panics inside the leader's engine (tests of the panic hook).
+    #[cfg(feature = "test-hooks")]
+    pub fn panic_for_test(&self) {
+        if let Ok(Some(shared)) = self.leader() {
+            shared.panic_for_test();
+        }
+    }
+
     /// Whether paused.
     pub fn is_paused(&self) -> bool {
         self.state.borrow().paused

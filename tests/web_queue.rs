@@ -71,3 +71,8 @@ async fn leader_crash() {
 async fn panic_hook() {
     panic_is_reported_and_module_survives(STORAGE).await;
 }
+
+#[test]
+async fn payload_copies() {
+    handler_gets_a_copy_of_the_payload(STORAGE).await;
+}

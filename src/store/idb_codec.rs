@@ -1,27 +1,41 @@
 //! How the IndexedDB store encodes records and mutations as JS values, and
 //! decodes them back without trusting what it reads.
 //!
-//! Every stored value is an envelope carrying the schema version:
-//! - a log record (one per committed batch): `{ v: 1, m: [mutation, ...] }`;
-//! - a snapshot chunk: `{ v: 1, r: [record, ...] }`.
+//! A log record (one per committed batch) and a snapshot chunk have the same
+//! shape: a list of mutations stored by column,
 //!
-//! Records and mutations are arrays by position, the first element a tag:
+//! ```text
+//! { v: 1,                 // schema version
+//!   t: Uint8Array,        // one tag per mutation
+//!   n: Float64Array,      // their numbers, in order
+//!   s: [string, ...],     // their strings, in order
+//!   p: [payload, ...] }   // their payloads, in order (structured-clone values)
+//! ```
 //!
-//! | tag | shape |
-//! |---|---|
-//! | 0 | message: `[0, id, enqueuedAt, dueMs, priority, maxAttempts, attempts, state, a, b, group, key, lastError]` |
-//! | 1 | payload: `[1, id, payload]` (the payload is kept as a structured-clone value) |
-//! | 2 | idempotency key: `[2, key, id, expiresAt]` |
-//! | 3 | counters: `[3, nextId, nextLease, completed, retried]` |
-//! | 4 / 5 / 6 / 7 | delete message `[4, id]` / payload `[5, id]` / key `[6, key]` / counters `[7]` |
+//! | tag | mutation | numbers | strings | payloads |
+//! |---|---|---|---|---|
+//! | 0 | put message | id, enqueuedAt, dueMs, priority, maxAttempts, attempts, state, a, b, flags | group, key, lastError (those present) | |
+//! | 1 | put payload | id | | payload |
+//! | 2 | put key | id, expiresAt | key | |
+//! | 3 | put counters | nextId, nextLease, completed, retried | | |
+//! | 4 / 5 | delete message / payload | id | | |
+//! | 6 | delete key | | key | |
+//! | 7 | delete counters | | | |
 //!
-//! Tags 0–3 are records (a put when they appear in a batch). A message's
-//! `state` is 0 waiting, 1 in flight (`a` = lease, `b` = deadline) or 2 dead
-//! (`a` = failed at); unused slots hold 0. Absent strings are `null`. Ids,
-//! times and counters are JS numbers: they stay below 2^53, and the decoder
-//! refuses any number that is not a safe non-negative integer.
+//! A message's `state` is 0 waiting, 1 in flight (`a` = lease, `b` =
+//! deadline) or 2 dead (`a` = failed at); unused slots hold 0. `flags` bit 0,
+//! 1, 2 say whether group, key, lastError are present. A snapshot chunk
+//! holds only tags 0–3. Ids, times and counters are below 2^53, so a
+//! `Float64Array` holds them exactly.
+//!
+//! Why columns rather than one small array per mutation: opening reads and
+//! decodes every stored message, and both IndexedDB's structured clone and
+//! wasm↔JS calls cost per object, not per byte. Columns make a batch of
+//! 1,000 messages a handful of objects, and decoding copies the numbers into
+//! wasm in one call (`ARCHITECTURE.md` has the figures).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::{StoreError, StoreErrorKind};
@@ -35,21 +49,32 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// Most records in one snapshot chunk.
 pub(crate) const CHUNK_RECORDS: usize = 1000;
 
-const TAG_MESSAGE: u32 = 0;
-const TAG_PAYLOAD: u32 = 1;
-const TAG_KEY: u32 = 2;
-const TAG_COUNTERS: u32 = 3;
-const TAG_DELETE_MESSAGE: u32 = 4;
-const TAG_DELETE_PAYLOAD: u32 = 5;
-const TAG_DELETE_KEY: u32 = 6;
-const TAG_DELETE_COUNTERS: u32 = 7;
+const TAG_MESSAGE: u8 = 0;
+const TAG_PAYLOAD: u8 = 1;
+const TAG_KEY: u8 = 2;
+const TAG_COUNTERS: u8 = 3;
+const TAG_DELETE_MESSAGE: u8 = 4;
+const TAG_DELETE_PAYLOAD: u8 = 5;
+const TAG_DELETE_KEY: u8 = 6;
+const TAG_DELETE_COUNTERS: u8 = 7;
 
 const STATE_WAITING: u32 = 0;
 const STATE_IN_FLIGHT: u32 = 1;
 const STATE_DEAD: u32 = 2;
 
+const HAS_GROUP: u32 = 1;
+const HAS_KEY: u32 = 2;
+const HAS_ERROR: u32 = 4;
+
 /// 2^53 - 1: the largest integer a JS number holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.from(items)`: a JS array from a Rust vector in one call.
+    #[wasm_bindgen(js_namespace = Array, js_name = from)]
+    fn array_from(items: Vec<JsValue>) -> Array;
+}
 
 /// Why a stored value could not be decoded (it is then skipped, not trusted).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,311 +92,395 @@ fn bad(what: impl Into<String>) -> DecodeError {
 
 // ---------------------------------------------------------------- encoding
 
-/// `{ v: 1, m: [...] }`: one log record for a committed batch.
-pub(crate) fn encode_batch(batch: &[Mutation<JsValue>]) -> Result<JsValue, StoreError> {
-    let m = Array::new_with_length(len_u32(batch.len()));
-    for (i, mutation) in batch.iter().enumerate() {
-        m.set(len_u32(i), encode_mutation(mutation));
-    }
-    envelope("m", &m)
+/// Mutations gathered column by column, then stored as one value.
+#[derive(Default)]
+struct Columns {
+    tags: Vec<u8>,
+    numbers: Vec<f64>,
+    strings: Vec<JsValue>,
+    payloads: Vec<JsValue>,
 }
 
-/// The full image as snapshot chunks `{ v: 1, r: [...] }` of at most
-/// [`CHUNK_RECORDS`] records each (counters first; always at least one chunk).
-pub(crate) fn encode_snapshot(records: &Records<JsValue>) -> Result<Vec<JsValue>, StoreError> {
-    let encoded = core::iter::once(encode_counters(&records.counters))
-        .chain(records.messages.values().map(encode_message))
-        .chain(
-            records
-                .payloads
-                .iter()
-                .map(|(id, p)| encode_payload(*id, p)),
-        )
-        .chain(records.keys.values().map(encode_key));
-    let mut chunks = Vec::new();
-    let mut current = Array::new();
-    for value in encoded {
-        current.push(&value);
-        if current.length() as usize >= CHUNK_RECORDS {
-            chunks.push(envelope("r", &current)?);
-            current = Array::new();
+impl Columns {
+    fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    fn num(&mut self, v: u64) {
+        // Callers keep ids, times and counters below 2^53 (see `MAX_TIME_MS`).
+        self.numbers.push(v as f64);
+    }
+
+    fn message(&mut self, m: &MessageRecord) {
+        let (state, a, b) = match m.state {
+            MessageState::Waiting => (STATE_WAITING, 0, 0),
+            MessageState::InFlight { lease, deadline_ms } => (STATE_IN_FLIGHT, lease, deadline_ms),
+            MessageState::Dead { failed_at_ms } => (STATE_DEAD, failed_at_ms, 0),
+        };
+        let mut flags = 0;
+        for (bit, s) in [
+            (HAS_GROUP, &m.group),
+            (HAS_KEY, &m.idempotency_key),
+            (HAS_ERROR, &m.last_error),
+        ] {
+            if let Some(s) = s {
+                flags |= bit;
+                self.strings.push(JsValue::from_str(s));
+            }
+        }
+        self.tags.push(TAG_MESSAGE);
+        self.num(m.id.0);
+        self.num(m.enqueued_at_ms);
+        self.num(m.due_ms);
+        self.numbers.push(f64::from(m.priority));
+        self.numbers.push(f64::from(m.max_attempts));
+        self.numbers.push(f64::from(m.attempts));
+        self.numbers.push(f64::from(state));
+        self.num(a);
+        self.num(b);
+        self.numbers.push(f64::from(flags));
+    }
+
+    fn payload(&mut self, id: MessageId, payload: &JsValue) {
+        self.tags.push(TAG_PAYLOAD);
+        self.num(id.0);
+        self.payloads.push(payload.clone());
+    }
+
+    fn key(&mut self, k: &KeyRecord) {
+        self.tags.push(TAG_KEY);
+        self.num(k.id.0);
+        self.num(k.expires_at_ms);
+        self.strings.push(JsValue::from_str(&k.key));
+    }
+
+    fn counters(&mut self, c: &Counters) {
+        self.tags.push(TAG_COUNTERS);
+        for v in [c.next_id, c.next_lease, c.completed, c.retried] {
+            self.num(v);
         }
     }
-    if current.length() > 0 {
-        chunks.push(envelope("r", &current)?);
+
+    fn mutation(&mut self, mutation: &Mutation<JsValue>) {
+        match mutation {
+            Mutation::Put(Record::Message(m)) => self.message(m),
+            Mutation::Put(Record::Payload(id, p)) => self.payload(*id, p),
+            Mutation::Put(Record::Key(k)) => self.key(k),
+            Mutation::Put(Record::Counters(c)) => self.counters(c),
+            Mutation::Delete(RecordKey::Message(id)) => {
+                self.tags.push(TAG_DELETE_MESSAGE);
+                self.num(id.0);
+            }
+            Mutation::Delete(RecordKey::Payload(id)) => {
+                self.tags.push(TAG_DELETE_PAYLOAD);
+                self.num(id.0);
+            }
+            Mutation::Delete(RecordKey::Key(key)) => {
+                self.tags.push(TAG_DELETE_KEY);
+                self.strings.push(JsValue::from_str(key));
+            }
+            Mutation::Delete(RecordKey::Counters) => self.tags.push(TAG_DELETE_COUNTERS),
+        }
+    }
+
+    /// `{ v, t, n, s, p }`; leaves `self` empty for the next chunk.
+    fn take(&mut self) -> Result<JsValue, StoreError> {
+        let Columns {
+            tags,
+            numbers,
+            strings,
+            payloads,
+        } = core::mem::take(self);
+        let obj = Object::new();
+        let fields: [(&str, JsValue); 5] = [
+            ("v", JsValue::from(SCHEMA_VERSION)),
+            ("t", Uint8Array::from(&tags[..]).into()),
+            ("n", Float64Array::from(&numbers[..]).into()),
+            ("s", array_from(strings).into()),
+            ("p", array_from(payloads).into()),
+        ];
+        for (name, value) in fields {
+            Reflect::set(&obj, &JsValue::from_str(name), &value).map_err(|e| {
+                StoreError::new(
+                    StoreErrorKind::Failed,
+                    format!("cannot build a stored record: {e:?}"),
+                )
+            })?;
+        }
+        Ok(obj.into())
+    }
+}
+
+/// One log record for a committed batch.
+pub(crate) fn encode_batch(batch: &[Mutation<JsValue>]) -> Result<JsValue, StoreError> {
+    let mut columns = Columns::default();
+    for mutation in batch {
+        columns.mutation(mutation);
+    }
+    columns.take()
+}
+
+/// The full image as snapshot chunks of at most [`CHUNK_RECORDS`] records
+/// each (counters first, so there is always at least one chunk).
+pub(crate) fn encode_snapshot(records: &Records<JsValue>) -> Result<Vec<JsValue>, StoreError> {
+    let mut chunks = Vec::new();
+    let mut columns = Columns::default();
+    columns.counters(&records.counters);
+    let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
+        if columns.len() >= CHUNK_RECORDS {
+            chunks.push(columns.take()?);
+        }
+        Ok(())
+    };
+    for meta in records.messages.values() {
+        columns.message(meta);
+        flush(&mut columns)?;
+    }
+    for (id, payload) in &records.payloads {
+        columns.payload(*id, payload);
+        flush(&mut columns)?;
+    }
+    for key in records.keys.values() {
+        columns.key(key);
+        flush(&mut columns)?;
+    }
+    if columns.len() > 0 {
+        chunks.push(columns.take()?);
     }
     Ok(chunks)
 }
 
-fn envelope(field: &str, items: &Array) -> Result<JsValue, StoreError> {
-    let obj = Object::new();
-    let set = |k: &str, v: &JsValue| {
-        Reflect::set(&obj, &JsValue::from_str(k), v).map_err(|e| {
-            StoreError::new(
-                StoreErrorKind::Failed,
-                format!("cannot build a stored record: {e:?}"),
-            )
-        })
-    };
-    set("v", &JsValue::from(SCHEMA_VERSION))?;
-    set(field, items)?;
-    Ok(obj.into())
-}
-
-fn encode_mutation(mutation: &Mutation<JsValue>) -> JsValue {
-    match mutation {
-        Mutation::Put(record) => encode_record(record),
-        Mutation::Delete(RecordKey::Message(id)) => pair(TAG_DELETE_MESSAGE, id_value(*id)),
-        Mutation::Delete(RecordKey::Payload(id)) => pair(TAG_DELETE_PAYLOAD, id_value(*id)),
-        Mutation::Delete(RecordKey::Key(key)) => pair(TAG_DELETE_KEY, JsValue::from_str(key)),
-        Mutation::Delete(RecordKey::Counters) => {
-            Array::of1(&JsValue::from(TAG_DELETE_COUNTERS)).into()
-        }
-    }
-}
-
-fn encode_record(record: &Record<JsValue>) -> JsValue {
-    match record {
-        Record::Message(meta) => encode_message(meta),
-        Record::Payload(id, payload) => encode_payload(*id, payload),
-        Record::Key(key) => encode_key(key),
-        Record::Counters(counters) => encode_counters(counters),
-    }
-}
-
-fn encode_message(m: &MessageRecord) -> JsValue {
-    let (state, a, b) = match m.state {
-        MessageState::Waiting => (STATE_WAITING, 0, 0),
-        MessageState::InFlight { lease, deadline_ms } => (STATE_IN_FLIGHT, lease, deadline_ms),
-        MessageState::Dead { failed_at_ms } => (STATE_DEAD, failed_at_ms, 0),
-    };
-    let values = [
-        JsValue::from(TAG_MESSAGE),
-        id_value(m.id),
-        num(m.enqueued_at_ms),
-        num(m.due_ms),
-        JsValue::from(m.priority),
-        JsValue::from(m.max_attempts),
-        JsValue::from(m.attempts),
-        JsValue::from(state),
-        num(a),
-        num(b),
-        opt_str(m.group.as_deref()),
-        opt_str(m.idempotency_key.as_deref()),
-        opt_str(m.last_error.as_deref()),
-    ];
-    values.iter().collect::<Array>().into()
-}
-
-fn encode_payload(id: MessageId, payload: &JsValue) -> JsValue {
-    Array::of3(&JsValue::from(TAG_PAYLOAD), &id_value(id), payload).into()
-}
-
-fn encode_key(k: &KeyRecord) -> JsValue {
-    Array::of4(
-        &JsValue::from(TAG_KEY),
-        &JsValue::from_str(&k.key),
-        &id_value(k.id),
-        &num(k.expires_at_ms),
-    )
-    .into()
-}
-
-fn encode_counters(c: &Counters) -> JsValue {
-    Array::of5(
-        &JsValue::from(TAG_COUNTERS),
-        &num(c.next_id),
-        &num(c.next_lease),
-        &num(c.completed),
-        &num(c.retried),
-    )
-    .into()
-}
-
-fn pair(tag: u32, value: JsValue) -> JsValue {
-    Array::of2(&JsValue::from(tag), &value).into()
-}
-
-fn num(v: u64) -> JsValue {
-    // Callers keep ids, times and counters below 2^53 (see `MAX_TIME_MS`).
-    JsValue::from_f64(v as f64)
-}
-
-fn id_value(id: MessageId) -> JsValue {
-    num(id.0)
-}
-
-fn opt_str(s: Option<&str>) -> JsValue {
-    s.map_or(JsValue::NULL, JsValue::from_str)
-}
-
-fn len_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 // ---------------------------------------------------------------- decoding
 
-/// The mutations of one log record.
+/// The mutations of one log record. All or nothing: a record with any
+/// bad part is refused whole, so a batch is never half applied.
 pub(crate) fn decode_batch(value: &JsValue) -> Result<Vec<Mutation<JsValue>>, DecodeError> {
-    let items = open_envelope(value, "m")?;
-    let mut batch = Vec::with_capacity(items.length() as usize);
-    for (i, item) in items.iter().enumerate() {
-        let mutation = decode_mutation(&item).map_err(|e| bad(format!("mutation {i}: {e}")))?;
-        batch.push(mutation);
-    }
-    Ok(batch)
+    Reader::open(value)?.read_all(true)
 }
 
-/// The records of one snapshot chunk.
+/// The records of one snapshot chunk (tags 0–3 only).
 pub(crate) fn decode_chunk(value: &JsValue) -> Result<Vec<Record<JsValue>>, DecodeError> {
-    let items = open_envelope(value, "r")?;
-    let mut records = Vec::with_capacity(items.length() as usize);
-    for (i, item) in items.iter().enumerate() {
-        let fields = as_array(&item).map_err(|e| bad(format!("record {i}: {e}")))?;
-        let tag = get_u32(&fields, 0, "tag").map_err(|e| bad(format!("record {i}: {e}")))?;
-        let record = decode_record(tag, &fields).map_err(|e| bad(format!("record {i}: {e}")))?;
-        records.push(record);
-    }
-    Ok(records)
+    let mutations = Reader::open(value)?.read_all(false)?;
+    Ok(mutations
+        .into_iter()
+        .filter_map(|m| match m {
+            Mutation::Put(record) => Some(record),
+            Mutation::Delete(_) => None, // refused by `read_all(false)`
+        })
+        .collect())
 }
 
-fn open_envelope(value: &JsValue, field: &str) -> Result<Array, DecodeError> {
-    if !value.is_object() {
-        return Err(bad(format!("not an object: {}", describe(value))));
-    }
-    let version =
-        Reflect::get(value, &JsValue::from_str("v")).map_err(|_| bad("cannot read the version"))?;
-    if version.as_f64() != Some(f64::from(SCHEMA_VERSION)) {
-        return Err(bad(format!(
-            "unknown schema version {} (this build reads {SCHEMA_VERSION})",
-            describe(&version)
-        )));
-    }
-    let items = Reflect::get(value, &JsValue::from_str(field))
-        .map_err(|_| bad(format!("cannot read `{field}`")))?;
-    as_array(&items).map_err(|e| bad(format!("`{field}`: {e}")))
+/// Reads the columns of one stored value in step.
+struct Reader {
+    tags: Vec<u8>,
+    numbers: Vec<f64>,
+    strings: Vec<JsValue>,
+    payloads: Vec<JsValue>,
+    next_number: usize,
+    next_string: usize,
+    next_payload: usize,
 }
 
-fn decode_mutation(item: &JsValue) -> Result<Mutation<JsValue>, DecodeError> {
-    let fields = as_array(item)?;
-    let tag = get_u32(&fields, 0, "tag")?;
-    Ok(match tag {
-        TAG_DELETE_MESSAGE => Mutation::Delete(RecordKey::Message(get_id(&fields, 1)?)),
-        TAG_DELETE_PAYLOAD => Mutation::Delete(RecordKey::Payload(get_id(&fields, 1)?)),
-        TAG_DELETE_KEY => Mutation::Delete(RecordKey::Key(get_string(&fields, 1, "key")?)),
-        TAG_DELETE_COUNTERS => Mutation::Delete(RecordKey::Counters),
-        _ => Mutation::Put(decode_record(tag, &fields)?),
-    })
-}
-
-fn decode_record(tag: u32, f: &Array) -> Result<Record<JsValue>, DecodeError> {
-    match tag {
-        TAG_MESSAGE => decode_message(f).map(Record::Message),
-        TAG_PAYLOAD => {
-            let id = get_id(f, 1)?;
-            if f.length() < 3 {
-                return Err(bad("payload record without a payload"));
-            }
-            Ok(Record::Payload(id, f.get(2)))
+impl Reader {
+    fn open(value: &JsValue) -> Result<Reader, DecodeError> {
+        if !value.is_object() {
+            return Err(bad(format!("not an object: {}", describe(value))));
         }
-        TAG_KEY => Ok(Record::Key(KeyRecord {
-            key: get_string(f, 1, "key")?,
-            id: get_id(f, 2)?,
-            expires_at_ms: get_u64(f, 3, "expiresAt")?,
-        })),
-        TAG_COUNTERS => Ok(Record::Counters(Counters {
-            next_id: get_u64(f, 1, "nextId")?,
-            next_lease: get_u64(f, 2, "nextLease")?,
-            completed: get_u64(f, 3, "completed")?,
-            retried: get_u64(f, 4, "retried")?,
-        })),
-        other => Err(bad(format!("unknown tag {other}"))),
+        let field = |name: &str| {
+            Reflect::get(value, &JsValue::from_str(name))
+                .map_err(|_| bad(format!("cannot read `{name}`")))
+        };
+        let version = field("v")?;
+        if version.as_f64() != Some(f64::from(SCHEMA_VERSION)) {
+            return Err(bad(format!(
+                "unknown schema version {} (this build reads {SCHEMA_VERSION})",
+                describe(&version)
+            )));
+        }
+        let tags = field("t")?
+            .dyn_into::<Uint8Array>()
+            .map_err(|v| bad(format!("`t` is not a Uint8Array: {}", describe(&v))))?;
+        let numbers = field("n")?
+            .dyn_into::<Float64Array>()
+            .map_err(|v| bad(format!("`n` is not a Float64Array: {}", describe(&v))))?;
+        let array = |name: &str| -> Result<Vec<JsValue>, DecodeError> {
+            let v = field(name)?;
+            if Array::is_array(&v) {
+                Ok(v.unchecked_into::<Array>().to_vec())
+            } else {
+                Err(bad(format!("`{name}` is not an array: {}", describe(&v))))
+            }
+        };
+        Ok(Reader {
+            tags: tags.to_vec(),
+            numbers: numbers.to_vec(),
+            strings: array("s")?,
+            payloads: array("p")?,
+            next_number: 0,
+            next_string: 0,
+            next_payload: 0,
+        })
     }
-}
 
-fn decode_message(f: &Array) -> Result<MessageRecord, DecodeError> {
-    let a = get_u64(f, 8, "state.a")?;
-    let b = get_u64(f, 9, "state.b")?;
-    let state = match get_u32(f, 7, "state")? {
-        STATE_WAITING => MessageState::Waiting,
-        STATE_IN_FLIGHT => MessageState::InFlight {
-            lease: a,
-            deadline_ms: b,
-        },
-        STATE_DEAD => MessageState::Dead { failed_at_ms: a },
-        other => return Err(bad(format!("unknown message state {other}"))),
-    };
-    Ok(MessageRecord {
-        id: get_id(f, 1)?,
-        enqueued_at_ms: get_u64(f, 2, "enqueuedAt")?,
-        due_ms: get_u64(f, 3, "dueMs")?,
-        priority: get_i32(f, 4, "priority")?,
-        max_attempts: get_u32(f, 5, "maxAttempts")?,
-        attempts: get_u32(f, 6, "attempts")?,
-        state,
-        group: get_opt_string(f, 10, "group")?,
-        idempotency_key: get_opt_string(f, 11, "idempotencyKey")?,
-        last_error: get_opt_string(f, 12, "lastError")?,
-    })
-}
-
-fn as_array(value: &JsValue) -> Result<Array, DecodeError> {
-    if Array::is_array(value) {
-        Ok(value.clone().unchecked_into())
-    } else {
-        Err(bad(format!("not an array: {}", describe(value))))
+    /// Every mutation; `deletes: false` accepts only records (a snapshot).
+    fn read_all(mut self, deletes: bool) -> Result<Vec<Mutation<JsValue>>, DecodeError> {
+        let tags = core::mem::take(&mut self.tags);
+        let mut out = Vec::with_capacity(tags.len());
+        for (i, &tag) in tags.iter().enumerate() {
+            let m = self
+                .mutation(tag, deletes)
+                .map_err(|e| bad(format!("entry {i}: {e}")))?;
+            out.push(m);
+        }
+        let left = (
+            self.numbers.len() - self.next_number.min(self.numbers.len()),
+            self.strings.len() - self.next_string.min(self.strings.len()),
+            self.payloads.len() - self.next_payload.min(self.payloads.len()),
+        );
+        if left != (0, 0, 0) {
+            return Err(bad(format!(
+                "columns do not match the tags: {} numbers, {} strings, {} payloads left over",
+                left.0, left.1, left.2
+            )));
+        }
+        Ok(out)
     }
-}
 
-fn get_integer(f: &Array, i: u32, name: &str, min: f64, max: f64) -> Result<f64, DecodeError> {
-    let value = f.get(i);
-    match value.as_f64() {
-        Some(x) if x.fract() == 0.0 && (min..=max).contains(&x) => Ok(x),
-        _ => Err(bad(format!(
-            "`{name}` must be an integer in [{min}, {max}], got {}",
-            describe(&value)
-        ))),
+    fn mutation(&mut self, tag: u8, deletes: bool) -> Result<Mutation<JsValue>, DecodeError> {
+        let record = match tag {
+            TAG_MESSAGE => Record::Message(self.message()?),
+            TAG_PAYLOAD => {
+                let id = self.id()?;
+                Record::Payload(id, self.payload()?)
+            }
+            TAG_KEY => {
+                let id = self.id()?;
+                let expires_at_ms = self.u64("expiresAt")?;
+                let key = self.string("key")?;
+                Record::Key(KeyRecord {
+                    key,
+                    id,
+                    expires_at_ms,
+                })
+            }
+            TAG_COUNTERS => Record::Counters(Counters {
+                next_id: self.u64("nextId")?,
+                next_lease: self.u64("nextLease")?,
+                completed: self.u64("completed")?,
+                retried: self.u64("retried")?,
+            }),
+            TAG_DELETE_MESSAGE..=TAG_DELETE_COUNTERS if !deletes => {
+                return Err(bad(format!("a delete (tag {tag}) in a snapshot")));
+            }
+            TAG_DELETE_MESSAGE => return Ok(Mutation::Delete(RecordKey::Message(self.id()?))),
+            TAG_DELETE_PAYLOAD => return Ok(Mutation::Delete(RecordKey::Payload(self.id()?))),
+            TAG_DELETE_KEY => return Ok(Mutation::Delete(RecordKey::Key(self.string("key")?))),
+            TAG_DELETE_COUNTERS => return Ok(Mutation::Delete(RecordKey::Counters)),
+            other => return Err(bad(format!("unknown tag {other}"))),
+        };
+        Ok(Mutation::Put(record))
     }
-}
 
-fn get_u64(f: &Array, i: u32, name: &str) -> Result<u64, DecodeError> {
-    // In range and integral, so the conversion is exact.
-    get_integer(f, i, name, 0.0, MAX_SAFE).map(|x| x as u64)
-}
-
-fn get_u32(f: &Array, i: u32, name: &str) -> Result<u32, DecodeError> {
-    get_integer(f, i, name, 0.0, f64::from(u32::MAX)).map(|x| x as u32)
-}
-
-fn get_i32(f: &Array, i: u32, name: &str) -> Result<i32, DecodeError> {
-    get_integer(f, i, name, f64::from(i32::MIN), f64::from(i32::MAX)).map(|x| x as i32)
-}
-
-fn get_id(f: &Array, i: u32) -> Result<MessageId, DecodeError> {
-    get_u64(f, i, "id").map(MessageId)
-}
-
-fn get_string(f: &Array, i: u32, name: &str) -> Result<String, DecodeError> {
-    let value = f.get(i);
-    value.as_string().ok_or_else(|| {
-        bad(format!(
-            "`{name}` must be a string, got {}",
-            describe(&value)
-        ))
-    })
-}
-
-fn get_opt_string(f: &Array, i: u32, name: &str) -> Result<Option<String>, DecodeError> {
-    let value = f.get(i);
-    if value.is_null() || value.is_undefined() {
-        return Ok(None);
+    fn message(&mut self) -> Result<MessageRecord, DecodeError> {
+        let id = self.id()?;
+        let enqueued_at_ms = self.u64("enqueuedAt")?;
+        let due_ms = self.u64("dueMs")?;
+        let priority = self.i32("priority")?;
+        let max_attempts = self.u32("maxAttempts")?;
+        let attempts = self.u32("attempts")?;
+        let state = self.u32("state")?;
+        let a = self.u64("state.a")?;
+        let b = self.u64("state.b")?;
+        let flags = self.u32("flags")?;
+        let state = match state {
+            STATE_WAITING => MessageState::Waiting,
+            STATE_IN_FLIGHT => MessageState::InFlight {
+                lease: a,
+                deadline_ms: b,
+            },
+            STATE_DEAD => MessageState::Dead { failed_at_ms: a },
+            other => return Err(bad(format!("unknown message state {other}"))),
+        };
+        if flags & !(HAS_GROUP | HAS_KEY | HAS_ERROR) != 0 {
+            return Err(bad(format!("unknown message flags {flags}")));
+        }
+        let mut optional = |bit: u32, name: &str| {
+            if flags & bit != 0 {
+                self.string(name).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let group = optional(HAS_GROUP, "group")?;
+        let idempotency_key = optional(HAS_KEY, "idempotencyKey")?;
+        let last_error = optional(HAS_ERROR, "lastError")?;
+        Ok(MessageRecord {
+            id,
+            enqueued_at_ms,
+            due_ms,
+            priority,
+            group,
+            idempotency_key,
+            max_attempts,
+            attempts,
+            last_error,
+            state,
+        })
     }
-    value.as_string().map(Some).ok_or_else(|| {
-        bad(format!(
-            "`{name}` must be a string or null, got {}",
-            describe(&value)
-        ))
-    })
+
+    fn integer(&mut self, name: &str, min: f64, max: f64) -> Result<f64, DecodeError> {
+        let Some(&x) = self.numbers.get(self.next_number) else {
+            return Err(bad(format!("`{name}` missing: the numbers ran out")));
+        };
+        self.next_number += 1;
+        if x.fract() == 0.0 && (min..=max).contains(&x) {
+            Ok(x)
+        } else {
+            Err(bad(format!(
+                "`{name}` must be an integer in [{min}, {max}], got {x}"
+            )))
+        }
+    }
+
+    fn u64(&mut self, name: &str) -> Result<u64, DecodeError> {
+        // In range and integral, so the conversion is exact.
+        self.integer(name, 0.0, MAX_SAFE).map(|x| x as u64)
+    }
+
+    fn u32(&mut self, name: &str) -> Result<u32, DecodeError> {
+        self.integer(name, 0.0, f64::from(u32::MAX))
+            .map(|x| x as u32)
+    }
+
+    fn i32(&mut self, name: &str) -> Result<i32, DecodeError> {
+        self.integer(name, f64::from(i32::MIN), f64::from(i32::MAX))
+            .map(|x| x as i32)
+    }
+
+    fn id(&mut self) -> Result<MessageId, DecodeError> {
+        self.u64("id").map(MessageId)
+    }
+
+    fn string(&mut self, name: &str) -> Result<String, DecodeError> {
+        let Some(value) = self.strings.get(self.next_string) else {
+            return Err(bad(format!("`{name}` missing: the strings ran out")));
+        };
+        self.next_string += 1;
+        value.as_string().ok_or_else(|| {
+            bad(format!(
+                "`{name}` must be a string, got {}",
+                describe(value)
+            ))
+        })
+    }
+
+    fn payload(&mut self) -> Result<JsValue, DecodeError> {
+        let Some(value) = self.payloads.get_mut(self.next_payload) else {
+            return Err(bad("a payload is missing: the payloads ran out"));
+        };
+        self.next_payload += 1;
+        Ok(core::mem::replace(value, JsValue::UNDEFINED))
+    }
 }
 
 /// A short description of a value for error messages (never its whole content).

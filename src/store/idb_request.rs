@@ -1,9 +1,10 @@
 //! IndexedDB's events as Rust callbacks and futures, and browser errors as
 //! [`StoreError`]s.
 //!
-//! A request or transaction reports its outcome once, through one of a few
-//! events. [`on_transaction_done`] installs listeners for all of them; the listeners keep themselves alive until the first one
-//! fires, which removes them all and runs the callback exactly once. So an
+//! A transaction reports its outcome once, through one of a few events.
+//! [`on_transaction_done`] installs listeners for all of them; the
+//! listeners keep themselves alive until the first one fires, which
+//! removes them all and runs the callback exactly once. So an
 //! outcome is handled even when the future that asked for it was dropped
 //! (the store relies on this to keep its in-memory mirror exact), and the
 //! callbacks run in the order IndexedDB fires the events. [`open_database`]

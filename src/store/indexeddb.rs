@@ -3,10 +3,13 @@
 //! Layout (IndexedDB's cost is per record, not per byte — see
 //! `design.md`, "Storage layout: measured"):
 //! - object store `log` (auto-increment keys): one record per committed
-//!   batch, `{ v: 1, m: [mutation, ...] }`, appended by one `add` in one
-//!   readwrite transaction;
+//!   batch, appended by one `add` in one readwrite transaction;
 //! - object store `snapshot` (keys 0, 1, …): the image as of some log key,
-//!   in chunks `{ v: 1, r: [record, ...] }` of at most 1,000 records.
+//!   in chunks of at most 1,000 records.
+//!
+//! Both hold the same kind of value, `{ v: 1, t, n, s, p }`: a list of
+//! mutations stored by column, with payloads kept as structured-clone
+//! values (`idb_codec` describes it).
 //!
 //! Invariant: snapshot + the remaining log, applied in key order, is the
 //! whole state. Compaction keeps it by rewriting the snapshot *and*
@@ -16,27 +19,31 @@
 //! The store keeps a mirror of the image in memory (seeded by [`load`],
 //! updated when each commit's transaction completes, in completion order);
 //! it is what `Store::image` returns, and compaction writes it once the log
-//! holds more than
-//! max(512, messages / 4) batches. A compaction that fails leaves the old
-//! snapshot and the whole log in place. The encoding lives in `idb_codec`,
-//! the event plumbing in `idb_request`.
+//! holds more than max(512, messages / 4) batches. Compaction runs in the
+//! background (nothing awaits it); one that fails leaves the old snapshot
+//! and the whole log in place. The event plumbing lives in `idb_request`.
 //!
-//! One connection is the only writer of its database (the runtime's
-//! multi-tab lock sees to that): compaction trusts that the mirror covers
-//! every log key up to the last one this connection committed or loaded.
+//! One connection must be the only writer of its database (the runtime's
+//! multi-tab lock is there for that): compaction trusts that the mirror
+//! covers every log key up to the last one this connection committed or
+//! loaded. A reader catching up from the log must load afresh when the
+//! keys it has not seen were folded into the snapshot.
 //!
 //! [`load`]: IndexedDbStore::load
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::channel::oneshot;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 
 use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
-use super::idb_request::{js_error, open_database, transaction_done, unavailable};
+use super::idb_request::{
+    js_error, on_transaction_done, open_database, transaction_done, unavailable,
+};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
 
@@ -45,6 +52,9 @@ const LOG: &str = "log";
 const SNAPSHOT: &str = "snapshot";
 /// Compact once the log holds more batches than this (or messages / 4, if more).
 const MIN_COMPACT_BATCHES: usize = 512;
+
+/// Hears how a compaction ended.
+type Outcome = oneshot::Receiver<Result<(), StoreError>>;
 
 /// A store in IndexedDB. Commits go to the log; loads read snapshot + log.
 pub struct IndexedDbStore {
@@ -118,7 +128,16 @@ impl IndexedDbStore {
         .await?;
         // Another tab's upgrade or delete must not wait for this connection.
         let closing = db.clone();
-        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| closing.close());
+        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            warn(
+                &format!(
+                    "closing {:?}: another tab is upgrading or deleting it",
+                    closing.name()
+                ),
+                &JsValue::UNDEFINED,
+            );
+            closing.close();
+        });
         db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
         Ok(IndexedDbStore {
             inner: Rc::new(Inner {
@@ -127,6 +146,24 @@ impl IndexedDbStore {
                 _on_version_change: on_version_change,
             }),
         })
+    }
+
+    /// Folds the log into the snapshot now (the store also does this by
+    /// itself once the log is long). Resolves `true` once done; `false` when
+    /// there was nothing to fold or it cannot be done safely now (before
+    /// the first `load`, while a compaction runs, or while undecodable
+    /// records are stored). A failure leaves the log authoritative.
+    pub async fn compact(&self) -> Result<bool, StoreError> {
+        match self.inner.start_compaction(true)? {
+            None => Ok(false),
+            Some(outcome) => match outcome.await {
+                Ok(result) => result.map(|()| true),
+                Err(_) => Err(StoreError::new(
+                    StoreErrorKind::Failed,
+                    "IndexedDB never reported how the compaction ended",
+                )),
+            },
+        }
     }
 
     /// Closes the connection; later operations fail with `Unavailable`.
@@ -261,25 +298,26 @@ impl Inner {
                 None => state.exact = false,
             }
         }
-        self.maybe_compact();
+        if let Err(e) = self.start_compaction(false) {
+            warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED);
+        }
     }
 
-    /// Starts a compaction if the log is long enough. Runs in the background:
-    /// the transaction is issued now and settles in its own callback.
-    fn maybe_compact(self: &Rc<Self>) {
+    /// Starts a compaction when the log is long enough (or, with `force`,
+    /// whenever there is a log to fold). It runs in the background: the
+    /// transaction is issued now and settles in its own callback; the
+    /// receiver (if anyone wants it) hears the outcome. `Ok(None)`: nothing
+    /// to do, or it cannot be done safely now.
+    fn start_compaction(self: &Rc<Self>, force: bool) -> Result<Option<Outcome>, StoreError> {
         let mut state = self.state.borrow_mut();
         let threshold = MIN_COMPACT_BATCHES.max(state.mirror.messages.len() / 4);
-        if !state.exact
-            || state.compacting
-            || state.undecodable
-            || state.log_len <= threshold
-            || state.log_len < state.retry_at
-        {
-            return;
-        }
+        let due = force || (state.log_len > threshold && state.log_len >= state.retry_at);
         let Some(covered) = state.covered_key else {
-            return;
+            return Ok(None);
         };
+        if !due || !state.exact || state.compacting || state.undecodable || state.log_len == 0 {
+            return Ok(None);
+        }
         let compacted = state.log_len;
         let started = (|| {
             let chunks = encode_snapshot(&state.mirror)?;
@@ -310,30 +348,35 @@ impl Inner {
             Ok(txn) => txn,
             Err(e) => {
                 state.retry_at = state.log_len + threshold;
-                drop(state);
-                warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED);
-                return;
+                return Err(e);
             }
         };
         state.compacting = true;
         drop(state);
+        let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
-        let installed = super::idb_request::on_transaction_done(&txn, move |outcome| {
-            inner.compacted(compacted, threshold, outcome);
+        let installed = on_transaction_done(&txn, move |outcome| {
+            inner.compacted(compacted, threshold, &outcome);
+            let _ = tx.send(outcome);
         });
         if let Err(e) = installed {
             // Without a listener the outcome is unknown: abort it.
             let _ = txn.abort();
-            self.compacted(compacted, threshold, Err(e));
+            self.compacted(compacted, threshold, &Err(e.clone()));
+            return Err(e);
         }
+        Ok(Some(rx))
     }
 
     /// A compaction of the first `compacted` log records ended.
-    fn compacted(&self, compacted: usize, threshold: usize, outcome: Result<(), StoreError>) {
+    fn compacted(&self, compacted: usize, threshold: usize, outcome: &Result<(), StoreError>) {
         let mut state = self.state.borrow_mut();
         state.compacting = false;
         match outcome {
-            Ok(()) => state.log_len = state.log_len.saturating_sub(compacted),
+            Ok(()) => {
+                state.log_len = state.log_len.saturating_sub(compacted);
+                state.retry_at = 0;
+            }
             Err(e) => {
                 state.retry_at = state.log_len + threshold;
                 drop(state);

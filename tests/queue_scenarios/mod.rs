@@ -567,3 +567,37 @@ pub async fn panic_is_reported_and_module_survives(storage: &str) {
         wait(q.close()).await.unwrap();
     }
 }
+
+/// A handler that changes its payload changes neither the stored job nor what the retry gets.
+pub async fn handler_gets_a_copy_of_the_payload(storage: &str) {
+    let name = fresh("copy", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"backoff": {"type": "fixed", "delayMs": 1}}"#,
+    )
+    .await;
+    let seen: Rc<RefCell<Vec<String>>> = Rc::default();
+    let sink = Rc::clone(&seen);
+    q.process(
+        handler(move |job| {
+            let payload = get(&job, "payload");
+            sink.borrow_mut()
+                .push(get(&payload, "to").as_string().unwrap_or_default());
+            js_sys::Reflect::set(&payload, &"to".into(), &"changed".into()).unwrap();
+            if num(&job, "attempt") == 1.0 {
+                settle_after(0, Some("once".into()))
+            } else {
+                JsValue::UNDEFINED
+            }
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    let original = js(r#"{"to": "a@b.c"}"#);
+    enqueue(&q, original.clone(), "").await.unwrap();
+    js_sys::Reflect::set(&original, &"to".into(), &"caller changed it".into()).unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(*seen.borrow(), vec!["a@b.c".to_owned(), "a@b.c".to_owned()]);
+    wait(q.close()).await.unwrap();
+}

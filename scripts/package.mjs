@@ -1,0 +1,62 @@
+// Post-build step of `make package`: turns wasm-pack's pkg/ into the publishable npm package `wasmq`.
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const root = new URL("..", import.meta.url);
+const pkg = new URL("pkg/", root);
+const cargo = readFileSync(new URL("Cargo.toml", root), "utf8");
+const section = cargo.split(/^\[/m).find((s) => s.startsWith("package]")) ?? "";
+const field = (key) => section.match(new RegExp(`^${key}\\s*=\\s*(".*?"|\\[.*?\\])`, "m"))?.[1];
+const version = JSON.parse(field("version") ?? "null");
+if (!version) throw new Error("no [package] version in Cargo.toml");
+
+for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"]) {
+  if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
+}
+const docs = [];
+for (const f of ["README.md", "LICENSE"]) {
+  if (existsSync(new URL(f, root))) {
+    copyFileSync(new URL(f, root), new URL(f, pkg));
+    docs.push(f);
+  } else {
+    console.warn(`package: no ${f} at the repository root; the package ships without it`);
+  }
+}
+// wasm-bindgen types a trailing `x: T | undefined` parameter as required, so TypeScript rejects
+// `q.enqueue(payload)` or `q.redrive()`; make such parameters optional, as the API means them.
+const dtsUrl = new URL("wasmq.d.ts", pkg);
+let optional = 0;
+const dts = readFileSync(dtsUrl, "utf8").replace(/(\w+): ([^,()]+?) \| undefined\)/g, (_, name, type) => {
+  optional++;
+  return `${name}?: ${type})`;
+});
+writeFileSync(dtsUrl, dts);
+
+// wasm-pack's pkg/.gitignore ("*") would hide the package from tools that honour it.
+rmSync(new URL(".gitignore", pkg), { force: true });
+
+const manifest = {
+  name: "wasmq",
+  version,
+  description: JSON.parse(field("description") ?? '""'),
+  license: "MIT",
+  type: "module",
+  main: "./wasmq.js",
+  module: "./wasmq.js",
+  types: "./wasmq.d.ts",
+  exports: {
+    ".": { types: "./wasmq.d.ts", default: "./wasmq.js" },
+    "./wasmq_bg.wasm": "./wasmq_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...docs],
+  sideEffects: false,
+  keywords: [...new Set([...JSON.parse(field("keywords") ?? "[]"), "webassembly", "job-queue",
+    "message-queue", "dead-letter", "idempotency", "durable", "deno", "cloudflare-workers"])],
+  engines: { node: ">=18" },
+};
+writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
+
+const wasm = readFileSync(new URL("wasmq_bg.wasm", pkg));
+const js = statSync(new URL("wasmq.js", pkg)).size;
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed`);

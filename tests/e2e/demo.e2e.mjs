@@ -1,0 +1,126 @@
+// End-to-end test of the demo page in headless Chromium: 200 jobs survive a reload mid-way, and a second tab never double-processes.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const shot = `${root}target/e2e/demo.png`;
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run"];
+let server;
+let browser;
+let base;
+
+before(async () => {
+  server = spawn(process.execPath, [`${root}scripts/serve.mjs`, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    server.once("exit", (code) => reject(new Error(`serve.mjs exited with ${code}`)));
+    server.stdout.on("data", (d) => {
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(d));
+      if (m) resolve(m[0]);
+    });
+  });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** Opens the demo in `context` and waits until its queue is open and processing. */
+async function openDemo(context, query = "") {
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
+  await page.goto(`${base}${query}`);
+  await page.evaluate(() => window.wasmqDemo.ready.then(() => undefined));
+  return page;
+}
+
+const stats = (page) => page.evaluate(() => window.wasmqDemo.stats());
+const waitIdle = (page, timeout = 45_000) =>
+  page.waitForFunction(() => {
+    const s = window.wasmqDemo.stats();
+    return s.pending + s.delayed + s.inFlight === 0;
+  }, null, { timeout, polling: 100 });
+
+test("200 jobs, 30% failing: after a reload mid-way every job is completed or dead", { timeout: 90_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 1100 } });
+  let page = await openDemo(context);
+  await page.evaluate(() => window.wasmqDemo.setControls({ latencyMs: 100, failRate: 0 }));
+  const jobs = await page.evaluate(() => window.wasmqDemo.enqueueBatch(200, { failRate: 0.3 }));
+  assert.equal(new Set(jobs.map((j) => j.id)).size, 200, "200 distinct job ids");
+  const failing = jobs.filter((j) => j.fail).map((j) => j.id).sort((a, b) => a - b);
+  assert.equal(failing.length, 60, "30% of the jobs fail every try");
+
+  await page.waitForFunction(() => window.wasmqDemo.stats().completed >= 20, null, { timeout: 30_000, polling: 10 });
+  const mid = await stats(page);
+  assert.ok(mid.completed + mid.dead < 200, `reloading mid-way, not after the end: ${JSON.stringify(mid)}`);
+  await page.reload();
+  await page.evaluate(() => window.wasmqDemo.ready.then(() => undefined));
+  const reopened = await stats(page);
+  assert.ok(reopened.pending + reopened.delayed + reopened.inFlight > 0, `unfinished jobs restored: ${JSON.stringify(reopened)}`);
+  assert.ok(reopened.completed > 0, `the completed counter survived the reload: ${JSON.stringify(reopened)}`);
+  assert.match(await page.textContent("#restored"), /^Restored [\d,]+ unfinished job/);
+
+  await waitIdle(page);
+  const end = await stats(page);
+  assert.equal(end.completed + end.dead, 200, `completed + dead == 200: ${JSON.stringify(end)}`);
+  assert.equal(end.dead, 60, `exactly the always-failing jobs are dead: ${JSON.stringify(end)}`);
+  assert.ok(end.retried >= 120, `each dead job was retried twice: ${JSON.stringify(end)}`);
+  const dead = await page.evaluate(() => window.wasmqDemo.queue.deadLetters({ limit: 1000 }));
+  assert.deepEqual(dead.map((d) => d.id).sort((a, b) => a - b), failing, "the dead letters are the failing jobs");
+  for (const d of dead) {
+    assert.equal(d.attempts, 3, `dead letter ${d.id} used its 3 tries`);
+    assert.match(d.lastError, /simulated failure|lease expired/);
+  }
+
+  await page.waitForFunction(() => document.querySelectorAll("#dead-rows button[data-op=redrive]").length === 60);
+  await page.waitForTimeout(1200); // let the chart take one more sample before the picture
+  mkdirSync(`${root}target/e2e`, { recursive: true });
+  await page.screenshot({ path: shot, fullPage: true });
+  await context.close();
+});
+
+test("a second page on the same origin does not process any job twice", { timeout: 90_000 }, async (t) => {
+  const context = await browser.newContext();
+  const first = await openDemo(context, "?record");
+  await first.evaluate(() => window.wasmqDemo.setControls({ latencyMs: 50, failRate: 0 }));
+  const jobs = await first.evaluate(() => window.wasmqDemo.enqueueBatch(150, { failRate: 0.3 }));
+  await first.waitForFunction(() => window.wasmqDemo.stats().completed >= 10, null, { timeout: 30_000, polling: 10 });
+  const running = await stats(first);
+  assert.ok(running.pending + running.delayed + running.inFlight > 0, "the second page opens while jobs run");
+  const second = await openDemo(context, "?record");
+  const leaders = [await first.evaluate(() => window.wasmqDemo.queue.isLeader), await second.evaluate(() => window.wasmqDemo.queue.isLeader)];
+  assert.deepEqual(leaders, [true, false], "the first page leads, the second follows");
+  await waitIdle(first);
+  await waitIdle(second);
+
+  const log = [
+    ...(await first.evaluate(() => window.wasmqDemo.processed)),
+    ...(await second.evaluate(() => window.wasmqDemo.processed)),
+  ];
+  const tries = new Map();
+  const successes = new Map();
+  for (const e of log) {
+    const key = `${e.id}#${e.attempt}`;
+    tries.set(key, [...(tries.get(key) ?? []), e.tab]);
+    if (!e.fail) successes.set(e.id, (successes.get(e.id) ?? 0) + 1);
+  }
+  const twice = [...tries].filter(([, tabs]) => tabs.length > 1);
+  const twiceOk = [...successes].filter(([, n]) => n > 1);
+  const perTab = {};
+  for (const e of log) perTab[e.tab] = (perTab[e.tab] ?? 0) + 1;
+  const summary = `handler calls per tab: ${JSON.stringify(perTab)}`;
+  t.diagnostic(summary);
+  assert.equal(twice.length, 0, `tries handled more than once (id#attempt → tabs): ${JSON.stringify(twice.slice(0, 5))}; ${summary}`);
+  assert.equal(twiceOk.length, 0, `jobs completed more than once: ${JSON.stringify(twiceOk.slice(0, 5))}`);
+  for (const { id, fail } of jobs) {
+    const runs = log.filter((e) => e.id === id);
+    assert.ok(fail ? runs.length === 3 : runs.some((e) => !e.fail), `job ${id} ran to its end (${runs.length} tries)`);
+  }
+  await context.close();
+});

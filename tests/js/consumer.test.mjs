@@ -55,6 +55,7 @@ test("a TypeScript consumer of the installed package type-checks (strict) and ru
     first: { id: 0, duplicate: false },
     stats: { pending: 0, delayed: 0, inFlight: 0, completed: 1, retried: 1, dead: 1 },
     dead: ["no recipient"],
+    deadTo: [""],
     code: "INVALID_OPTION",
     redriven: 1,
   });

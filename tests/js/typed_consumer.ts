@@ -2,22 +2,24 @@
 import init, { Queue, type Job, type Stats, type WasmqError } from "wasmq";
 
 await init();
-const q = await Queue.open("typed", { storage: "memory", maxAttempts: 2, backoff: { type: "fixed", delayMs: 1, jitter: false } });
+type Email = { to: string };
+const q = await Queue.open<Email>("typed", { storage: "memory", maxAttempts: 2, backoff: { type: "fixed", delayMs: 1, jitter: false } });
 const first: { id: number; duplicate: boolean } = await q.enqueue({ to: "a@b.c" });
 await q.enqueue({ to: "" });
-q.process((job: Job) => {
-  const p = job.payload as { to: string };
-  if (!p.to) throw new Error("no recipient");
+q.process((job: Job<Email>) => {
+  const to: string = job.payload.to; // typed by Queue.open<Email>, no cast
+  if (!to) throw new Error("no recipient");
 });
 await q.drained();
 const stats: Stats = q.stats();
 const dead = await q.deadLetters();
 let code = "";
 try {
-  await q.enqueue(1, { delayMs: -1 });
+  await q.enqueue({ to: "x" }, { delayMs: -1 });
 } catch (e) {
   code = (e as WasmqError).code;
 }
 const redriven: number = await q.redrive();
 await q.close();
-console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), code, redriven }));
+const deadTo: string[] = dead.map((d) => d.payload.to);
+console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven }));

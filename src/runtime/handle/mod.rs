@@ -6,6 +6,7 @@
 //! store and carries on; leases of the dead leader expire and are delivered
 //! again. A leader without a handler steps down when a follower has one.
 
+mod outbox;
 mod protocol;
 mod serve;
 
@@ -51,6 +52,8 @@ struct HandleState {
     processor_waiting: bool,
     stats_last_post: f64,
     stats_timer: Option<gloo_timers::callback::Timeout>,
+    /// Messages of this turn, posted together (see `outbox.rs`).
+    outbox: Vec<JsValue>,
 }
 
 /// One instance of a queue name.
@@ -61,6 +64,7 @@ pub struct Handle {
     storage: StorageKind,
     events: Events,
     link: Link,
+    me: std::rc::Weak<Handle>,
     state: RefCell<HandleState>,
 }
 
@@ -91,8 +95,8 @@ impl Handle {
     ) -> Result<Rc<Handle>, QueueError> {
         config.validate()?;
         let storage = resolve_storage(storage)?;
-        let handle = Rc::new_cyclic(|weak: &std::rc::Weak<Handle>| {
-            let weak = weak.clone();
+        let handle = Rc::new_cyclic(|me: &std::rc::Weak<Handle>| {
+            let weak = me.clone();
             let link = Link::new(
                 name,
                 Box::new(move |m| {
@@ -108,6 +112,7 @@ impl Handle {
                 storage,
                 events: Events::new(),
                 link,
+                me: me.clone(),
                 state: RefCell::new(HandleState {
                     role: Role::Follower,
                     handler: None,
@@ -118,6 +123,7 @@ impl Handle {
                     processor_waiting: false,
                     stats_last_post: 0.0,
                     stats_timer: None,
+                    outbox: Vec::new(),
                 }),
             }
         });
@@ -129,7 +135,7 @@ impl Handle {
                 }
             }
             None => {
-                handle.link.post(&message("hello", &handle.id));
+                handle.send(message("hello", &handle.id));
                 handle.wait_for_lock();
             }
         }
@@ -286,7 +292,7 @@ impl Handle {
                 st.outstanding.values().map(|(m, _)| m.clone()).collect()
             };
             for request in pending {
-                me.link.post(&request);
+                me.send(request);
             }
             me.wait_for_lock();
         });
@@ -299,7 +305,7 @@ impl Handle {
         };
         let m = message("leader", &self.id);
         set(&m, "processing", &processing.into());
-        self.link.post(&m);
+        self.send(m);
         self.post_stats_now();
     }
 
@@ -307,7 +313,7 @@ impl Handle {
         let m = message("event", &self.id);
         set(&m, "kind", &kind.into());
         set(&m, "detail", detail);
-        self.link.post(&m);
+        self.send(m);
     }
 
     fn post_stats_now(&self) {
@@ -319,7 +325,7 @@ impl Handle {
         };
         let m = message("stats", &self.id);
         set(&m, "stats", &convert::stats(stats));
-        self.link.post(&m);
+        self.send(m);
         self.state.borrow_mut().stats_last_post = js_sys::Date::now();
     }
 
@@ -354,7 +360,7 @@ impl Handle {
             .borrow_mut()
             .outstanding
             .insert(n, (request.clone(), tx));
-        self.link.post(&request);
+        self.send(request);
         rx.await.unwrap_or_else(|_| Err(QueueError::closed()))
     }
 
@@ -467,7 +473,7 @@ impl Handle {
                 shared.process(handler, concurrency)?;
                 self.announce();
             }
-            None => self.link.post(&message("want", &self.id)),
+            None => self.send(message("want", &self.id)),
         }
         Ok(())
     }

@@ -74,6 +74,11 @@ impl Handle {
             return;
         }
         match get_str(&m, "t").as_str() {
+            "batch" => {
+                for item in js_sys::Array::from(&get(&m, "list")).iter() {
+                    self.on_message(item);
+                }
+            }
             "req" if self.is_leader() => {
                 let me = Rc::clone(self);
                 wasm_bindgen_futures::spawn_local(async move {
@@ -87,7 +92,7 @@ impl Handle {
                         return;
                     }
                     let n = get(&m, "n").as_f64().unwrap_or(0.0);
-                    me.link.post(&response(&me.id, &from, n, &result));
+                    me.send(response(&me.id, &from, n, &result));
                 });
             }
             "res" if get_str(&m, "to") == self.id => {
@@ -134,10 +139,10 @@ impl Handle {
             (pending, st.handler.is_some() && !processing)
         };
         for request in pending {
-            self.link.post(&request);
+            self.send(request);
         }
         if want {
-            self.link.post(&super::protocol::message("want", &self.id));
+            self.send(super::protocol::message("want", &self.id));
         }
     }
 }

@@ -90,3 +90,8 @@ async fn panic_hook() {
 async fn payload_copies() {
     handler_gets_a_copy_of_the_payload(STORAGE).await;
 }
+
+#[test]
+async fn pause_resume() {
+    pause_holds_jobs_until_resume(STORAGE).await;
+}

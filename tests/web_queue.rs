@@ -4,6 +4,8 @@
 
 mod queue_scenarios;
 
+use js_sys::Promise;
+use queue_scenarios::support::*;
 use queue_scenarios::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -75,4 +77,34 @@ async fn panic_hook() {
 #[test]
 async fn payload_copies() {
     handler_gets_a_copy_of_the_payload(STORAGE).await;
+}
+
+#[test]
+async fn pause_resume() {
+    pause_holds_jobs_until_resume(STORAGE).await;
+}
+
+/// A commit that fails (here: the database deleted underneath) rejects the
+/// callers of that batch with a storage error, rolls the queue back to what
+/// is stored, and reports an `error` event.
+#[test]
+async fn failed_commit_rolls_back() {
+    let storage = STORAGE;
+    let name = fresh("rollback", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let errors = record_events(&q, "error");
+    enqueue(&q, js("1"), "").await.unwrap();
+    let before = stats_json(&q);
+    let factory: web_sys::IdbFactory = get(&js_sys::global(), "indexedDB").into();
+    let deleting = factory.delete_database(&format!("wasmq:{name}")).unwrap();
+    let done = Promise::new(&mut |resolve, _| deleting.set_onsuccess(Some(&resolve)));
+    wait(done).await.unwrap();
+    let err = enqueue(&q, js("2"), "").await.unwrap_err();
+    assert!(
+        ["STORAGE_UNAVAILABLE", "STORAGE_FAILED"].contains(&code(&err).as_str()),
+        "{err:?}"
+    );
+    assert_eq!(stats_json(&q), before, "rolled back to what was stored");
+    assert_eq!(errors.borrow().len(), 1, "an error event");
+    let _ = wait(q.close()).await;
 }

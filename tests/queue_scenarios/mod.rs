@@ -601,3 +601,29 @@ pub async fn handler_gets_a_copy_of_the_payload(storage: &str) {
     assert_eq!(*seen.borrow(), vec!["a@b.c".to_owned(), "a@b.c".to_owned()]);
     wait(q.close()).await.unwrap();
 }
+
+/// `pause()` holds jobs back (in flight ones finish); `resume()` runs them.
+pub async fn pause_holds_jobs_until_resume(storage: &str) {
+    let name = fresh("pause", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let calls = Rc::new(Cell::new(0u32));
+    let c = Rc::clone(&calls);
+    q.process(
+        handler(move |_| {
+            c.set(c.get() + 1);
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    q.pause().unwrap();
+    assert!(q.paused());
+    enqueue_many(&q, 3, "").await;
+    sleep(30).await; // turns of the event loop in which a running queue would have taken them
+    assert_eq!(calls.get(), 0, "nothing runs while paused");
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 3.0);
+    q.resume().unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(calls.get(), 3);
+    wait(q.close()).await.unwrap();
+}

@@ -170,7 +170,7 @@ fn put_message(m: MessageRecord, payload: JsValue) -> [Mutation<JsValue>; 2] {
 }
 
 async fn open_loaded(name: &str) -> (IndexedDbStore, Records<JsValue>) {
-    let store = IndexedDbStore::open(name).await.unwrap();
+    let store = IndexedDbStore::open(name, None).await.unwrap();
     let records = store.load().await.unwrap();
     (store, records)
 }
@@ -366,7 +366,7 @@ async fn compaction_shrinks_the_log_and_keeps_the_state() {
 #[wasm_bindgen_test]
 async fn compact_on_demand_folds_the_whole_log() {
     let name = fresh("compact").await;
-    let store = IndexedDbStore::open(&name).await.unwrap();
+    let store = IndexedDbStore::open(&name, None).await.unwrap();
     let batch: Vec<_> = put_message(message(1, MessageState::Waiting), "one".into()).into();
     store.commit(batch).await.unwrap();
     assert!(!store.compact().await.unwrap(), "not before the first load");

@@ -19,6 +19,12 @@ export interface QueueOptions {
   idempotencyWindowMs?: number;
   /** Where jobs are kept: IndexedDB where available (default), else memory. */
   storage?: "indexeddb" | "memory";
+  /**
+   * An AES-GCM CryptoKey (usages encrypt + decrypt): payloads are encrypted
+   * before they reach IndexedDB (a fresh IV per stored record); ids, times and
+   * other metadata stay plain. Payloads must then be JSON-serializable.
+   */
+  encryptionKey?: CryptoKey;
 }
 
 /** Retry schedule. */

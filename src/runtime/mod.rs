@@ -85,12 +85,13 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens queue `name` on the chosen storage and rebuilds its engine from
-    /// what is stored.
+    /// Opens queue `name` on the chosen storage (payloads encrypted at rest
+    /// with `key`, if given) and rebuilds its engine from what is stored.
     pub async fn open(
         name: &str,
         config: Config,
         storage: StorageKind,
+        key: Option<web_sys::CryptoKey>,
         events: Events,
     ) -> Result<Rc<Shared>, QueueError> {
         config.validate()?;
@@ -105,7 +106,9 @@ impl Shared {
                     "storage \"indexeddb\" was asked for, but this runtime has no IndexedDB; use \"memory\"",
                 ))
             }
-            StorageKind::Default | StorageKind::IndexedDb => AnyStore::IndexedDb(IndexedDbStore::open(name).await?),
+            StorageKind::Default | StorageKind::IndexedDb => {
+                AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?)
+            }
         };
         let records = store.load().await?;
         let engine = Engine::from_records(config, records, now_ms())?;

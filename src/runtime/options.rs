@@ -166,6 +166,8 @@ pub struct OpenOptions {
     pub storage: StorageKind,
     /// Default concurrency of `process`.
     pub concurrency: usize,
+    /// AES-GCM key that encrypts payloads at rest (IndexedDB only).
+    pub encryption_key: Option<web_sys::CryptoKey>,
 }
 
 const MAX_CONCURRENCY: f64 = 10_000.0;
@@ -183,6 +185,7 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
             "leaseMs",
             "idempotencyWindowMs",
             "storage",
+            "encryptionKey",
         ],
     )?;
     let mut config = Config::default();
@@ -211,11 +214,56 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         .integer("concurrency", 1.0, MAX_CONCURRENCY)?
         .unwrap_or(1.0) as usize;
     config.validate()?;
+    let encryption_key = encryption_key(&f.raw("encryptionKey"))?;
+    if encryption_key.is_some() && storage == StorageKind::Memory {
+        return Err(QueueError::invalid(
+            "encryptionKey",
+            "only the IndexedDB store keeps payloads at rest; the memory store has nothing to encrypt",
+        ));
+    }
     Ok(OpenOptions {
         config,
         storage,
         concurrency,
+        encryption_key,
     })
+}
+
+/// An AES-GCM `CryptoKey` that may encrypt and decrypt.
+fn encryption_key(value: &JsValue) -> Result<Option<web_sys::CryptoKey>, QueueError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let Some(key) = value.dyn_ref::<web_sys::CryptoKey>() else {
+        return Err(QueueError::invalid(
+            "encryptionKey",
+            format!(
+                "must be a CryptoKey (from crypto.subtle), got {}",
+                type_name(value)
+            ),
+        ));
+    };
+    let algorithm = key
+        .algorithm()
+        .ok()
+        .and_then(|a| js_sys::Reflect::get(&a, &"name".into()).ok())
+        .and_then(|n| n.as_string())
+        .unwrap_or_default();
+    let usages: Vec<String> = js_sys::Array::from(&key.usages())
+        .iter()
+        .filter_map(|u| u.as_string())
+        .collect();
+    if algorithm != "AES-GCM"
+        || !["encrypt", "decrypt"]
+            .iter()
+            .all(|u| usages.iter().any(|x| x == u))
+    {
+        return Err(QueueError::invalid(
+            "encryptionKey",
+            format!("must be an AES-GCM key with usages encrypt and decrypt, got {algorithm} {usages:?}"),
+        ));
+    }
+    Ok(Some(key.clone()))
 }
 
 fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {

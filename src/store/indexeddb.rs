@@ -110,7 +110,11 @@ impl IndexedDbStore {
     }
 
     /// Opens (creating or upgrading) the database `wasmq:{name}`.
-    pub async fn open(name: &str) -> Result<IndexedDbStore, StoreError> {
+    pub async fn open(
+        name: &str,
+        key: Option<web_sys::CryptoKey>,
+    ) -> Result<IndexedDbStore, StoreError> {
+        let _ = key; // encryption: next commit
         let factory = factory()?;
         let db_name = format!("wasmq:{name}");
         let db = open_database(&factory, &db_name, DB_VERSION, |db, _old| {

@@ -62,6 +62,7 @@ pub struct Handle {
     id: String,
     config: Config,
     storage: StorageKind,
+    encryption_key: Option<web_sys::CryptoKey>,
     events: Events,
     link: Link,
     me: std::rc::Weak<Handle>,
@@ -92,6 +93,7 @@ impl Handle {
         name: &str,
         config: Config,
         storage: StorageKind,
+        encryption_key: Option<web_sys::CryptoKey>,
     ) -> Result<Rc<Handle>, QueueError> {
         config.validate()?;
         let storage = resolve_storage(storage)?;
@@ -110,6 +112,7 @@ impl Handle {
                 id: instance_id(),
                 config,
                 storage,
+                encryption_key,
                 events: Events::new(),
                 link,
                 me: me.clone(),
@@ -182,6 +185,7 @@ impl Handle {
             &self.name,
             self.config.clone(),
             self.storage,
+            self.encryption_key.clone(),
             self.events.clone(),
         )
         .await?;

@@ -120,7 +120,7 @@ export interface QueueEventDetail {
 export type ErrorCode =
   | "INVALID_OPTION" | "QUEUE_CLOSED" | "PAYLOAD_NOT_CLONEABLE" | "STORAGE_FAILED"
   | "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "NOT_FOUND" | "ALREADY_PROCESSING"
-  | "STALE_LEASE" | "INTERNAL_ERROR";
+  | "STALE_LEASE" | "DECRYPT_FAILED" | "INTERNAL_ERROR";
 
 /** Every error wasmq throws or rejects with. */
 export interface WasmqError extends Error {

@@ -26,6 +26,8 @@ pub mod codes {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// `process` was called twice on one queue.
     pub const ALREADY_PROCESSING: &str = "ALREADY_PROCESSING";
+    /// Stored payloads cannot be decrypted with the `encryptionKey` given.
+    pub const DECRYPT_FAILED: &str = "DECRYPT_FAILED";
     /// The queue's state is unusable after an internal panic; reopen it.
     pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
 }

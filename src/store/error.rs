@@ -12,6 +12,8 @@ pub enum StoreErrorKind {
     Unavailable,
     /// Any other failure: the transaction aborted or a request errored.
     Failed,
+    /// Stored payloads cannot be decrypted with the key given (wrong key, or tampered data).
+    DecryptFailed,
 }
 
 /// A storage failure; nothing of the failed operation took effect.
@@ -38,6 +40,7 @@ impl StoreError {
             StoreErrorKind::QuotaExceeded => "QUOTA_EXCEEDED",
             StoreErrorKind::Unavailable => "STORAGE_UNAVAILABLE",
             StoreErrorKind::Failed => "STORAGE_FAILED",
+            StoreErrorKind::DecryptFailed => "DECRYPT_FAILED",
         }
     }
 }

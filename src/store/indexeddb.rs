@@ -40,10 +40,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 
+use super::idb_cipher::Cipher;
 use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
-use super::idb_request::{
-    js_error, on_transaction_done, open_database, transaction_done, unavailable,
-};
+use super::idb_request::{js_error, open_database, transaction_done, unavailable};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
 
@@ -71,6 +70,8 @@ impl core::fmt::Debug for IndexedDbStore {
 
 struct Inner {
     db: IdbDatabase,
+    /// Seals payloads before they are stored, when an encryption key was given.
+    cipher: Option<Cipher>,
     state: RefCell<State>,
     _on_version_change: Closure<dyn FnMut(Event)>,
 }
@@ -114,7 +115,7 @@ impl IndexedDbStore {
         name: &str,
         key: Option<web_sys::CryptoKey>,
     ) -> Result<IndexedDbStore, StoreError> {
-        let _ = key; // encryption: next commit
+        let cipher = key.map(Cipher::new).transpose()?;
         let factory = factory()?;
         let db_name = format!("wasmq:{name}");
         let db = open_database(&factory, &db_name, DB_VERSION, |db, _old| {
@@ -146,6 +147,7 @@ impl IndexedDbStore {
         Ok(IndexedDbStore {
             inner: Rc::new(Inner {
                 db,
+                cipher,
                 state: RefCell::new(State::default()),
                 _on_version_change: on_version_change,
             }),
@@ -192,10 +194,10 @@ impl Store<JsValue> for IndexedDbStore {
             let _ = txn.abort();
             js_error(&e, "cannot read IndexedDB")
         })?;
-        let inner = Rc::clone(&self.inner);
-        // Decoded in the completion callback, so the mirror is seeded before
-        // any later commit's completion updates it.
-        transaction_done(&txn, move |outcome| {
+        // The runtime loads before it commits anything, so decoding after the
+        // transaction (and after decrypting, which is asynchronous) cannot
+        // miss a commit's completion.
+        let (chunks, batches, keys) = transaction_done(&txn, move |outcome| {
             outcome?;
             let read = |r: &web_sys::IdbRequest| {
                 let value = r
@@ -205,10 +207,15 @@ impl Store<JsValue> for IndexedDbStore {
                     StoreError::new(StoreErrorKind::Failed, "IndexedDB getAll gave no array")
                 })
             };
-            let (chunks, batches, keys) = (read(&chunks)?, read(&batches)?, read(&keys)?);
-            Ok(inner.loaded(&chunks, &batches, &keys))
+            Ok((read(&chunks)?, read(&batches)?, read(&keys)?))
         })
-        .await
+        .await?;
+        if let Some(cipher) = &self.inner.cipher {
+            for value in chunks.iter().chain(batches.iter()) {
+                cipher.open(&value).await?;
+            }
+        }
+        Ok(self.inner.loaded(&chunks, &batches, &keys))
     }
 
     fn image(&self) -> Records<JsValue> {
@@ -220,6 +227,9 @@ impl Store<JsValue> for IndexedDbStore {
             return Ok(());
         }
         let value = encode_batch(&batch)?;
+        if let Some(cipher) = &self.inner.cipher {
+            cipher.seal(&value).await?;
+        }
         // Nothing is awaited from here until the request is issued.
         let txn = self
             .inner
@@ -308,68 +318,98 @@ impl Inner {
     }
 
     /// Starts a compaction when the log is long enough (or, with `force`,
-    /// whenever there is a log to fold). It runs in the background: the
-    /// transaction is issued now and settles in its own callback; the
+    /// whenever there is a log to fold). The snapshot is encoded from the
+    /// mirror now, together with the log key it covers; sealing (with an
+    /// encryption key) and the transaction run in the background, and the
     /// receiver (if anyone wants it) hears the outcome. `Ok(None)`: nothing
     /// to do, or it cannot be done safely now.
     fn start_compaction(self: &Rc<Self>, force: bool) -> Result<Option<Outcome>, StoreError> {
-        let mut state = self.state.borrow_mut();
-        let threshold = MIN_COMPACT_BATCHES.max(state.mirror.messages.len() / 4);
-        let due = force || (state.log_len > threshold && state.log_len >= state.retry_at);
-        let Some(covered) = state.covered_key else {
-            return Ok(None);
-        };
-        if !due || !state.exact || state.compacting || state.undecodable || state.log_len == 0 {
-            return Ok(None);
-        }
-        let compacted = state.log_len;
-        let started = (|| {
-            let chunks = encode_snapshot(&state.mirror)?;
-            let txn = self
-                .db
-                .transaction_with_str_sequence_and_mode(
-                    &store_names(),
-                    IdbTransactionMode::Readwrite,
-                )
-                .map_err(|e| js_error(&e, "cannot start a compaction"))?;
-            let issued = (|| {
-                let snapshot = txn.object_store(SNAPSHOT)?;
-                snapshot.clear()?;
-                for (i, chunk) in chunks.iter().enumerate() {
-                    snapshot.put_with_key(chunk, &JsValue::from_f64(i as f64))?;
-                }
-                let range = IdbKeyRange::upper_bound(&JsValue::from_f64(covered))?;
-                txn.object_store(LOG)?.delete(&range)?;
-                Ok::<_, JsValue>(())
-            })();
-            if let Err(e) = issued {
-                let _ = txn.abort();
-                return Err(js_error(&e, "cannot write the snapshot"));
+        let (chunks, covered, compacted, threshold) = {
+            let mut state = self.state.borrow_mut();
+            let threshold = MIN_COMPACT_BATCHES.max(state.mirror.messages.len() / 4);
+            let due = force || (state.log_len > threshold && state.log_len >= state.retry_at);
+            let Some(covered) = state.covered_key else {
+                return Ok(None);
+            };
+            if !due || !state.exact || state.compacting || state.undecodable || state.log_len == 0 {
+                return Ok(None);
             }
-            Ok(txn)
-        })();
-        let txn = match started {
+            let chunks = match encode_snapshot(&state.mirror) {
+                Ok(chunks) => chunks,
+                Err(e) => {
+                    state.retry_at = state.log_len + threshold;
+                    return Err(e);
+                }
+            };
+            state.compacting = true;
+            (chunks, covered, state.log_len, threshold)
+        };
+        let (tx, rx) = oneshot::channel();
+        let inner = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = inner
+                .write_snapshot(chunks, covered, compacted, threshold)
+                .await;
+            let _ = tx.send(outcome);
+        });
+        Ok(Some(rx))
+    }
+
+    /// Seals the chunks (when encrypting), then in one transaction replaces
+    /// the snapshot and deletes the log up to `covered`. The state is
+    /// updated in the transaction's own callback, in event order.
+    async fn write_snapshot(
+        self: &Rc<Self>,
+        chunks: Vec<JsValue>,
+        covered: f64,
+        compacted: usize,
+        threshold: usize,
+    ) -> Result<(), StoreError> {
+        let issued = self.issue_snapshot(&chunks, covered).await;
+        let txn = match issued {
             Ok(txn) => txn,
             Err(e) => {
-                state.retry_at = state.log_len + threshold;
+                self.compacted(compacted, threshold, &Err(e.clone()));
                 return Err(e);
             }
         };
-        state.compacting = true;
-        drop(state);
-        let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
-        let installed = on_transaction_done(&txn, move |outcome| {
+        transaction_done(&txn, move |outcome| {
             inner.compacted(compacted, threshold, &outcome);
-            let _ = tx.send(outcome);
-        });
-        if let Err(e) = installed {
-            // Without a listener the outcome is unknown: abort it.
-            let _ = txn.abort();
-            self.compacted(compacted, threshold, &Err(e.clone()));
-            return Err(e);
+            outcome
+        })
+        .await
+    }
+
+    async fn issue_snapshot(
+        &self,
+        chunks: &[JsValue],
+        covered: f64,
+    ) -> Result<web_sys::IdbTransaction, StoreError> {
+        if let Some(cipher) = &self.cipher {
+            for chunk in chunks {
+                cipher.seal(chunk).await?;
+            }
         }
-        Ok(Some(rx))
+        let txn = self
+            .db
+            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite)
+            .map_err(|e| js_error(&e, "cannot start a compaction"))?;
+        let issued = (|| {
+            let snapshot = txn.object_store(SNAPSHOT)?;
+            snapshot.clear()?;
+            for (i, chunk) in chunks.iter().enumerate() {
+                snapshot.put_with_key(chunk, &JsValue::from_f64(i as f64))?;
+            }
+            let range = IdbKeyRange::upper_bound(&JsValue::from_f64(covered))?;
+            txn.object_store(LOG)?.delete(&range)?;
+            Ok::<_, JsValue>(())
+        })();
+        if let Err(e) = issued {
+            let _ = txn.abort();
+            return Err(js_error(&e, "cannot write the snapshot"));
+        }
+        Ok(txn)
     }
 
     /// A compaction of the first `compacted` log records ended.

@@ -10,6 +10,8 @@ mod error;
 mod memory;
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod idb_cipher;
+#[cfg(target_arch = "wasm32")]
 mod idb_codec;
 #[cfg(target_arch = "wasm32")]
 mod idb_request;

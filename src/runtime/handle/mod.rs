@@ -407,6 +407,16 @@ impl Handle {
         options: JsValue,
         parsed: EnqueueOptions,
     ) -> Result<JsValue, QueueError> {
+        // Encrypted payloads are stored as JSON: keep what will be stored, or refuse now.
+        let payload = match &self.encryption_key {
+            None => payload,
+            Some(_) => crate::store::idb_cipher::json_copy(&payload).map_err(|why| {
+                QueueError::new(
+                    codes::PAYLOAD_NOT_CLONEABLE,
+                    format!("with encryptionKey, payloads must be JSON-serializable: {why}"),
+                )
+            })?,
+        };
         if let Some(shared) = self.leader()? {
             return Ok(convert::enqueued(shared.enqueue(payload, parsed).await?));
         }

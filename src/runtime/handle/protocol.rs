@@ -87,6 +87,7 @@ fn known_code(code: &str) -> &'static str {
         codes::STORAGE_UNAVAILABLE,
         codes::NOT_FOUND,
         codes::ALREADY_PROCESSING,
+        codes::DECRYPT_FAILED,
         "STALE_LEASE",
     ]
     .into_iter()

@@ -1,7 +1,7 @@
 #![cfg(target_arch = "wasm32")]
 //! The IndexedDB store in headless Chrome: what is committed is what a
 //! reopen loads (through the engine too), compaction keeps it so,
-//! structured-clone payloads survive, bad stored records are skipped, and
+//! structured-clone payloads survive, bad stored records become dead letters, and
 //! browser errors come back as `StoreError`s.
 //!
 //! `wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --test web_indexeddb`
@@ -455,7 +455,7 @@ async fn structured_payloads_round_trip() {
 }
 
 #[wasm_bindgen_test]
-async fn undecodable_records_are_skipped_and_the_rest_loads() {
+async fn unreadable_records_become_dead_letters_and_the_rest_loads() {
     let name = fresh("corrupt").await;
     let (store, _) = open_loaded(&name).await;
     let mut expected = Records::default();
@@ -539,20 +539,56 @@ async fn undecodable_records_are_skipped_and_the_rest_loads() {
     )
     .await;
 
+    // Each unreadable value became a dead letter (raw value as payload, the
+    // reason as last error) and left the log and the snapshot, atomically.
     let (store, loaded) = open_loaded(&name).await;
-    assert_same(&loaded, &expected);
-    let second: Vec<_> = put_message(message(2, MessageState::Waiting), "two".into()).into();
+    assert_eq!(
+        loaded.messages[&MessageId(1)],
+        expected.messages[&MessageId(1)]
+    );
+    let dead: Vec<&MessageRecord> = loaded
+        .messages
+        .values()
+        .filter(|m| m.id != MessageId(1))
+        .collect();
+    assert_eq!(dead.len(), 15, "13 log records and 2 snapshot chunks");
+    for m in &dead {
+        assert!(matches!(m.state, MessageState::Dead { .. }), "{m:?}");
+        let reason = m.last_error.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("unreadable stored record"), "{reason}");
+        assert!(loaded.payloads.contains_key(&m.id), "the raw value is kept");
+    }
+    assert!(dead
+        .iter()
+        .any(|m| m.last_error.as_deref().unwrap_or_default().contains("99")));
+    assert_eq!(
+        json(
+            &loaded.payloads[&dead
+                .iter()
+                .find(|m| m
+                    .last_error
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("log key 3"))
+                .unwrap()
+                .id]
+        ),
+        "\"garbage\""
+    );
+    assert_eq!(raw_count(&name, "snapshot").await, 0);
+    assert_eq!(
+        raw_count(&name, "log").await,
+        2,
+        "the good batch and the dead letters"
+    );
+    let mut expected = loaded.clone();
+    let second: Vec<_> = put_message(message(100, MessageState::Waiting), "two".into()).into();
     expected.apply_all(second.clone());
     store.commit(second).await.unwrap();
     store.close();
 
     let (store, loaded) = open_loaded(&name).await;
     assert_same(&loaded, &expected);
-    assert_eq!(
-        raw_count(&name, "log").await,
-        15,
-        "bad records are kept, not deleted"
-    );
     store.close();
 }
 

@@ -42,6 +42,7 @@ use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 
 use super::idb_cipher::Cipher;
 use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
+use super::idb_quarantine::{self, Unreadable};
 use super::idb_request::{js_error, open_database, transaction_done, unavailable};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
@@ -54,6 +55,14 @@ const MIN_COMPACT_BATCHES: usize = 512;
 
 /// Hears how a compaction ended.
 type Outcome = oneshot::Receiver<Result<(), StoreError>>;
+
+/// What `load` read: snapshot chunks and log records, with their keys.
+struct Stored {
+    chunks: Array,
+    chunk_keys: Array,
+    batches: Array,
+    keys: Array,
+}
 
 /// A store in IndexedDB. Commits go to the log; loads read snapshot + log.
 pub struct IndexedDbStore {
@@ -188,16 +197,19 @@ impl Store<JsValue> for IndexedDbStore {
         let requests = (|| {
             let snapshot = txn.object_store(SNAPSHOT)?;
             let log = txn.object_store(LOG)?;
-            Ok::<_, JsValue>((snapshot.get_all()?, log.get_all()?, log.get_all_keys()?))
+            Ok::<_, JsValue>((
+                (snapshot.get_all()?, snapshot.get_all_keys()?),
+                (log.get_all()?, log.get_all_keys()?),
+            ))
         })();
-        let (chunks, batches, keys) = requests.map_err(|e| {
+        let ((chunks, chunk_keys), (batches, keys)) = requests.map_err(|e| {
             let _ = txn.abort();
             js_error(&e, "cannot read IndexedDB")
         })?;
         // The runtime loads before it commits anything, so decoding after the
         // transaction (and after decrypting, which is asynchronous) cannot
         // miss a commit's completion.
-        let (chunks, batches, keys) = transaction_done(&txn, move |outcome| {
+        let read = transaction_done(&txn, move |outcome| {
             outcome?;
             let read = |r: &web_sys::IdbRequest| {
                 let value = r
@@ -207,15 +219,24 @@ impl Store<JsValue> for IndexedDbStore {
                     StoreError::new(StoreErrorKind::Failed, "IndexedDB getAll gave no array")
                 })
             };
-            Ok((read(&chunks)?, read(&batches)?, read(&keys)?))
+            Ok(Stored {
+                chunks: read(&chunks)?,
+                chunk_keys: read(&chunk_keys)?,
+                batches: read(&batches)?,
+                keys: read(&keys)?,
+            })
         })
         .await?;
         if let Some(cipher) = &self.inner.cipher {
-            for value in chunks.iter().chain(batches.iter()) {
+            for value in read.chunks.iter().chain(read.batches.iter()) {
                 cipher.open(&value).await?;
             }
         }
-        Ok(self.inner.loaded(&chunks, &batches, &keys))
+        let (mut image, unreadable) = self.inner.loaded(&read);
+        if !unreadable.is_empty() {
+            self.inner.quarantine(&mut image, unreadable).await;
+        }
+        Ok(image)
     }
 
     fn image(&self) -> Records<JsValue> {
@@ -254,48 +275,111 @@ impl Store<JsValue> for IndexedDbStore {
 }
 
 impl Inner {
-    /// Decodes what `load` read, seeds the mirror, and returns the image.
-    /// Undecodable records are skipped with a warning.
-    fn loaded(&self, chunks: &Array, batches: &Array, keys: &Array) -> Records<JsValue> {
+    /// Decodes what `load` read, seeds the mirror, and returns the image
+    /// and the values that could not be decoded.
+    fn loaded(&self, read: &Stored) -> (Records<JsValue>, Vec<Unreadable>) {
         let mut image = Records::default();
-        let mut skipped = 0usize;
-        for (i, chunk) in chunks.iter().enumerate() {
+        let mut unreadable = Vec::new();
+        let key_of = |keys: &Array, i: usize| keys.get(i as u32).as_f64().unwrap_or(f64::NAN);
+        for (i, chunk) in read.chunks.iter().enumerate() {
             match decode_chunk(&chunk) {
                 Ok(records) => image.apply_all(records.into_iter().map(Mutation::Put)),
-                Err(e) => {
-                    skipped += 1;
-                    warn(&format!("skipping snapshot chunk {i}: {e}"), &chunk);
-                }
+                Err(e) => unreadable.push(Unreadable {
+                    store: SNAPSHOT,
+                    key: key_of(&read.chunk_keys, i),
+                    raw: chunk,
+                    reason: e.to_string(),
+                }),
             }
         }
-        for (i, value) in batches.iter().enumerate() {
+        for (i, value) in read.batches.iter().enumerate() {
             match decode_batch(&value) {
                 Ok(batch) => image.apply_all(batch),
-                Err(e) => {
-                    skipped += 1;
-                    let key = keys.get(i as u32).as_f64().unwrap_or(f64::NAN);
-                    warn(&format!("skipping log record {key}: {e}"), &value);
-                }
+                Err(e) => unreadable.push(Unreadable {
+                    store: LOG,
+                    key: key_of(&read.keys, i),
+                    raw: value,
+                    reason: e.to_string(),
+                }),
             }
         }
         let mut state = self.state.borrow_mut();
         state.mirror = image.clone();
         state.exact = true;
-        state.covered_key = keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
-        state.log_len = batches.length() as usize;
+        state.covered_key = read.keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
+        state.log_len = read.batches.length() as usize;
         state.retry_at = 0;
-        state.undecodable = skipped > 0;
-        if skipped > 0 {
-            warn(
+        state.undecodable = !unreadable.is_empty();
+        (image, unreadable)
+    }
+
+    /// Turns unreadable stored values into dead letters (raw value as the
+    /// payload, the reason as the last error) and deletes them, in one
+    /// transaction. If that fails they stay where they are, are skipped,
+    /// and compaction stays off so it never deletes them.
+    async fn quarantine(self: &Rc<Self>, image: &mut Records<JsValue>, bad: Vec<Unreadable>) {
+        let now = js_sys::Date::now().max(0.0) as u64;
+        let batch = idb_quarantine::dead_letters(image, &bad, now);
+        let moved = async {
+            let value = encode_batch(&batch)?;
+            if let Some(cipher) = &self.cipher {
+                cipher.seal(&value).await?;
+            }
+            let txn = self
+                .db
+                .transaction_with_str_sequence_and_mode(
+                    &store_names(),
+                    IdbTransactionMode::Readwrite,
+                )
+                .map_err(|e| js_error(&e, "cannot start moving unreadable records"))?;
+            let issued = (|| {
+                let added = txn.object_store(LOG)?.add(&value)?;
+                for b in &bad {
+                    txn.object_store(b.store)?
+                        .delete(&JsValue::from_f64(b.key))?;
+                }
+                Ok::<_, JsValue>(added)
+            })();
+            let added = issued.map_err(|e| {
+                let _ = txn.abort();
+                js_error(&e, "cannot move unreadable records")
+            })?;
+            transaction_done(&txn, move |outcome| {
+                outcome?;
+                Ok(added.result().ok().and_then(|k| k.as_f64()))
+            })
+            .await
+        };
+        match moved.await {
+            Ok(key) => {
+                let from_log = bad.iter().filter(|b| b.store == LOG).count();
+                image.apply_all(batch.clone());
+                let mut state = self.state.borrow_mut();
+                state.mirror.apply_all(batch);
+                state.log_len = (state.log_len + 1).saturating_sub(from_log);
+                if let Some(key) = key {
+                    state.covered_key = Some(state.covered_key.map_or(key, |k| k.max(key)));
+                }
+                state.undecodable = false;
+                drop(state);
+                warn(
+                    &format!(
+                        "{} unreadable stored record(s) moved to the dead letters",
+                        bad.len()
+                    ),
+                    &JsValue::UNDEFINED,
+                );
+            }
+            Err(e) => warn(
                 &format!(
-                    "{skipped} stored record(s) could not be read (schema version {}): \
+                    "{} stored record(s) could not be read (schema version {}) nor moved ({e}): \
                      they stay stored and compaction is off until they are gone",
+                    bad.len(),
                     idb_codec::SCHEMA_VERSION
                 ),
                 &JsValue::UNDEFINED,
-            );
+            ),
         }
-        image
     }
 
     /// A commit's transaction completed with log key `key`.

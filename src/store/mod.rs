@@ -14,6 +14,8 @@ pub(crate) mod idb_cipher;
 #[cfg(target_arch = "wasm32")]
 mod idb_codec;
 #[cfg(target_arch = "wasm32")]
+mod idb_quarantine;
+#[cfg(target_arch = "wasm32")]
 mod idb_request;
 #[cfg(target_arch = "wasm32")]
 pub mod indexeddb;

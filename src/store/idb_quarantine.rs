@@ -1,0 +1,66 @@
+//! What happens to a stored value the store cannot read (corrupt, or of an
+//! unknown schema version): it becomes a dead letter whose payload is the
+//! raw value and whose last error says why, so nothing is lost, nothing
+//! panics, and the queue is not stuck. The store writes these dead letters
+//! and deletes the unreadable values in one transaction.
+
+use wasm_bindgen::JsValue;
+
+use crate::core::{Counters, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
+
+/// A stored value that could not be decoded.
+pub(crate) struct Unreadable {
+    /// The object store it is in (`log` or `snapshot`).
+    pub store: &'static str,
+    /// Its key there.
+    pub key: f64,
+    /// The value as read.
+    pub raw: JsValue,
+    /// Why it could not be decoded.
+    pub reason: String,
+}
+
+/// The mutations that turn `bad` into dead letters after what `image` holds,
+/// with ids no stored message or key uses.
+pub(crate) fn dead_letters(
+    image: &Records<JsValue>,
+    bad: &[Unreadable],
+    now_ms: u64,
+) -> Vec<Mutation<JsValue>> {
+    let used = image
+        .messages
+        .keys()
+        .chain(image.keys.values().map(|k| &k.id))
+        .map(|id| id.0 + 1)
+        .max()
+        .unwrap_or(0);
+    let mut next = image.counters.next_id.max(used);
+    let mut batch = Vec::with_capacity(bad.len() * 2 + 1);
+    for b in bad {
+        let id = MessageId(next);
+        next += 1;
+        batch.push(Mutation::Put(Record::Message(MessageRecord {
+            id,
+            enqueued_at_ms: now_ms,
+            due_ms: now_ms,
+            priority: 0,
+            group: None,
+            idempotency_key: None,
+            max_attempts: 1,
+            attempts: 0,
+            last_error: Some(format!(
+                "unreadable stored record ({} key {}): {}",
+                b.store, b.key, b.reason
+            )),
+            state: MessageState::Dead {
+                failed_at_ms: now_ms,
+            },
+        })));
+        batch.push(Mutation::Put(Record::Payload(id, b.raw.clone())));
+    }
+    batch.push(Mutation::Put(Record::Counters(Counters {
+        next_id: next,
+        ..image.counters
+    })));
+    batch
+}

@@ -31,7 +31,7 @@ node-test: setup
 	wasm-pack test --node -- --features test-hooks --test node_queue
 
 browser-test: setup
-	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption
+	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup

@@ -68,18 +68,17 @@ fn fixture_records() -> Vec<JsValue> {
     let fixture = js(FIXTURE_V1);
     Array::from(&get(&fixture, "log"))
         .iter()
-        .map(|r| {
-            let t: Vec<u8> = Array::from(&get(&r, "t"))
+        .inspect(|r| {
+            let t: Vec<u8> = Array::from(&get(r, "t"))
                 .iter()
                 .map(|x| x.as_f64().unwrap() as u8)
                 .collect();
-            let n: Vec<f64> = Array::from(&get(&r, "n"))
+            let n: Vec<f64> = Array::from(&get(r, "n"))
                 .iter()
                 .map(|x| x.as_f64().unwrap())
                 .collect();
-            Reflect::set(&r, &"t".into(), &Uint8Array::from(&t[..])).unwrap();
-            Reflect::set(&r, &"n".into(), &Float64Array::from(&n[..])).unwrap();
-            r
+            Reflect::set(r, &"t".into(), &Uint8Array::from(&t[..])).unwrap();
+            Reflect::set(r, &"n".into(), &Float64Array::from(&n[..])).unwrap();
         })
         .collect()
 }

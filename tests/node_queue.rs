@@ -95,3 +95,9 @@ async fn payload_copies() {
 async fn pause_resume() {
     pause_holds_jobs_until_resume(STORAGE).await;
 }
+
+#[cfg(feature = "test-hooks")]
+#[test]
+async fn storage_faults() {
+    storage_faults_reject_their_batch_and_the_queue_recovers(STORAGE).await;
+}

@@ -108,3 +108,9 @@ async fn failed_commit_rolls_back() {
     assert_eq!(errors.borrow().len(), 1, "an error event");
     let _ = wait(q.close()).await;
 }
+
+#[cfg(feature = "test-hooks")]
+#[test]
+async fn storage_faults() {
+    storage_faults_reject_their_batch_and_the_queue_recovers(STORAGE).await;
+}

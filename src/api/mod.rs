@@ -169,6 +169,18 @@ impl Queue {
         self.inner.panic_for_test();
     }
 
+    /// Makes the next commit fail with `code` (`"QUOTA_EXCEEDED"` or any
+    /// other storage failure), storing nothing (built only with `test-hooks`).
+    #[cfg(feature = "test-hooks")]
+    #[wasm_bindgen(js_name = failNextCommit)]
+    pub fn fail_next_commit(&self, code: &str) {
+        let kind = match code {
+            "QUOTA_EXCEEDED" => crate::store::StoreErrorKind::QuotaExceeded,
+            _ => crate::store::StoreErrorKind::Failed,
+        };
+        self.inner.fail_next_commit(kind);
+    }
+
     /// Whether the queue is closed.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {

@@ -62,7 +62,10 @@ impl Shared {
             let result = if batch.is_empty() {
                 Ok(())
             } else {
-                self.store.commit(batch).await
+                match self.injected_fault() {
+                    Some(fault) => Err(fault),
+                    None => self.store.commit(batch).await,
+                }
             };
             if let Err(e) = &result {
                 self.roll_back(e);
@@ -71,6 +74,25 @@ impl Shared {
                 let _ = w.send(result.clone());
             }
         }
+    }
+
+    /// A fault a test asked for: the next commit fails as the store would
+    /// have failed it (storing nothing).
+    #[cfg(feature = "test-hooks")]
+    fn injected_fault(&self) -> Option<StoreError> {
+        self.faults.borrow_mut().pop_front()
+    }
+
+    #[cfg(not(feature = "test-hooks"))]
+    fn injected_fault(&self) -> Option<StoreError> {
+        None
+    }
+
+    /// Makes the next commit not yet failed fail with `kind` (tests only).
+    #[cfg(feature = "test-hooks")]
+    pub fn fail_next_commit(&self, kind: StoreErrorKind) {
+        let error = StoreError::new(kind, "injected fault: the commit stored nothing");
+        self.faults.borrow_mut().push_back(error);
     }
 
     /// Rebuilds the engine from what the store holds and rejects the callers

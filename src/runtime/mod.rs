@@ -81,6 +81,8 @@ pub struct Shared {
     store: AnyStore,
     events: Events,
     observer: RefCell<Option<Rc<dyn Fn()>>>,
+    #[cfg(feature = "test-hooks")]
+    faults: RefCell<std::collections::VecDeque<StoreError>>,
     state: RefCell<State>,
 }
 
@@ -117,6 +119,8 @@ impl Shared {
             store,
             events,
             observer: RefCell::new(None),
+            #[cfg(feature = "test-hooks")]
+            faults: RefCell::default(),
             state: RefCell::new(State {
                 engine,
                 phase: Phase::Open,

@@ -7,6 +7,7 @@
 //! - `load` returns what every committed batch left behind, applied in order.
 
 mod error;
+mod faulty;
 mod memory;
 
 #[cfg(target_arch = "wasm32")]
@@ -25,6 +26,7 @@ use std::future::Future;
 use crate::core::{Mutation, Records};
 
 pub use error::{StoreError, StoreErrorKind};
+pub use faulty::FaultyStore;
 pub use memory::MemoryStore;
 
 /// Where a queue keeps its records. Single-threaded (wasm has one thread),

@@ -627,3 +627,58 @@ pub async fn pause_holds_jobs_until_resume(storage: &str) {
     assert_eq!(calls.get(), 3);
     wait(q.close()).await.unwrap();
 }
+
+/// Enqueues `n` jobs in one turn (one batch) and returns each outcome's
+/// error code, or `"ok"`.
+#[cfg(feature = "test-hooks")]
+async fn enqueue_batch_codes(q: &Queue, n: u32) -> Vec<String> {
+    let all: js_sys::Array = (0..n)
+        .map(|i| JsValue::from(q.enqueue(i.into(), JsValue::UNDEFINED)))
+        .collect();
+    let settled = wait(Promise::all_settled(&all)).await.unwrap();
+    js_sys::Array::from(&settled)
+        .iter()
+        .map(|r| match get(&r, "status").as_string().as_deref() {
+            Some("fulfilled") => "ok".to_owned(),
+            _ => code(&get(&r, "reason")),
+        })
+        .collect()
+}
+
+/// A commit that fails (quota exceeded, or a transaction aborted) rejects
+/// every caller of its batch, leaves what was stored intact, and the queue
+/// keeps working afterwards.
+#[cfg(feature = "test-hooks")]
+pub async fn storage_faults_reject_their_batch_and_the_queue_recovers(storage: &str) {
+    let name = fresh("faults", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let errors = record_events(&q, "error");
+    enqueue(&q, js("1"), "").await.unwrap();
+    for (fault, expected) in [
+        ("QUOTA_EXCEEDED", "QUOTA_EXCEEDED"),
+        ("ABORT", "STORAGE_FAILED"),
+    ] {
+        let before = stats_json(&q);
+        q.fail_next_commit(fault);
+        assert_eq!(
+            enqueue_batch_codes(&q, 5).await,
+            vec![expected; 5],
+            "every caller of the batch"
+        );
+        assert_eq!(stats_json(&q), before, "rolled back to what is stored");
+        assert_eq!(
+            enqueue_batch_codes(&q, 1).await,
+            vec!["ok"],
+            "the next batch commits"
+        );
+    }
+    assert_eq!(errors.borrow().len(), 2, "an error event per failed commit");
+    wait(q.close()).await.unwrap();
+    let q = open(&name, storage, "{}").await;
+    assert_eq!(
+        num(&q.stats().unwrap(), "pending"),
+        3.0,
+        "1 + 1 + 1 stored, none of the failed 10"
+    );
+    wait(q.close()).await.unwrap();
+}

@@ -518,6 +518,14 @@ impl Handle {
         }
     }
 
+    /// Makes the leader's next commit fail with `kind` (tests only).
+    #[cfg(feature = "test-hooks")]
+    pub fn fail_next_commit(&self, kind: crate::store::StoreErrorKind) {
+        if let Ok(Some(shared)) = self.leader() {
+            shared.fail_next_commit(kind);
+        }
+    }
+
     /// Whether paused.
     pub fn is_paused(&self) -> bool {
         self.state.borrow().paused

@@ -1,0 +1,90 @@
+//! Storage faults, natively: a commit that fails (quota, aborted
+//! transaction) stores nothing, the engine rolled back to the store's image
+//! equals the engine before that batch, and later batches succeed.
+#![cfg(not(target_arch = "wasm32"))]
+
+use futures::executor::block_on;
+use wasmq::core::{Config, Engine, EnqueueOptions, Records};
+use wasmq::store::{FaultyStore, MemoryStore, Store, StoreErrorKind};
+
+type Faulty = FaultyStore<MemoryStore<u32>>;
+
+fn commit(engine: &mut Engine<u32>, store: &Faulty) -> Result<(), StoreErrorKind> {
+    block_on(store.commit(engine.take_mutations())).map_err(|e| e.kind)
+}
+
+/// What the runtime does on a failed commit: rebuild from what is stored.
+fn roll_back(engine: &Engine<u32>, store: &Faulty) -> Engine<u32> {
+    Engine::from_records(engine.config().clone(), store.image(), engine.clock()).unwrap()
+}
+
+fn enqueue_batch(engine: &mut Engine<u32>, first: u32, n: u32, now: u64) {
+    for p in first..first + n {
+        engine.enqueue(p, EnqueueOptions::default(), now).unwrap();
+    }
+}
+
+#[test]
+fn a_failed_commit_stores_nothing_and_the_engine_rolls_back_to_the_store() {
+    for fault in [StoreErrorKind::QuotaExceeded, StoreErrorKind::Failed] {
+        let store = FaultyStore::new(MemoryStore::new());
+        let mut engine = Engine::new(Config::default()).unwrap();
+        enqueue_batch(&mut engine, 0, 3, 10);
+        commit(&mut engine, &store).unwrap();
+        let lease = engine.lease(11, 1).pop().unwrap();
+        commit(&mut engine, &store).unwrap();
+        let before = engine.clone();
+        let stored_before: Records<u32> = store.image();
+
+        // A batch with enqueues, an ack and a lease: all of it fails.
+        enqueue_batch(&mut engine, 100, 5, 12);
+        engine.ack(lease.token).unwrap();
+        engine.lease(12, 2);
+        store.fail_next_commit(fault);
+        assert_eq!(commit(&mut engine, &store), Err(fault));
+        assert_eq!(
+            store.image(),
+            stored_before,
+            "nothing of the failed batch is stored"
+        );
+        assert_eq!(block_on(store.load()).unwrap(), stored_before);
+
+        let mut engine = roll_back(&engine, &store);
+        let mut before = before;
+        before.tick(engine.clock()); // the same state, seen at the same time
+        assert!(engine.same_state(&before), "rolled back to what is stored");
+
+        // The queue keeps working: the next batch commits.
+        enqueue_batch(&mut engine, 200, 2, 13);
+        commit(&mut engine, &store).unwrap();
+        assert_eq!(engine.records(), store.image());
+        assert_eq!(
+            engine.stats().stored(),
+            5,
+            "3 + 2 messages, the failed 5 gone"
+        );
+    }
+}
+
+#[test]
+fn faults_fail_commits_in_order_then_stop() {
+    let store = FaultyStore::new(MemoryStore::new());
+    store.fail_next_commit(StoreErrorKind::QuotaExceeded);
+    store.fail_next_commit(StoreErrorKind::Failed);
+    let mut engine = Engine::new(Config::default()).unwrap();
+    let mut outcomes = Vec::new();
+    for i in 0..3 {
+        enqueue_batch(&mut engine, i, 1, 1);
+        outcomes.push(commit(&mut engine, &store));
+    }
+    assert_eq!(
+        outcomes,
+        vec![
+            Err(StoreErrorKind::QuotaExceeded),
+            Err(StoreErrorKind::Failed),
+            Ok(())
+        ]
+    );
+    assert_eq!(store.image().messages.len(), 1, "only the third batch");
+    assert_eq!(store.inner().snapshot(), store.image());
+}

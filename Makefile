@@ -44,7 +44,7 @@ js-test: package
 
 ## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
 e2e: package
-	node --test tests/e2e/demo.e2e.mjs
+	node --test tests/e2e/*.e2e.mjs
 
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package

@@ -242,3 +242,29 @@ async fn a_database_deleted_underneath_is_reported_and_a_reopen_recovers() {
     );
     wait(q.close()).await.unwrap();
 }
+
+#[test]
+async fn a_database_from_a_newer_layout_is_refused_clearly() {
+    let name = fresh("newer", "indexeddb").await;
+    let opening = factory()
+        .open_with_u32(&format!("wasmq:{name}"), 2)
+        .unwrap();
+    wait(Promise::new(&mut |resolve, _| {
+        opening.set_onsuccess(Some(&resolve))
+    }))
+    .await
+    .unwrap();
+    let db: IdbDatabase = opening.result().unwrap().into();
+    db.close();
+    let opts = js(r#"{"storage": "indexeddb"}"#);
+    let err = wasmq::api::Queue::open_with(&name, &opts)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(code(&err), "STORAGE_UNAVAILABLE");
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert!(
+        message.contains("VersionError") || message.contains("version"),
+        "{message}"
+    );
+}

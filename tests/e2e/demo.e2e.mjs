@@ -1,41 +1,17 @@
 // End-to-end test of the demo page in headless Chromium: 200 jobs survive a reload mid-way, and a second tab never double-processes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { root, useDemoServer } from "./harness.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const shot = `${root}target/e2e/demo.png`;
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
-let server;
-let browser;
-let base;
-
-before(async () => {
-  server = spawn(process.execPath, [`${root}scripts/serve.mjs`, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    server.once("exit", (code) => reject(new Error(`serve.mjs exited with ${code}`)));
-    server.stdout.on("data", (d) => {
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(d));
-      if (m) resolve(m[0]);
-    });
-  });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+const env = useDemoServer();
 
 /** Opens the demo in `context` and waits until its queue is open and processing. */
 async function openDemo(context, query = "") {
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
-  await page.goto(`${base}${query}`);
+  await page.goto(`${env.base}${query}`);
   await page.evaluate(() => window.wasmqDemo.ready.then(() => undefined));
   return page;
 }
@@ -48,7 +24,7 @@ const waitIdle = (page, timeout = 45_000) =>
   }, null, { timeout, polling: 100 });
 
 test("200 jobs, 30% failing: after a reload mid-way every job is completed or dead", { timeout: 90_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 1100 } });
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 1100 } });
   let page = await openDemo(context);
   await page.evaluate(() => window.wasmqDemo.setControls({ latencyMs: 100, failRate: 0 }));
   const jobs = await page.evaluate(() => window.wasmqDemo.enqueueBatch(200, { failRate: 0.3 }));
@@ -86,7 +62,7 @@ test("200 jobs, 30% failing: after a reload mid-way every job is completed or de
 });
 
 test("a second page on the same origin does not process any job twice", { timeout: 90_000 }, async (t) => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const first = await openDemo(context, "?record");
   await first.evaluate(() => window.wasmqDemo.setControls({ latencyMs: 50, failRate: 0 }));
   const jobs = await first.evaluate(() => window.wasmqDemo.enqueueBatch(150, { failRate: 0.3 }));

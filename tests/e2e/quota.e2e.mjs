@@ -1,41 +1,17 @@
 // Real IndexedDB quota in headless Chromium: with the origin's quota lowered (DevTools protocol),
 // an enqueue too big to store rejects with QUOTA_EXCEEDED, what was stored stays, and the queue keeps working.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { useDemoServer } from "./harness.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run"];
-let server;
-let browser;
-let base;
-
-before(async () => {
-  server = spawn(process.execPath, [`${root}scripts/serve.mjs`, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  base = await new Promise((resolve, reject) => {
-    server.once("exit", (code) => reject(new Error(`serve.mjs exited with ${code}`)));
-    server.stdout.on("data", (d) => {
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(d));
-      if (m) resolve(m[0]);
-    });
-  });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill();
-});
+const env = useDemoServer();
 
 test("over the quota: QUOTA_EXCEEDED, nothing lost, the queue keeps working", { timeout: 60_000 }, async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}pkg/wasmq.d.ts`); // any page of the origin; the module is imported below
+  await page.goto(`${env.base}pkg/wasmq.d.ts`); // any page of the origin; the module is imported below
   const cdp = await context.newCDPSession(page);
-  await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(base).origin, quotaSize: 4 * 1024 * 1024 });
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(env.base).origin, quotaSize: 4 * 1024 * 1024 });
   const result = await page.evaluate(async () => {
     const { default: init, Queue } = await import("/pkg/wasmq.js");
     await init();

@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,6 +20,7 @@ test: setup lint native-test wasm-test package js-test e2e
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --target $(WASM_TARGET) -- -D warnings
 	cargo clippy --all-targets --all-features --target $(WASM_TARGET) -- -D warnings
 
 native-test:
@@ -49,6 +50,13 @@ e2e: package
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package
 	node scripts/serve.mjs --port $(PORT)
+
+## make fuzz (not part of make test; a few minutes): 100,000 proptest cases over
+## the engine's operations and 100,000 over option validation (release build),
+## then 100,000 pseudo-random JS values fed to the API in Node (tests/node_fuzz.rs).
+fuzz: setup
+	PROPTEST_CASES=100000 cargo test --release --test engine_model --test options_model
+	wasm-pack test --node -- --test node_fuzz
 
 ## make bench-core: criterion benchmark of the core (enqueue + lease + ack).
 bench-core:

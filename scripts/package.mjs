@@ -38,7 +38,7 @@ const generic = [
   [/enqueue\(payload: any, /, "enqueue(payload: T, "],
   [/process\(handler: Handler, /, "process(handler: Handler<T>, "],
   [/static open\(name: string, options\?: QueueOptions\): Promise<Queue>;/,
-    "static open<T = unknown>(name: string, options?: QueueOptions): Promise<Queue<T>>;"],
+    "static open<T = unknown>(name: string, options?: QueueOptions<T>): Promise<Queue<T>>;"],
   [/Promise<DeadLetter\[\]>/, "Promise<DeadLetter<T>[]>"],
 ];
 let typed = dts;

@@ -101,3 +101,5 @@ async fn pause_resume() {
 async fn storage_faults() {
     storage_faults_reject_their_batch_and_the_queue_recovers(STORAGE).await;
 }
+
+hardening_tests!(STORAGE);

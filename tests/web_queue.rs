@@ -114,3 +114,5 @@ async fn failed_commit_rolls_back() {
 async fn storage_faults() {
     storage_faults_reject_their_batch_and_the_queue_recovers(STORAGE).await;
 }
+
+hardening_tests!(STORAGE);

@@ -2,6 +2,8 @@
 //! `Queue` class. Every method validates its input first and reports bad
 //! input as a JS `Error` with a stable `code`, without changing anything.
 
+mod door;
+mod size;
 mod types;
 
 use std::future::Future;
@@ -55,6 +57,7 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
 pub struct Queue {
     inner: Rc<Handle>,
     concurrency: usize,
+    door: door::Door,
 }
 
 impl Queue {
@@ -70,6 +73,7 @@ impl Queue {
         Ok(Queue {
             inner,
             concurrency: opts.concurrency,
+            door: door::Door::new(opts.validate, opts.max_payload_bytes),
         })
     }
 }
@@ -106,7 +110,9 @@ impl Queue {
     }
 
     /// Stores a job; resolves once it is durably committed, with its id and
-    /// whether it was a duplicate of a live idempotency key.
+    /// whether it was a duplicate of a live idempotency key. The options are
+    /// checked, the payload cloned, then measured (`maxPayloadBytes`) and
+    /// validated (`validate`) in this instance: a refusal stores nothing.
     #[wasm_bindgen(unchecked_return_type = "Promise<EnqueueResult>")]
     pub fn enqueue(
         &self,
@@ -114,7 +120,8 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "EnqueueOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
         let prepared = options::enqueue_options(&options)
-            .and_then(|o| Ok((convert::clone_payload(&payload)?, o)));
+            .and_then(|o| Ok((convert::clone_payload(&payload)?, o)))
+            .and_then(|(p, o)| self.door.admit(&p).map(|()| (p, o)));
         let (payload, opts) = match prepared {
             Ok(p) => p,
             Err(e) => return rejected(e),

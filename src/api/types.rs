@@ -5,8 +5,8 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** Options of `Queue.open`. */
-export interface QueueOptions {
+/** Options of `Queue.open` (`T`: the queue's payload type). */
+export interface QueueOptions<T = unknown> {
   /** Jobs processed at once by `process` (default 1; `process` may override). */
   concurrency?: number;
   /** Tries before a job becomes a dead letter (default 5). */
@@ -25,6 +25,23 @@ export interface QueueOptions {
    * other metadata stay plain. Payloads must then be JSON-serializable.
    */
   encryptionKey?: CryptoKey;
+  /**
+   * Called as `validate(payload)` on every `enqueue` of this instance, with the
+   * structured clone that would be stored: `true` admits it; anything else
+   * (`false`, a message string, any other value, or a throw) rejects the enqueue
+   * with VALIDATION_FAILED (the message as the error's message) and stores nothing.
+   * Not forwarded: each instance (tab, worker) validates its own calls.
+   */
+  validate?(payload: T): boolean | string;
+  /**
+   * Largest payload `enqueue` takes (a positive integer), else PAYLOAD_TOO_LARGE.
+   * The stored clone's size is not observable, so wasmq measures the content:
+   * strings (values and property names) in UTF-8 bytes, 8 per number or Date,
+   * 1 per boolean, null, undefined and object/array/Map/Set, the byteLength of
+   * ArrayBuffers (a typed array counts its whole buffer), the size of Blobs;
+   * each object once.
+   */
+  maxPayloadBytes?: number;
 }
 
 /** Retry schedule. */
@@ -120,7 +137,8 @@ export interface QueueEventDetail {
 export type ErrorCode =
   | "INVALID_OPTION" | "QUEUE_CLOSED" | "PAYLOAD_NOT_CLONEABLE" | "STORAGE_FAILED"
   | "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "NOT_FOUND" | "ALREADY_PROCESSING"
-  | "STALE_LEASE" | "DECRYPT_FAILED" | "INTERNAL_ERROR";
+  | "STALE_LEASE" | "DECRYPT_FAILED" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE"
+  | "INTERNAL_ERROR";
 
 /** Every error wasmq throws or rejects with. */
 export interface WasmqError extends Error {

@@ -28,6 +28,10 @@ pub mod codes {
     pub const ALREADY_PROCESSING: &str = "ALREADY_PROCESSING";
     /// Stored payloads cannot be decrypted with the `encryptionKey` given.
     pub const DECRYPT_FAILED: &str = "DECRYPT_FAILED";
+    /// The queue's `validate` function refused the payload (returned something other than `true`, or threw).
+    pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
+    /// The payload is bigger than the queue's `maxPayloadBytes`.
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
     /// The queue's state is unusable after an internal panic; reopen it.
     pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
 }

@@ -59,12 +59,25 @@ pub fn detail(id: u64, attempt: u32, error: Option<&str>, retry_at: Option<u64>)
     obj.into()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `String(x)`, with what a hostile `toString` or `Proxy` trap throws caught.
+    #[wasm_bindgen(catch, js_name = String)]
+    fn js_string(value: &JsValue) -> Result<String, JsValue>;
+}
+
 /// A readable message from a thrown value: `Error.message` (with its name
-/// when not plain `Error`), a string as is, anything else as JSON or `String(x)`.
+/// when not plain `Error`), a string as is, anything else as JSON or
+/// `String(x)`. Reading it runs no code that can throw through.
 pub fn error_text(thrown: &JsValue) -> String {
-    if let Some(err) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(thrown) {
-        let name: String = err.name().into();
-        let message: String = err.message().into();
+    let field = |key: &str| {
+        js_sys::Reflect::get(thrown, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    if wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(thrown).is_some() {
+        let (name, message) = (field("name"), field("message"));
         return if name == "Error" || name.is_empty() {
             message
         } else {
@@ -74,10 +87,11 @@ pub fn error_text(thrown: &JsValue) -> String {
     if let Some(s) = thrown.as_string() {
         return s;
     }
-    if let Ok(json) = js_sys::JSON::stringify(thrown) {
-        if let Some(s) = json.as_string() {
-            return s;
-        }
+    if let Some(s) = js_sys::JSON::stringify(thrown)
+        .ok()
+        .and_then(|j| j.as_string())
+    {
+        return s;
     }
-    format!("{thrown:?}")
+    js_string(thrown).unwrap_or_else(|_| "a thrown value that cannot be shown".to_owned())
 }

@@ -1,11 +1,29 @@
 //! Reading options objects from JavaScript: own enumerable properties only
 //! (a polluted `Object.prototype` cannot inject options), unknown names
 //! refused, every value type- and range-checked with an error naming it.
+//! An object whose properties cannot be read (a getter or `Proxy` trap that
+//! throws, a revoked `Proxy`) is refused as an invalid option, not thrown through.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 use crate::runtime::{QueueError, StorageKind};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.entries`, with what a getter or `Proxy` trap throws caught.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    pub(crate) fn own_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    /// `Array.isArray`, which throws on a revoked `Proxy`.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array_or_throw(value: &JsValue) -> Result<bool, JsValue>;
+}
+
+/// `Array.isArray`, false where it throws.
+fn is_array(value: &JsValue) -> bool {
+    is_array_or_throw(value).unwrap_or(false)
+}
 
 /// The own properties of an options object, checked against the allowed names.
 pub struct Fields {
@@ -27,14 +45,20 @@ impl Fields {
                 entries: Vec::new(),
             });
         }
-        if !value.is_object() || value.is_function() || js_sys::Array::is_array(value) {
+        if !value.is_object() || value.is_function() || is_array(value) {
             return Err(QueueError::invalid(
                 what,
                 format!("must be an object, got {}", type_name(value)),
             ));
         }
+        let own = own_entries(value).map_err(|e| {
+            QueueError::invalid(
+                what,
+                format!("its properties cannot be read: {}", super::error_text(&e)),
+            )
+        })?;
         let mut entries = Vec::new();
-        for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+        for entry in own.iter() {
             let pair: js_sys::Array = entry.unchecked_into();
             let key = pair.get(0).as_string().unwrap_or_default();
             if !allowed.contains(&key.as_str()) {
@@ -125,6 +149,20 @@ impl Fields {
         })
     }
 
+    /// A function.
+    pub fn function(&self, name: &str) -> Result<Option<js_sys::Function>, QueueError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        if !v.is_function() {
+            return Err(QueueError::invalid(
+                &self.name(name),
+                format!("must be a function, got {}", type_name(v)),
+            ));
+        }
+        Ok(Some(v.clone().unchecked_into()))
+    }
+
     /// A nested value, as is.
     pub fn raw(&self, name: &str) -> JsValue {
         self.get(name).cloned().unwrap_or(JsValue::UNDEFINED)
@@ -149,7 +187,7 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
 pub fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         "null".into()
-    } else if js_sys::Array::is_array(v) {
+    } else if is_array(v) {
         "array".into()
     } else {
         v.js_typeof()
@@ -168,26 +206,41 @@ pub struct OpenOptions {
     pub concurrency: usize,
     /// AES-GCM key that encrypts payloads at rest (IndexedDB only).
     pub encryption_key: Option<web_sys::CryptoKey>,
+    /// `validate(payload)`: `true` admits a payload, anything else refuses it.
+    pub validate: Option<js_sys::Function>,
+    /// Largest payload admitted, as measured by `api::payload_size`.
+    pub max_payload_bytes: Option<u64>,
 }
 
 const MAX_CONCURRENCY: f64 = 10_000.0;
 
+/// The names `Queue.open` takes.
+pub const OPEN_OPTIONS: &[&str] = &[
+    "concurrency",
+    "maxAttempts",
+    "backoff",
+    "leaseMs",
+    "idempotencyWindowMs",
+    "storage",
+    "encryptionKey",
+    "validate",
+    "maxPayloadBytes",
+];
+
+/// The names `enqueue` takes.
+pub const ENQUEUE_OPTIONS: &[&str] = &[
+    "idempotencyKey",
+    "idempotencyWindowMs",
+    "delayMs",
+    "runAt",
+    "priority",
+    "group",
+    "maxAttempts",
+];
+
 /// Parses `Queue.open`'s options.
 pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
-    let f = Fields::read(
-        value,
-        "options",
-        "",
-        &[
-            "concurrency",
-            "maxAttempts",
-            "backoff",
-            "leaseMs",
-            "idempotencyWindowMs",
-            "storage",
-            "encryptionKey",
-        ],
-    )?;
+    let f = Fields::read(value, "options", "", OPEN_OPTIONS)?;
     let mut config = Config::default();
     if let Some(n) = f.integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)? {
         config.max_attempts = n as u32;
@@ -226,6 +279,10 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         storage,
         concurrency,
         encryption_key,
+        validate: f.function("validate")?,
+        max_payload_bytes: f
+            .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
+            .map(|n| n as u64),
     })
 }
 
@@ -298,20 +355,7 @@ fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
 
 /// Parses `enqueue`'s options.
 pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
-    let f = Fields::read(
-        value,
-        "options",
-        "",
-        &[
-            "idempotencyKey",
-            "idempotencyWindowMs",
-            "delayMs",
-            "runAt",
-            "priority",
-            "group",
-            "maxAttempts",
-        ],
-    )?;
+    let f = Fields::read(value, "options", "", ENQUEUE_OPTIONS)?;
     let opts = EnqueueOptions {
         idempotency_key: f.string("idempotencyKey")?,
         delay_ms: f.millis("delayMs")?,

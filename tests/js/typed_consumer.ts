@@ -3,7 +3,13 @@ import init, { Queue, type Job, type Stats, type WasmqError } from "wasmq";
 
 await init();
 type Email = { to: string };
-const q = await Queue.open<Email>("typed", { storage: "memory", maxAttempts: 2, backoff: { type: "fixed", delayMs: 1, jitter: false } });
+const q = await Queue.open<Email>("typed", {
+  storage: "memory",
+  maxAttempts: 2,
+  backoff: { type: "fixed", delayMs: 1, jitter: false },
+  validate: (p) => typeof p.to === "string" || "to must be a string", // p: Email
+  maxPayloadBytes: 1024,
+});
 const first: { id: number; duplicate: boolean } = await q.enqueue({ to: "a@b.c" });
 await q.enqueue({ to: "" });
 q.process((job: Job<Email>) => {

@@ -2,7 +2,37 @@
 //! `tests/node_queue.rs` on memory in Node, by `tests/web_queue.rs` on
 //! IndexedDB in headless Chrome.
 
+pub mod bad_input;
+pub mod door;
+pub mod poison;
 pub mod support;
+
+pub use bad_input::bad_input_is_refused_and_changes_nothing;
+
+/// Defines the hardening scenarios — hostile input, validation at the door,
+/// poison messages — as `#[wasm_bindgen_test]` functions on `$storage`, so
+/// each test file lists them once: `hardening_tests!(STORAGE);`.
+macro_rules! hardening_tests {
+    ($storage:expr) => {
+        $crate::queue_scenarios::hardening_tests!(@each $storage;
+            polluted_prototype => bad_input::polluted_prototype_is_ignored,
+            validate_option => door::validate_refuses_before_anything_is_stored,
+            max_payload_bytes => door::oversized_payload_is_refused,
+            validate_per_instance => door::each_instance_validates_its_own_calls,
+            hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
+            crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
+        );
+    };
+    (@each $storage:expr; $($test:ident => $module:ident::$scenario:ident,)*) => {
+        $(
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $test() {
+                $crate::queue_scenarios::$module::$scenario($storage).await;
+            }
+        )*
+    };
+}
+pub(crate) use hardening_tests;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -319,77 +349,6 @@ pub async fn delayed_job_waits(storage: &str) {
         "ran {} ms after enqueue",
         ran_at.get() - before
     );
-    wait(q.close()).await.unwrap();
-}
-
-/// Bad input: each a typed error, and nothing stored.
-pub async fn bad_input_is_refused_and_changes_nothing(storage: &str) {
-    let name = fresh("bad", storage).await;
-    let q = open(&name, storage, "{}").await;
-    enqueue(&q, js("0"), "").await.unwrap();
-    let before = stats_json(&q);
-    let function: JsValue = js_sys::Function::new_no_args("return 1").into();
-    let symbol: JsValue = js_sys::Symbol::for_("s").into();
-    let payload_cases = [
-        (function, "PAYLOAD_NOT_CLONEABLE"),
-        (symbol, "PAYLOAD_NOT_CLONEABLE"),
-    ];
-    for (payload, expected) in payload_cases {
-        let err = wait(q.enqueue(payload, JsValue::UNDEFINED))
-            .await
-            .unwrap_err();
-        assert_eq!(code(&err), expected);
-    }
-    let option_cases: [(JsValue, &str); 13] = [
-        (js(r#"{"unknown": 1}"#), "unknown"),
-        (js(r#"{"delayMs": -1}"#), "delayMs"),
-        (js(r#"{"delayMs": 1e300}"#), "delayMs"),
-        (js(r#"{"delayMs": 1.5}"#), "delayMs"),
-        (js(r#"{"maxAttempts": 0}"#), "maxAttempts"),
-        (js(r#"{"priority": "high"}"#), "priority"),
-        (js(r#"{"idempotencyKey": 42}"#), "idempotencyKey"),
-        (js(r#"{"idempotencyKey": ""}"#), "idempotencyKey"),
-        (js(r#"{"group": ""}"#), "group"),
-        (js(r#"{"delayMs": 5, "runAt": 5}"#), "runAt"),
-        (js(r#"{"__proto__": {"delayMs": 1}}"#), "__proto__"),
-        (JsValue::from("fast"), "options"),
-        (js_sys::eval("({ delayMs: NaN })").unwrap(), "delayMs"),
-    ];
-    for (opts, option) in option_cases {
-        let err = wait(q.enqueue(js("1"), opts)).await.unwrap_err();
-        assert_eq!(code(&err), "INVALID_OPTION", "{option}");
-        assert_eq!(get(&err, "option").as_string().as_deref(), Some(option));
-        assert_eq!(get(&err, "name").as_string().as_deref(), Some("WasmqError"));
-    }
-    let err = q.process(JsValue::from(5), JsValue::UNDEFINED).unwrap_err();
-    assert_eq!(code(&err), "INVALID_OPTION");
-    assert_eq!(stats_json(&q), before, "nothing changed");
-    wait(q.close()).await.unwrap();
-    let err = wait(q.enqueue(js("1"), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
-    assert_eq!(code(&err), "QUEUE_CLOSED");
-
-    for (opts, option) in [
-        (r#"{"maxAttempts": 0}"#, "maxAttempts"),
-        (r#"{"storage": "disk"}"#, "storage"),
-        (r#"{"backoff": {"type": "linear"}}"#, "backoff.type"),
-        (r#"{"leaseMs": 0}"#, "leaseMs"),
-        (r#"{"concurrency": -2}"#, "concurrency"),
-    ] {
-        let err = wait(Queue::open(name.clone().into(), js(opts)))
-            .await
-            .unwrap_err();
-        assert_eq!(code(&err), "INVALID_OPTION", "{opts}");
-        assert_eq!(get(&err, "option").as_string().as_deref(), Some(option));
-    }
-    let err = wait(Queue::open(JsValue::from(7), JsValue::UNDEFINED))
-        .await
-        .unwrap_err();
-    assert_eq!(get(&err, "option").as_string().as_deref(), Some("name"));
-
-    let q = open(&name, storage, "{}").await;
-    assert_eq!(stats_json(&q), before, "the store holds only the good job");
     wait(q.close()).await.unwrap();
 }
 

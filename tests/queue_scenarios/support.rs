@@ -55,9 +55,28 @@ pub async fn fresh(name: &str, storage: &str) -> String {
 
 /// Opens `name` on `storage` with extra options given as JSON.
 pub async fn open(name: &str, storage: &str, extra: &str) -> Queue {
-    let opts = js(extra);
-    Reflect::set(&opts, &"storage".into(), &storage.into()).unwrap();
-    Queue::open_with(name, &opts).await.expect("queue opens")
+    open_value(name, storage, &js(extra)).await
+}
+
+/// Opens `name` on `storage` with an options object (which gets `storage` set).
+pub async fn open_value(name: &str, storage: &str, opts: &JsValue) -> Queue {
+    Reflect::set(opts, &"storage".into(), &storage.into()).unwrap();
+    Queue::open_with(name, opts).await.expect("queue opens")
+}
+
+/// Evaluates a JavaScript expression (a function, a `Proxy`, `NaN`...).
+pub fn eval(expression: &str) -> JsValue {
+    js_sys::eval(&format!("({expression})")).expect("test expression is valid")
+}
+
+/// Closes `q`, reopens `name` and returns how many jobs are pending there:
+/// what the store holds.
+pub async fn pending_after_reopen(q: Queue, name: &str, storage: &str) -> f64 {
+    wait(q.close()).await.unwrap();
+    let q = open(name, storage, "{}").await;
+    let pending = num(&q.stats().unwrap(), "pending");
+    wait(q.close()).await.unwrap();
+    pending
 }
 
 /// `enqueue(payload, options)` awaited.

@@ -88,6 +88,8 @@ fn known_code(code: &str) -> &'static str {
         codes::NOT_FOUND,
         codes::ALREADY_PROCESSING,
         codes::DECRYPT_FAILED,
+        codes::VALIDATION_FAILED,
+        codes::PAYLOAD_TOO_LARGE,
         "STALE_LEASE",
     ]
     .into_iter()

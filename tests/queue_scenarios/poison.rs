@@ -1,0 +1,121 @@
+//! Poison messages: a handler that never settles is timed out at `leaseMs`
+//! (its `job.signal` aborted) and retried until the job is dead; a handler
+//! that takes its page down every time still ends in the dead letters after
+//! `maxAttempts` reopens, because each attempt is stored before it runs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasmq::api::Queue;
+
+use super::support::*;
+
+/// A small lease, so each timeout or crash recovery is quick.
+const OPTIONS: &str =
+    r#"{"leaseMs": 100, "maxAttempts": 3, "backoff": {"type": "fixed", "delayMs": 1}}"#;
+
+/// A handler whose promise never settles; it records each job's attempt and signal.
+fn hanging(seen: &Rc<RefCell<Vec<(f64, JsValue)>>>) -> JsValue {
+    let sink = Rc::clone(seen);
+    handler(move |job| {
+        sink.borrow_mut()
+            .push((num(&job, "attempt"), get(&job, "signal")));
+        Promise::new(&mut |_, _| {}).into()
+    })
+}
+
+/// The one dead letter: its id, attempts and last error.
+async fn only_dead_letter(q: &Queue) -> (f64, f64, String) {
+    let letters = js_sys::Array::from(&wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap());
+    assert_eq!(letters.length(), 1, "one dead letter");
+    let d = letters.get(0);
+    let error = get(&d, "lastError").as_string().unwrap_or_default();
+    (num(&d, "id"), num(&d, "attempts"), error)
+}
+
+/// A handler that hangs forever: each try is cut off at `leaseMs`, its
+/// signal aborted, and retried; after `maxAttempts` the job is dead with
+/// the timeout as its last error.
+pub async fn hanging_handler_is_timed_out_until_dead(storage: &str) {
+    let name = fresh("hang", storage).await;
+    let q = open(&name, storage, OPTIONS).await;
+    let retrying = record_events(&q, "retrying");
+    let dead = record_events(&q, "dead");
+    let seen: Rc<RefCell<Vec<(f64, JsValue)>>> = Rc::default();
+    q.process(hanging(&seen), JsValue::UNDEFINED).unwrap();
+    let id = num(&enqueue(&q, js(r#""stuck""#), "").await.unwrap(), "id");
+    wait(q.drained()).await.unwrap();
+
+    let attempts: Vec<f64> = seen.borrow().iter().map(|(a, _)| *a).collect();
+    assert_eq!(attempts, vec![1.0, 2.0, 3.0], "tried maxAttempts times");
+    let aborted = || {
+        seen.borrow()
+            .iter()
+            .all(|(_, signal)| get(signal, "aborted").as_bool() == Some(true))
+    };
+    assert!(
+        until(5_000, aborted).await,
+        "every try's signal was aborted"
+    );
+    let events = || (retrying.borrow().len(), dead.borrow().len()) == (2, 1);
+    assert!(until(5_000, events).await, "two retrying events, one dead");
+    let (dead_id, tries, error) = only_dead_letter(&q).await;
+    assert_eq!((dead_id, tries), (id, 3.0));
+    assert!(
+        error.contains("timed out") || error.contains("lease expired"),
+        "the last error names the timeout: {error:?}"
+    );
+    let s = q.stats().unwrap();
+    assert_eq!((num(&s, "dead"), num(&s, "completed")), (1.0, 0.0));
+    wait(q.close()).await.unwrap();
+}
+
+/// A handler that "crashes the page" every time (the instance is
+/// terminated while it runs): each reopen waits for the lease to expire and
+/// tries again; once `maxAttempts` tries are spent the job is dead, and no
+/// further try runs.
+pub async fn crashing_handler_is_dead_after_max_attempts_reopens(storage: &str) {
+    let name = fresh("poison-crash", storage).await;
+    let seen: Rc<RefCell<Vec<(f64, JsValue)>>> = Rc::default();
+    let mut id = None;
+    for attempt in 1..=3 {
+        let q = open(&name, storage, OPTIONS).await;
+        // A terminated instance's lock is released asynchronously; then this one leads.
+        assert!(
+            until(5_000, || q.is_leader()).await,
+            "instance {attempt} leads"
+        );
+        if id.is_none() {
+            id = Some(num(
+                &enqueue(&q, js(r#""poison""#), "").await.unwrap(),
+                "id",
+            ));
+        }
+        q.process(hanging(&seen), JsValue::UNDEFINED).unwrap();
+        let started = || seen.borrow().len() == attempt;
+        assert!(until(5_000, started).await, "try {attempt} started");
+        q.terminate();
+    }
+    let attempts: Vec<f64> = seen.borrow().iter().map(|(a, _)| *a).collect();
+    assert_eq!(attempts, vec![1.0, 2.0, 3.0], "each crash counted as a try");
+
+    let q = open(&name, storage, OPTIONS).await;
+    assert!(
+        until(5_000, || q.is_leader()).await,
+        "the last instance leads"
+    );
+    let dead = record_events(&q, "dead");
+    q.process(hanging(&seen), JsValue::UNDEFINED).unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(seen.borrow().len(), 3, "no fourth try");
+    assert!(
+        until(5_000, || dead.borrow().len() == 1).await,
+        "a dead event"
+    );
+    let (dead_id, tries, error) = only_dead_letter(&q).await;
+    assert_eq!((Some(dead_id), tries), (id, 3.0));
+    assert!(error.contains("lease expired"), "{error:?}");
+    wait(q.close()).await.unwrap();
+}

@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -56,11 +56,16 @@ demo: package
 ## then 100,000 pseudo-random JS values fed to the API in Node (tests/node_fuzz.rs).
 fuzz: setup
 	PROPTEST_CASES=100000 cargo test --release --test engine_model --test options_model
-	wasm-pack test --node -- --test node_fuzz
+	wasm-pack test --node -- --test node_fuzz --test node_decoder_fuzz
 
 ## make bench-core: criterion benchmark of the core (enqueue + lease + ack).
 bench-core:
 	cargo bench --bench core
+
+## make bench: wasmq beside the IndexedDB ceiling, Workbox, p-queue and fastq in one run (headless
+## Chromium + Node); prints a table, writes target/bench/results.{json,md} and chart.png. Measures, never asserts.
+bench: package
+	node bench/run.mjs
 
 clean:
 	cargo clean

@@ -544,3 +544,15 @@ fn warn(message: &str, value: &JsValue) {
         web_sys::console::warn_2(&message, value);
     }
 }
+
+/// Decodes one stored value (a `log` record, or with `chunk` a `snapshot`
+/// chunk) as opening would: how many mutations it holds, or why it is
+/// unreadable. For diagnostics and for fuzzing the decoder; never panics.
+pub fn decode_stored(value: &JsValue, chunk: bool) -> Result<usize, String> {
+    let decoded = if chunk {
+        decode_chunk(value).map(|r| r.len())
+    } else {
+        decode_batch(value).map(|m| m.len())
+    };
+    decoded.map_err(|e| e.to_string())
+}

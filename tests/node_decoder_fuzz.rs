@@ -17,7 +17,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test as test};
 use wasmq::store::indexeddb::decode_stored;
 
-const SEED: u64 = 0xDEC0_DE;
+const SEED: u64 = 0x00DE_C0DE;
 const CASES: u32 = 100_000;
 const FIXTURE_V1: &str = include_str!("fixtures/idb_layout_v1.json");
 

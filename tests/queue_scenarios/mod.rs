@@ -12,9 +12,22 @@ pub use bad_input::bad_input_is_refused_and_changes_nothing;
 /// Defines the hardening scenarios — hostile input, validation at the door,
 /// poison messages — as `#[wasm_bindgen_test]` functions on `$storage`, so
 /// each test file lists them once: `hardening_tests!(STORAGE);`.
-macro_rules! hardening_tests {
+macro_rules! scenario_tests {
     ($storage:expr) => {
-        $crate::queue_scenarios::hardening_tests!(@each $storage;
+        $crate::queue_scenarios::scenario_tests!(@each $storage;
+            reopen_1000 => reopen_processes_everything_once,
+            retries => retries_follow_the_backoff,
+            dead_and_redrive => dead_letters_and_redrive,
+            idempotency => idempotency_key_survives_reopen,
+            crash_recovery => crashed_lease_is_delivered_again,
+            concurrency => concurrency_limit_holds,
+            groups => group_order_holds,
+            delays => delayed_job_waits,
+            bad_input => bad_input_is_refused_and_changes_nothing,
+            two_instances => two_instances_share_the_work,
+            leader_crash => leader_crash_is_taken_over,
+            payload_copies => handler_gets_a_copy_of_the_payload,
+            pause_resume => pause_holds_jobs_until_resume,
             polluted_prototype => bad_input::polluted_prototype_is_ignored,
             validate_option => door::validate_refuses_before_anything_is_stored,
             max_payload_bytes => door::oversized_payload_is_refused,
@@ -22,17 +35,30 @@ macro_rules! hardening_tests {
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
         );
+        $crate::queue_scenarios::scenario_tests!(@hooks $storage;
+            panic_hook => panic_is_reported_and_module_survives,
+            storage_faults => storage_faults_reject_their_batch_and_the_queue_recovers,
+        );
     };
-    (@each $storage:expr; $($test:ident => $module:ident::$scenario:ident,)*) => {
+    (@hooks $storage:expr; $($test:ident => $scenario:ident,)*) => {
+        $(
+            #[cfg(feature = "test-hooks")]
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $test() {
+                $crate::queue_scenarios::$scenario($storage).await;
+            }
+        )*
+    };
+    (@each $storage:expr; $($test:ident => $($scenario:ident)::+,)*) => {
         $(
             #[wasm_bindgen_test::wasm_bindgen_test]
             async fn $test() {
-                $crate::queue_scenarios::$module::$scenario($storage).await;
+                $crate::queue_scenarios::$($scenario)::+($storage).await;
             }
         )*
     };
 }
-pub(crate) use hardening_tests;
+pub(crate) use scenario_tests;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

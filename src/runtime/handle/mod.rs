@@ -395,7 +395,9 @@ impl Handle {
             set(&request, k, v);
         }
         if self.leader()?.is_some() {
-            return self.serve(&request).await;
+            // Boxed: `serve` covers every call, and an unboxed await would
+            // reserve its whole state in every pending call's future.
+            return Box::pin(self.serve(&request)).await;
         }
         self.forward(request, n).await
     }
@@ -420,8 +422,8 @@ impl Handle {
         if let Some(shared) = self.leader()? {
             return Ok(convert::enqueued(shared.enqueue(payload, parsed).await?));
         }
-        self.call("enqueue", &[("payload", payload), ("options", options)])
-            .await
+        // Boxed for the same reason: a leader's pending enqueue stays small.
+        Box::pin(self.call("enqueue", &[("payload", payload), ("options", options)])).await
     }
 
     /// Dead letters (`after`, `limit`).

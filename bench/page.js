@@ -1,0 +1,142 @@
+// Browser side of the benchmarks (bundled by bench/build.mjs into /build/page.js): IndexedDB ceiling, wasmq on IndexedDB and memory, p-queue, fastq, Workbox via the service worker, open time.
+import init, { Queue } from "/pkg/wasmq.js";
+import PQueue from "p-queue";
+import fastqLib from "fastq";
+import * as memory from "./memory.mjs";
+import { percentile } from "./stats.mjs";
+
+const { message } = memory;
+let wasm;
+const fresh = (what) => `${what}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const idbDone = (tx) => new Promise((resolve, reject) => {
+  tx.oncomplete = resolve;
+  tx.onerror = tx.onabort = () => reject(tx.error ?? new Error("transaction aborted"));
+});
+const request = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+const jsHeap = () => performance.memory?.usedJSHeapSize ?? null;
+const deleteDb = (name) => request(indexedDB.deleteDatabase(name)).catch(() => {});
+
+/** Puts n messages, perTx per readwrite transaction: one record each, or (`batch`) one record holding the perTx messages. */
+async function ceiling(n, perTx, batch = false) {
+  const name = fresh("ceiling");
+  const db = await new Promise((resolve, reject) => {
+    const r = indexedDB.open(name, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore("messages", { autoIncrement: true });
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += perTx) {
+    const tx = db.transaction("messages", "readwrite");
+    const store = tx.objectStore("messages");
+    if (batch) store.put(Array.from({ length: Math.min(perTx, n - i) }, (_, j) => message(i + j)));
+    else for (let j = i; j < Math.min(n, i + perTx); j++) store.put(message(j));
+    await idbDone(tx);
+  }
+  const ms = performance.now() - t0;
+  db.close();
+  await deleteDb(name);
+  return { ms, recordBytes: JSON.stringify(message(n - 1)).length };
+}
+
+async function openIdb(name, options = {}) {
+  return Queue.open(name, { storage: "indexeddb", ...options });
+}
+async function dropIdb(q, name) {
+  await q.close();
+  q.free();
+  await deleteDb(`wasmq:${name}`);
+}
+
+async function wasmqSerial(n) {
+  const name = fresh("serial");
+  const q = await openIdb(name);
+  const lat = new Array(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await q.enqueue(message(i));
+    lat[i] = performance.now() - s;
+  }
+  const ms = performance.now() - t0;
+  await dropIdb(q, name);
+  return { ms, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+async function wasmqBurst(n) {
+  const name = fresh("burst");
+  const q = await openIdb(name);
+  const t0 = performance.now();
+  const pending = new Array(n);
+  for (let i = 0; i < n; i++) pending[i] = q.enqueue(message(i));
+  await Promise.all(pending);
+  const ms = performance.now() - t0;
+  await dropIdb(q, name);
+  return { ms };
+}
+
+async function wasmqEndToEnd(n) {
+  const name = fresh("e2e");
+  const q = await openIdb(name, { concurrency: memory.CONCURRENCY });
+  q.process(async () => {}, { concurrency: memory.CONCURRENCY });
+  const t0 = performance.now();
+  const pending = new Array(n);
+  for (let i = 0; i < n; i++) pending[i] = q.enqueue(message(i));
+  await Promise.all(pending);
+  await q.drained();
+  const ms = performance.now() - t0;
+  const { completed } = q.stats();
+  await dropIdb(q, name);
+  if (completed !== n) throw new Error(`end to end: ${completed} of ${n} completed`);
+  return { ms };
+}
+
+async function workbox(n, mode) {
+  const reg = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  await navigator.serviceWorker.ready;
+  const sw = reg.active;
+  const channel = new MessageChannel();
+  const reply = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(e.data); });
+  sw.postMessage({ name: fresh(`workbox-${mode}`), n, mode }, [channel.port2]);
+  const r = await reply;
+  if (r.error) throw new Error(r.error);
+  return r;
+}
+
+async function memoryRun(lib, n) {
+  if (lib === "pqueue") return memory.pqueue(PQueue, n);
+  if (lib === "fastq") return memory.fastq(fastqLib, n);
+  const r = await memory.wasmq(Queue, n, fresh("mem"));
+  return { ...r, wasmMemoryBytes: wasm.memory.buffer.byteLength };
+}
+
+/** Stores n messages in bursts of `burst` in queue `name`, then closes it (the database stays). */
+async function scaleFill(name, n, burst) {
+  const q = await openIdb(name);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += burst) {
+    await Promise.all(Array.from({ length: Math.min(burst, n - i) }, (_, j) => q.enqueue(message(i + j))));
+  }
+  const ms = performance.now() - t0;
+  await q.close();
+  q.free();
+  return { ms };
+}
+
+/** Opens queue `name` (in a fresh page) and times it until stats().pending === n; deletes it if `drop`. */
+async function scaleOpen(name, n, drop) {
+  const before = { wasm: wasm.memory.buffer.byteLength, heap: jsHeap() };
+  const t0 = performance.now();
+  const q = await openIdb(name);
+  while (q.stats().pending < n) await new Promise((r) => setTimeout(r, 0));
+  const ms = performance.now() - t0;
+  const after = { wasm: wasm.memory.buffer.byteLength, heap: jsHeap() };
+  if (drop) await dropIdb(q, name);
+  else { await q.close(); q.free(); }
+  return { ms, wasmMemoryBeforeBytes: before.wasm, wasmMemoryBytes: after.wasm, jsHeapBeforeBytes: before.heap, jsHeapBytes: after.heap };
+}
+
+window.bench = {
+  ready: init({ module_or_path: "/pkg/wasmq_bg.wasm" }).then((w) => { wasm = w; }),
+  ceiling, wasmqSerial, wasmqBurst, wasmqEndToEnd, workbox, memory: memoryRun, scaleFill, scaleOpen, deleteDb,
+};

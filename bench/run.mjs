@@ -1,0 +1,195 @@
+// `make bench`: wasmq beside IndexedDB, Workbox, p-queue and fastq in one run; writes target/bench/results.{json,md} and chart.png.
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { bundle } from "./build.mjs";
+import { serve } from "./serve.mjs";
+import { launch } from "./browser.mjs";
+import { sizes } from "./sizes.mjs";
+import { summarize } from "./stats.mjs";
+import { evaluate, table, markdown } from "./report.mjs";
+import { chartHtml } from "./chart.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const OUT = `${root}target/bench`;
+const started = Date.now();
+const elapsed = () => (Date.now() - started) / 1000;
+const log = (msg) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStart(3)}s] ${msg}\n`);
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const QUICK = process.env.BENCH_QUICK === "1"; // a smoke run with small sizes
+const N = QUICK
+  ? { ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
+  : { ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
+N.libSmall = N.wasmqMem; // p-queue and fastq also at wasmq's job count, for a like-for-like ratio
+// 10^6 pending in IndexedDB is opened only if the run is still this young (seconds), to stay under 10 minutes.
+const BIG_OPEN_IF_BEFORE_S = Number(process.env.BENCH_BIG_OPEN_BEFORE ?? 330);
+
+const rows = [];
+/** Records one measurement: `values` per run, summarized as median and min–max. */
+function row(id, env, label, n, unit, values, extra = {}) {
+  const r = { id, env, label, n, unit, ...summarize(values), ...extra };
+  rows.push(r);
+  const fmt = (v) => (unit === "bytes" ? v : v >= 100 ? Math.round(v) : v.toFixed(2));
+  log(`${env} ${label}: ${fmt(r.median)} ${unit} (${r.runs.map(fmt).join(", ")})`);
+  return r;
+}
+const perSecond = (n, results) => results.map((r) => (n / r.ms) * 1000);
+/** Extra fields of a throughput row: the raw elapsed ms of each run. */
+const raw = (results, extra = {}) => ({ msPerRun: results.map((r) => r.ms), ...extra });
+const WASMQ_MEMORY_NOTE = "wasmq memory store: 10^5 jobs, not 10^6: a 10^6 attempt in Node ran over 6 minutes (RSS > 2.5 GB) without finishing; " +
+  "wasm memory peaks at ~3.3 KB per enqueue() still pending (see the wasm memory row)";
+/** Rows for one wasmq memory-store run list: end to end, and its two phases. */
+function wasmqMemoryRows(env, label, n, r) {
+  row(`wasmq_memory_${env}`, label, "wasmq memory store: enqueue all → no-op handler → drained, concurrency 16", n, "jobs/s", perSecond(n, r),
+    raw(r, QUICK ? {} : { note: WASMQ_MEMORY_NOTE }));
+  row(`wasmq_memory_${env}_enqueue_phase`, label, "  of which: enqueue all (until every promise resolved)", n, "jobs/s",
+    r.map((x) => (n / x.enqueueMs) * 1000), { msPerRun: r.map((x) => x.enqueueMs) });
+  row(`wasmq_memory_${env}_process_phase`, label, "  of which: process until drained", n, "jobs/s",
+    r.map((x) => (n / x.processMs) * 1000), { msPerRun: r.map((x) => x.processMs) });
+  row(`wasmq_memory_${env}_wasm_bytes`, label, "wasm memory after the memory-store run", n, "bytes", r.map((x) => x.wasmMemoryBytes));
+}
+
+/** Runs `fn` RUNS times (sequentially) and returns the list of results. */
+async function repeat(fn, runs = RUNS) {
+  const out = [];
+  for (let i = 0; i < runs; i++) out.push(await fn(i));
+  return out;
+}
+
+/** One Node memory run in a fresh child process. */
+function nodeMemory(lib, n) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["--expose-gc", `${root}bench/node-memory.mjs`, lib, String(n)],
+      { timeout: 300_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`node-memory ${lib} ${n}: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split("\n").pop()));
+      });
+  });
+}
+
+mkdirSync(OUT, { recursive: true });
+log(`bundling (esbuild); ${RUNS} runs per measurement${QUICK ? " (QUICK sizes)" : ""}`);
+await bundle();
+const size = sizes();
+for (const [k, label] of [["wasm", "wasmq_bg.wasm"], ["glue", "wasmq.js (glue)"], ["total", "wasmq wasm + glue"], ["workbox", "workbox-background-sync (esbuild --minify)"]]) {
+  row(`size_${k}_raw`, "file", `${label}, raw`, null, "bytes", [size[k].raw]);
+  row(`size_${k}_gzip`, "file", `${label}, gzip -9`, null, "bytes", [size[k].gzip]);
+}
+
+const server = await serve();
+const chromium = await launch(server.base);
+const version = chromium.browser.version();
+const B = "Chromium";
+const failures = [];
+/** Runs one group of measurements; a failure is reported and recorded, and the other groups still run. */
+async function step(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    failures.push({ step: name, error: String(e?.stack ?? e) });
+    log(`FAILED ${name}: ${e?.message ?? e}`);
+  }
+}
+const WB_NOTE = "Workbox: workbox-background-sync in a service worker (esbuild, NODE_ENV=production), driven by postMessage; onSync is a no-op so nothing is replayed";
+
+/** Fills queue `name` with n pending once, then opens it `runs` times, each in a fresh page. */
+async function scale(n, runs) {
+  const name = `scale-${n}-${Date.now().toString(36)}`;
+  const fill = await chromium.run("scaleFill", name, n, 10_000);
+  log(`filled ${n.toLocaleString("en")} pending in ${(fill.ms / 1000).toFixed(1)} s`);
+  const opens = [];
+  for (let i = 0; i < runs; i++) opens.push(await chromium.run("scaleOpen", name, n, i === runs - 1));
+  row(`open_${n}`, B, `Queue.open with ${n.toLocaleString("en")} pending (until stats().pending === n)`, n, "ms", opens.map((x) => x.ms));
+  row(`open_${n}_wasm_bytes`, B, "wasm memory (WebAssembly.Memory) after that open", n, "bytes", opens.map((x) => x.wasmMemoryBytes));
+  row(`open_${n}_js_heap_bytes`, B, "JS heap (performance.memory.usedJSHeapSize) after that open", n, "bytes", opens.map((x) => x.jsHeapBytes));
+}
+const LIBS = [["pqueue", N.lib, "p-queue"], ["fastq", N.lib, "fastq"], ["pqueue", N.libSmall, "p-queue"], ["fastq", N.libSmall, "fastq"]];
+
+try {
+  // IndexedDB: the browser's own ceiling, Workbox, wasmq.
+  await step("IndexedDB ceiling", async () => {
+    const r = await repeat(() => chromium.run("ceiling", N.ceiling, 1000));
+    row("idb_ceiling", B, "IndexedDB ceiling: put, 1,000 per readwrite transaction", N.ceiling, "messages/s", perSecond(N.ceiling, r),
+      raw(r, { note: `IndexedDB ceiling: one record per message (${r[0].recordBytes} B as JSON), awaiting each transaction's complete` }));
+    const b = await repeat(() => chromium.run("ceiling", N.ceiling, 1000, true));
+    row("idb_batch_ceiling", B, "IndexedDB, one record per 1,000 messages (wasmq's log layout), 1 put per transaction", N.ceiling, "messages/s",
+      perSecond(N.ceiling, b), raw(b, { note: "One record per 1,000 messages: the layout of wasmq's log (one record per group commit), for context; not a target" }));
+  });
+  await step("Workbox", async () => {
+    let r = await repeat(() => chromium.run("workbox", N.wbSerial, "serial"));
+    row("workbox_serial", B, "Workbox Queue.pushRequest, awaited one by one (service worker)", N.wbSerial, "requests/s",
+      perSecond(N.wbSerial, r), raw(r, { note: WB_NOTE }));
+    r = await repeat(() => chromium.run("workbox", N.wbAll, "all"));
+    row("workbox_all", B, `Workbox Queue.pushRequest, ${N.wbAll.toLocaleString("en")} at once (service worker)`, N.wbAll, "requests/s",
+      perSecond(N.wbAll, r), raw(r, { note: WB_NOTE }));
+  });
+  await step("wasmq on IndexedDB", async () => {
+    let r = await repeat(() => chromium.run("wasmqSerial", N.serial));
+    row("wasmq_idb_serial", B, "wasmq enqueue (IndexedDB), awaited one by one", N.serial, "messages/s", perSecond(N.serial, r), raw(r));
+    row("wasmq_idb_latency_p50", B, "wasmq enqueue latency p50 (one by one)", N.serial, "ms", r.map((x) => x.p50));
+    row("wasmq_idb_latency_p99", B, "wasmq enqueue latency p99 (one by one)", N.serial, "ms", r.map((x) => x.p99));
+    r = await repeat(() => chromium.run("wasmqBurst", N.burst));
+    row("wasmq_idb_burst", B, `wasmq enqueue (IndexedDB), ${N.burst.toLocaleString("en")} at once = durable enqueue`, N.burst, "messages/s",
+      perSecond(N.burst, r), raw(r));
+    r = await repeat(() => chromium.run("wasmqEndToEnd", N.e2e));
+    row("wasmq_idb_e2e", B, "wasmq end to end (IndexedDB): enqueue → no-op handler → ack, concurrency 16", N.e2e, "jobs/s",
+      perSecond(N.e2e, r), raw(r));
+  });
+
+  // Memory, in Chromium.
+  for (const [lib, n, label] of LIBS) {
+    await step(`${label} ${n} in Chromium`, async () => {
+      const r = await repeat(() => chromium.run("memory", lib, n));
+      row(`${lib}_${n}_chromium`, B, `${label}, no-op async task, concurrency 16`, n, "jobs/s", perSecond(n, r), raw(r));
+    });
+  }
+  await step("wasmq memory in Chromium", async () => wasmqMemoryRows("chromium", B, N.wasmqMem,
+    await repeat(() => chromium.run("memory", "wasmq", N.wasmqMem))));
+
+  // Scale: open with 10^5 pending.
+  await step(`open ${N.open}`, () => scale(N.open, RUNS));
+
+  // Memory, in Node (each run a fresh process).
+  for (const [lib, n, label] of LIBS) {
+    await step(`${label} ${n} in Node`, async () => {
+      const r = await repeat(() => nodeMemory(lib, n));
+      row(`${lib}_${n}_node`, "Node", `${label}, no-op async task, concurrency 16`, n, "jobs/s", perSecond(n, r), raw(r));
+    });
+  }
+  await step("wasmq memory in Node", async () => wasmqMemoryRows("node", "Node", N.wasmqMem,
+    await repeat(() => nodeMemory("wasmq", N.wasmqMem))));
+
+  // 10^6 pending in IndexedDB, once, if time allows.
+  if (N.openBig && elapsed() < BIG_OPEN_IF_BEFORE_S) await step(`open ${N.openBig}`, () => scale(N.openBig, 1));
+  else if (N.openBig) log(`skipping open with ${N.openBig.toLocaleString("en")} pending: ${elapsed().toFixed(0)} s elapsed (limit ${BIG_OPEN_IF_BEFORE_S} s)`);
+
+  const result = evaluate(rows, size);
+  result.failures = failures;
+  result.meta = {
+    date: new Date().toISOString(), chromium: version, node: process.version, cpus: cpus().length,
+    cpuModel: cpus()[0]?.model, runsPerMeasurement: RUNS, quick: QUICK, seconds: Math.round(elapsed()),
+    note: "each figure is the median of the runs; min–max in the table; the machine is shared, so figures are noisy",
+  };
+  writeFileSync(`${OUT}/results.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const md = markdown(result);
+  writeFileSync(`${OUT}/results.md`, md);
+
+  const page = await chromium.context.newPage();
+  await page.setViewportSize({ width: 1000, height: 800 });
+  await page.setContent(chartHtml(result));
+  await page.locator("#chart").screenshot({ path: `${OUT}/chart.png` });
+  await page.close();
+
+  process.stdout.write(`${table(result)}\n`);
+  log(`wrote target/bench/results.json, results.md, chart.png in ${elapsed().toFixed(0)} s`);
+  if (chromium.errors.length) log(`page errors: ${chromium.errors.join("; ")}`);
+  if (failures.length) {
+    log(`${failures.length} measurement group(s) failed: ${failures.map((f) => f.step).join(", ")} (details in results.json)`);
+    process.exitCode = 1;
+  }
+} finally {
+  await chromium.close();
+  await server.close();
+}

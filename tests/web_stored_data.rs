@@ -268,3 +268,42 @@ async fn a_database_from_a_newer_layout_is_refused_clearly() {
         "{message}"
     );
 }
+
+/// An upgrade blocked by another connection that does not close (an old
+/// page without wasmq's `versionchange` handler) fails at once with a clear
+/// `STORAGE_UNAVAILABLE`; once that connection is gone, opening again works.
+#[cfg(feature = "test-hooks")]
+#[test]
+async fn an_upgrade_blocked_by_another_connection_is_reported_and_a_reopen_recovers() {
+    use wasmq::store::indexeddb::open_at_version_for_test;
+    let name = fresh("blocked", "indexeddb").await;
+    write_raw_database(&name, &[]).await;
+    let holding = factory()
+        .open_with_u32(&format!("wasmq:{name}"), 1)
+        .unwrap();
+    wait(Promise::new(&mut |resolve, _| {
+        holding.set_onsuccess(Some(&resolve))
+    }))
+    .await
+    .unwrap();
+    let blocker: IdbDatabase = holding.result().unwrap().into();
+
+    let err = open_at_version_for_test(&name, 2).await.unwrap_err();
+    assert_eq!(err.code(), "STORAGE_UNAVAILABLE");
+    assert!(err.message.contains("blocked"), "{err}");
+
+    blocker.close();
+    let mut reopened = open_at_version_for_test(&name, 3).await;
+    for _ in 0..50 {
+        if reopened.is_ok() {
+            break;
+        }
+        sleep(20).await; // the blocked request finishes its own upgrade first
+        reopened = open_at_version_for_test(&name, 3).await;
+    }
+    assert_eq!(
+        reopened,
+        Ok(()),
+        "a reopen recovers once the blocker is gone"
+    );
+}

@@ -556,3 +556,19 @@ pub fn decode_stored(value: &JsValue, chunk: bool) -> Result<usize, String> {
     };
     decoded.map_err(|e| e.to_string())
 }
+
+/// Opens database `wasmq:{name}` at `version` as a later layout would (its
+/// upgrade does nothing) and closes it: how a test provokes a `blocked`
+/// upgrade while only layout 1 exists. Built only with `test-hooks`.
+#[cfg(feature = "test-hooks")]
+pub async fn open_at_version_for_test(name: &str, version: u32) -> Result<(), StoreError> {
+    let db = open_database(
+        &factory()?,
+        &format!("wasmq:{name}"),
+        version,
+        |_, _| Ok(()),
+    )
+    .await?;
+    db.close();
+    Ok(())
+}

@@ -7,7 +7,6 @@
 use std::rc::Rc;
 
 use futures::channel::oneshot;
-use wasm_bindgen::{JsCast, JsValue};
 
 use super::events::names;
 use super::{now_ms, QueueError, Shared};
@@ -102,7 +101,7 @@ impl Shared {
         let config = st.engine.config().clone();
         match Engine::from_records(config, self.store.image(), now_ms()) {
             Ok(engine) => st.engine = engine,
-            Err(e) => web_sys_log(&format!("wasmq: rollback failed: {e}")),
+            Err(e) => web_sys::console::error_1(&format!("wasmq: rollback failed: {e}").into()),
         }
         for w in std::mem::take(&mut st.waiters) {
             let _ = w.send(Err(error.clone()));
@@ -111,12 +110,4 @@ impl Shared {
         let detail = QueueError::from(error.clone()).to_js();
         self.events().emit(names::ERROR, &detail);
     }
-}
-
-fn web_sys_log(message: &str) {
-    js_sys::Reflect::get(&js_sys::global(), &"console".into())
-        .ok()
-        .and_then(|c| js_sys::Reflect::get(&c, &"error".into()).ok())
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .map(|f| f.call1(&JsValue::UNDEFINED, &message.into()));
 }

@@ -6,15 +6,22 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::{DeadLetter, Enqueued, Stats};
 use crate::runtime::{codes, QueueError};
 
-fn object(fields: &[(&str, JsValue)]) -> JsValue {
-    let obj = js_sys::Object::new();
-    for (k, v) in fields {
-        let _ = js_sys::Reflect::set(&obj, &(*k).into(), v);
-    }
-    obj.into()
+/// Sets `key` on `obj` (a plain object the runtime made, so it cannot fail).
+pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(obj, &key.into(), value);
 }
 
-fn opt(v: &Option<String>) -> JsValue {
+/// A plain object with `fields`.
+pub(crate) fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj: JsValue = js_sys::Object::new().into();
+    for (k, v) in fields {
+        set(&obj, k, v);
+    }
+    obj
+}
+
+/// A string, or `undefined`.
+pub(crate) fn opt_str(v: &Option<String>) -> JsValue {
     v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
 }
 
@@ -46,10 +53,10 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
             ("id", (d.id.0 as f64).into()),
             ("payload", d.payload),
             ("attempts", d.attempts.into()),
-            ("lastError", opt(&d.last_error)),
+            ("lastError", opt_str(&d.last_error)),
             ("failedAt", (d.failed_at_ms as f64).into()),
             ("idempotencyKey", super::job::user_key(&d.idempotency_key)),
-            ("group", opt(&d.group)),
+            ("group", opt_str(&d.group)),
         ]));
     }
     arr.into()

@@ -5,13 +5,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::Lease;
 
-fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(obj, &key.into(), value);
-}
-
-fn opt_str(v: &Option<String>) -> JsValue {
-    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
-}
+use super::convert::{opt_str, set};
 
 /// The user's idempotency key (keys the runtime added are not shown).
 pub fn user_key(v: &Option<String>) -> JsValue {

@@ -6,7 +6,6 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 
 use super::{codes, Phase, QueueError, Shared, State};
-use crate::store::Store;
 
 fn is_drained(st: &State) -> bool {
     let s = st.engine.stats();
@@ -155,10 +154,5 @@ impl Shared {
         self.state()
             .map(|st| st.phase != Phase::Open)
             .unwrap_or(true)
-    }
-
-    /// Test helper: the store's committed records, as a fresh load would see them.
-    pub async fn stored(&self) -> Result<crate::core::Records<wasm_bindgen::JsValue>, QueueError> {
-        Ok(self.store.load().await?)
     }
 }

@@ -87,7 +87,8 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens queue `name` on the chosen storage (payloads encrypted at rest
+    /// Opens queue `name` on `storage`, already resolved to memory or
+    /// IndexedDB by `Handle::open` (payloads encrypted at rest
     /// with `key`, if given) and rebuilds its engine from what is stored.
     pub async fn open(
         name: &str,
@@ -97,17 +98,9 @@ impl Shared {
         events: Events,
     ) -> Result<Rc<Shared>, QueueError> {
         config.validate()?;
+        // `Handle::open` resolved the kind (and refused IndexedDB where there is none).
         let store = match storage {
             StorageKind::Memory => AnyStore::Memory(memory_registry::memory_store(name)),
-            StorageKind::Default if !IndexedDbStore::is_available() => {
-                AnyStore::Memory(memory_registry::memory_store(name))
-            }
-            StorageKind::IndexedDb if !IndexedDbStore::is_available() => {
-                return Err(QueueError::new(
-                    codes::STORAGE_UNAVAILABLE,
-                    "storage \"indexeddb\" was asked for, but this runtime has no IndexedDB; use \"memory\"",
-                ))
-            }
             StorageKind::Default | StorageKind::IndexedDb => {
                 AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?)
             }
@@ -188,14 +181,8 @@ impl Shared {
         payload: JsValue,
         options: EnqueueOptions,
     ) -> Result<Enqueued, QueueError> {
-        let outcome = self
-            .open_state()?
-            .engine
-            .enqueue(payload, options, now_ms())?;
-        let committed = self.flush();
-        self.pump();
-        committed.await?;
-        Ok(outcome)
+        self.mutate(|engine, now| Ok(engine.enqueue(payload, options, now)?))
+            .await
     }
 
     /// Runs `f` on the engine of an open queue and commits what it changed.

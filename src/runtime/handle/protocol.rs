@@ -11,10 +11,7 @@ use wasm_bindgen::JsValue;
 
 use crate::runtime::{codes, QueueError};
 
-/// Sets `key` on `obj`.
-pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
-    let _ = js_sys::Reflect::set(obj, &key.into(), value);
-}
+pub(crate) use crate::runtime::convert::set;
 
 /// Reads `key` of `obj`.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {

@@ -29,7 +29,7 @@ native-test:
 wasm-test: node-test browser-test
 
 node-test: setup
-	wasm-pack test --node -- --features test-hooks --test node_queue
+	wasm-pack test --node -- --features test-hooks --test node_queue --test node_adapter
 
 browser-test: setup
 	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data

@@ -1,10 +1,12 @@
 //! `AnyStore`: the backend a queue was opened with, chosen at run time
-//! (IndexedDB where the global scope has it, memory elsewhere).
+//! (IndexedDB where the global scope has it, memory elsewhere, or the
+//! application's key-value adapter).
 
 use wasm_bindgen::JsValue;
 
 use crate::core::{Mutation, Records};
 use crate::store::indexeddb::IndexedDbStore;
+use crate::store::kv::KvStore;
 use crate::store::{MemoryStore, Store, StoreError};
 
 /// One of the store backends.
@@ -13,6 +15,8 @@ pub enum AnyStore {
     Memory(MemoryStore<JsValue>),
     /// Records in IndexedDB.
     IndexedDb(IndexedDbStore),
+    /// Records in a key-value adapter (Durable Object storage, Deno KV, ...).
+    Kv(KvStore),
 }
 
 impl AnyStore {
@@ -29,6 +33,7 @@ impl Store<JsValue> for AnyStore {
         match self {
             AnyStore::Memory(s) => s.load().await,
             AnyStore::IndexedDb(s) => s.load().await,
+            AnyStore::Kv(s) => s.load().await,
         }
     }
 
@@ -36,6 +41,7 @@ impl Store<JsValue> for AnyStore {
         match self {
             AnyStore::Memory(s) => s.commit(batch).await,
             AnyStore::IndexedDb(s) => s.commit(batch).await,
+            AnyStore::Kv(s) => s.commit(batch).await,
         }
     }
 
@@ -43,6 +49,7 @@ impl Store<JsValue> for AnyStore {
         match self {
             AnyStore::Memory(s) => s.image(),
             AnyStore::IndexedDb(s) => s.image(),
+            AnyStore::Kv(s) => s.image(),
         }
     }
 }

@@ -30,6 +30,8 @@ use wasm_bindgen::JsValue;
 
 use crate::core::{Config, Engine, EnqueueOptions, Enqueued};
 use crate::store::indexeddb::IndexedDbStore;
+use crate::store::kv::KvStore;
+use crate::store::kv_adapter::KvAdapter;
 use crate::store::{Store, StoreError};
 
 pub use any_store::AnyStore;
@@ -42,7 +44,7 @@ pub use memory_registry::drop_memory_store;
 pub use panic::install_panic_hook;
 
 /// Which backend to open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum StorageKind {
     /// IndexedDB where available, else memory.
     Default,
@@ -50,6 +52,8 @@ pub enum StorageKind {
     IndexedDb,
     /// Memory.
     Memory,
+    /// A key-value object the application gave (`storage: adapter`).
+    Adapter(KvAdapter),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +108,7 @@ impl Shared {
             StorageKind::Default | StorageKind::IndexedDb => {
                 AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?)
             }
+            StorageKind::Adapter(adapter) => AnyStore::Kv(KvStore::new(adapter, name, key)?),
         };
         let records = store.load().await?;
         let engine = Engine::from_records(config, records, now_ms())?;
@@ -137,11 +142,12 @@ impl Shared {
         &self.name
     }
 
-    /// Which backend: `"indexeddb"` or `"memory"`.
+    /// Which backend: `"indexeddb"`, `"memory"` or `"adapter"`.
     pub fn storage(&self) -> &'static str {
         match self.store {
             AnyStore::Memory(_) => "memory",
             AnyStore::IndexedDb(_) => "indexeddb",
+            AnyStore::Kv(_) => "adapter",
         }
     }
 

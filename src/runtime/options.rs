@@ -9,6 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 use crate::runtime::{QueueError, StorageKind};
+use crate::store::kv_adapter::KvAdapter;
 
 #[wasm_bindgen]
 extern "C" {
@@ -252,23 +253,13 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         config.idempotency_window_ms = ms;
     }
     backoff(&f.raw("backoff"), &mut config)?;
-    let storage = match f.string("storage")?.as_deref() {
-        None => StorageKind::Default,
-        Some("indexeddb") => StorageKind::IndexedDb,
-        Some("memory") => StorageKind::Memory,
-        Some(other) => {
-            return Err(QueueError::invalid(
-                "storage",
-                format!("must be \"indexeddb\" or \"memory\", got {other:?}"),
-            ))
-        }
-    };
+    let storage = storage(&f.raw("storage"))?;
     let concurrency = f
         .integer("concurrency", 1.0, MAX_CONCURRENCY)?
         .unwrap_or(1.0) as usize;
     config.validate()?;
     let encryption_key = encryption_key(&f.raw("encryptionKey"))?;
-    if encryption_key.is_some() && storage == StorageKind::Memory {
+    if encryption_key.is_some() && matches!(storage, StorageKind::Memory) {
         return Err(QueueError::invalid(
             "encryptionKey",
             "only the IndexedDB store keeps payloads at rest; the memory store has nothing to encrypt",
@@ -284,6 +275,29 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
             .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
             .map(|n| n as u64),
     })
+}
+
+/// `"indexeddb"`, `"memory"`, or an adapter object with `put`, `delete` and `list`.
+fn storage(value: &JsValue) -> Result<StorageKind, QueueError> {
+    const EXPECTED: &str =
+        "must be \"indexeddb\", \"memory\" or an object with put, delete and list methods";
+    if value.is_undefined() {
+        return Ok(StorageKind::Default);
+    }
+    match value.as_string().as_deref() {
+        Some("indexeddb") => return Ok(StorageKind::IndexedDb),
+        Some("memory") => return Ok(StorageKind::Memory),
+        Some(other) => {
+            return Err(QueueError::invalid(
+                "storage",
+                format!("{EXPECTED}, got {other:?}"),
+            ))
+        }
+        None => {}
+    }
+    KvAdapter::new(value)
+        .map(StorageKind::Adapter)
+        .map_err(|why| QueueError::invalid("storage", format!("{EXPECTED}; this object {why}")))
 }
 
 /// An AES-GCM `CryptoKey` that may encrypt and decrypt.

@@ -1,5 +1,6 @@
-//! How the IndexedDB store encodes records and mutations as JS values, and
-//! decodes them back without trusting what it reads.
+//! How the IndexedDB store (and the adapter store, `kv.rs`) encodes records
+//! and mutations as JS values, and decodes them back without trusting what
+//! it reads.
 //!
 //! A log record (one per committed batch) and a snapshot chunk have the same
 //! shape: a list of mutations stored by column,
@@ -46,7 +47,7 @@ use crate::core::{
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
-/// Most records in one snapshot chunk.
+/// Most records in one IndexedDB snapshot chunk.
 pub(crate) const CHUNK_RECORDS: usize = 1000;
 
 const TAG_MESSAGE: u8 = 0;
@@ -220,14 +221,17 @@ pub(crate) fn encode_batch(batch: &[Mutation<JsValue>]) -> Result<JsValue, Store
     columns.take()
 }
 
-/// The full image as snapshot chunks of at most [`CHUNK_RECORDS`] records
-/// each (counters first, so there is always at least one chunk).
-pub(crate) fn encode_snapshot(records: &Records<JsValue>) -> Result<Vec<JsValue>, StoreError> {
+/// The full image as snapshot chunks of at most `per_chunk` records each
+/// (counters first, so there is always at least one chunk).
+pub(crate) fn encode_snapshot(
+    records: &Records<JsValue>,
+    per_chunk: usize,
+) -> Result<Vec<JsValue>, StoreError> {
     let mut chunks = Vec::new();
     let mut columns = Columns::default();
     columns.counters(&records.counters);
     let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
-        if columns.len() >= CHUNK_RECORDS {
+        if columns.len() >= per_chunk {
             chunks.push(columns.take()?);
         }
         Ok(())

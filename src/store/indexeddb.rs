@@ -418,7 +418,7 @@ impl Inner {
             if !due || !state.exact || state.compacting || state.undecodable || state.log_len == 0 {
                 return Ok(None);
             }
-            let chunks = match encode_snapshot(&state.mirror) {
+            let chunks = match encode_snapshot(&state.mirror, idb_codec::CHUNK_RECORDS) {
                 Ok(chunks) => chunks,
                 Err(e) => {
                     state.retry_at = state.log_len + threshold;

@@ -8,6 +8,7 @@
 
 mod error;
 mod faulty;
+pub mod kv_keys;
 mod memory;
 
 #[cfg(target_arch = "wasm32")]
@@ -20,6 +21,10 @@ mod idb_quarantine;
 mod idb_request;
 #[cfg(target_arch = "wasm32")]
 pub mod indexeddb;
+#[cfg(target_arch = "wasm32")]
+pub mod kv;
+#[cfg(target_arch = "wasm32")]
+pub mod kv_adapter;
 
 use std::future::Future;
 

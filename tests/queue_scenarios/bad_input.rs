@@ -225,7 +225,9 @@ pub async fn polluted_prototype_is_ignored(storage: &str) {
     for (key, value) in &pollution {
         Reflect::set(&proto, &(*key).into(), value).unwrap();
     }
-    let opened = Queue::open_with(&name, &js(&format!(r#"{{"storage": "{storage}"}}"#))).await;
+    let opts = js_sys::Object::new();
+    Reflect::set(&opts, &"storage".into(), &storage_option(storage)).unwrap();
+    let opened = Queue::open_with(&name, &opts).await;
     let results = match &opened {
         Ok(q) => Some((
             wait(q.enqueue(js(r#"{"n": 1}"#), js("{}"))).await,

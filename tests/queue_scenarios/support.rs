@@ -58,9 +58,39 @@ pub async fn open(name: &str, storage: &str, extra: &str) -> Queue {
     open_value(name, storage, &js(extra)).await
 }
 
+/// The `storage` option for a storage name: the name itself, or for
+/// `"adapter"` the shared [`test_adapter`].
+pub fn storage_option(storage: &str) -> JsValue {
+    if storage == "adapter" {
+        test_adapter()
+    } else {
+        storage.into()
+    }
+}
+
+/// A key-value adapter over one `Map` (its `map` property) shared by every
+/// test of the module, shaped like a Durable Object's storage: async
+/// `put` / `delete` / `list({ prefix })`, values structured-cloned both ways.
+pub fn test_adapter() -> JsValue {
+    eval(
+        "globalThis.__wasmqTestAdapter ??= (() => {
+            const map = new Map();
+            return {
+                map,
+                async put(key, value) { map.set(key, structuredClone(value)); },
+                async delete(key) { return map.delete(key); },
+                async list({ prefix }) {
+                    return new Map([...map].filter(([k]) => k.startsWith(prefix))
+                        .map(([k, v]) => [k, structuredClone(v)]));
+                },
+            };
+        })()",
+    )
+}
+
 /// Opens `name` on `storage` with an options object (which gets `storage` set).
 pub async fn open_value(name: &str, storage: &str, opts: &JsValue) -> Queue {
-    Reflect::set(opts, &"storage".into(), &storage.into()).unwrap();
+    Reflect::set(opts, &"storage".into(), &storage_option(storage)).unwrap();
     Queue::open_with(name, opts).await.expect("queue opens")
 }
 

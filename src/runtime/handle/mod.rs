@@ -150,11 +150,12 @@ impl Handle {
         &self.name
     }
 
-    /// `"indexeddb"` or `"memory"`.
+    /// `"indexeddb"`, `"memory"` or `"adapter"`.
     pub fn storage(&self) -> &'static str {
         match self.storage {
             StorageKind::Memory => "memory",
-            _ => "indexeddb",
+            StorageKind::Adapter(_) => "adapter",
+            StorageKind::Default | StorageKind::IndexedDb => "indexeddb",
         }
     }
 
@@ -184,7 +185,7 @@ impl Handle {
         let shared = Shared::open(
             &self.name,
             self.config.clone(),
-            self.storage,
+            self.storage.clone(),
             self.encryption_key.clone(),
             self.events.clone(),
         )

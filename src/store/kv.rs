@@ -1,0 +1,446 @@
+//! `KvStore`: a store over a key-value object the application hands in
+//! (`storage: adapter`) — a Durable Object's storage, Deno KV behind a
+//! small wrapper — so runtimes without IndexedDB keep their queue.
+//!
+//! Only one thing is asked of the adapter: a `put` of one key is atomic.
+//! Under the prefix `wasmq:{name}/` the store writes
+//! - `d/{seq}/{part}`: the parts of commit `seq`, each a list of at most
+//!   [`PART_RECORDS`] mutations in the IndexedDB store's column format
+//!   (`idb_codec`), so that no value outgrows an adapter's value limit;
+//! - `c/{seq}`: the commit's marker `{ v: 1, kind: "log" | "snapshot",
+//!   parts }`, put after all its parts. A commit counts once its marker is
+//!   stored: parts without a marker (a crash, a failed put) are ignored and
+//!   deleted by the next load.
+//!
+//! `seq` (16 digits) increases with every commit. The state is the newest
+//! snapshot and every log commit after it, applied in `seq` order. Once the
+//! log holds more than max(64, messages / 4) commits, the store writes the
+//! image it mirrors as a new snapshot, then deletes the older markers (first)
+//! and their parts; what a crash leaves behind, the next load deletes.
+//!
+//! A log commit whose parts cannot all be read (corrupt, unknown version, a
+//! part missing) is applied not at all: like the IndexedDB store, the load
+//! turns it into a dead letter holding the raw values, then writes a fresh
+//! snapshot so the unreadable keys go. Keys under the prefix that this
+//! layout does not name are left alone.
+//!
+//! Like the IndexedDB store it expects one writer per queue (the runtime's
+//! lock) and one commit at a time (the runtime's commit loop).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+use super::idb_cipher::Cipher;
+use super::idb_codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION};
+use super::idb_quarantine::{self, Unreadable};
+use super::kv_adapter::KvAdapter;
+use super::kv_keys::{self, Key};
+use super::{Store, StoreError};
+use crate::core::{Mutation, Records};
+
+/// Most mutations in one stored value: ~128 small messages stay well under
+/// the 128 KiB a Durable Object value may hold.
+pub const PART_RECORDS: usize = 128;
+/// Compact once the log holds more commits than this (or messages / 4, if more).
+const MIN_COMPACT_COMMITS: usize = 64;
+
+const LOG: &str = "log";
+const SNAPSHOT: &str = "snapshot";
+
+/// A store whose records live in a JS key-value adapter.
+pub struct KvStore {
+    adapter: KvAdapter,
+    prefix: String,
+    cipher: Option<Cipher>,
+    state: RefCell<State>,
+}
+
+impl core::fmt::Debug for KvStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KvStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// What every successful commit left behind.
+    mirror: Records<JsValue>,
+    /// The next commit's sequence number.
+    next_seq: u64,
+    /// The commits whose markers are stored now (the snapshot first, if any).
+    live: Vec<Commit>,
+    /// After a failed compaction, wait until the log holds this many.
+    retry_at: usize,
+    /// Unreadable values are stored and were not yet moved to dead letters:
+    /// compaction would delete them, so it is off until a load moves them.
+    undecodable: bool,
+}
+
+/// One stored commit: its sequence number, kind and number of parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Commit {
+    seq: u64,
+    snapshot: bool,
+    parts: u32,
+}
+
+/// What `load` found under the prefix.
+#[derive(Default)]
+struct Listed {
+    /// Markers by `seq`: the commit, or why it is unreadable, with its raw value.
+    markers: BTreeMap<u64, (JsValue, Result<Commit, String>)>,
+    parts: BTreeMap<(u64, u32), JsValue>,
+    max_seq: Option<u64>,
+}
+
+impl KvStore {
+    /// A store for queue `name` in `adapter` (payloads sealed with `key`, if given).
+    pub fn new(
+        adapter: KvAdapter,
+        name: &str,
+        key: Option<web_sys::CryptoKey>,
+    ) -> Result<KvStore, StoreError> {
+        Ok(KvStore {
+            adapter,
+            prefix: kv_keys::prefix(name),
+            cipher: key.map(Cipher::new).transpose()?,
+            state: RefCell::new(State::default()),
+        })
+    }
+
+    fn marker_key(&self, seq: u64) -> String {
+        kv_keys::marker_key(&self.prefix, seq)
+    }
+
+    fn part_key(&self, seq: u64, part: u32) -> String {
+        kv_keys::part_key(&self.prefix, seq, part)
+    }
+
+    fn reserve_seq(&self) -> u64 {
+        let mut state = self.state.borrow_mut();
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        seq
+    }
+
+    /// Puts `values` as the parts of commit `seq`, then its marker. On a
+    /// failure the parts written are deleted (best effort: a load deletes
+    /// what is left) and nothing counts.
+    async fn write(
+        &self,
+        seq: u64,
+        snapshot: bool,
+        values: Vec<JsValue>,
+    ) -> Result<Commit, StoreError> {
+        let commit = Commit {
+            seq,
+            snapshot,
+            parts: values.len() as u32,
+        };
+        let written = async {
+            if let Some(cipher) = &self.cipher {
+                for value in &values {
+                    cipher.seal(value).await?;
+                }
+            }
+            let puts = values.iter().enumerate().map(|(i, value)| async move {
+                self.adapter.put(&self.part_key(seq, i as u32), value).await
+            });
+            futures::future::try_join_all(puts).await?;
+            self.adapter
+                .put(&self.marker_key(seq), &marker_value(&commit))
+                .await
+        };
+        if let Err(e) = written.await {
+            for part in 0..commit.parts {
+                let _ = self.adapter.delete(&self.part_key(seq, part)).await;
+            }
+            return Err(e);
+        }
+        Ok(commit)
+    }
+
+    /// Deletes the markers (first) and then the parts of `commits`.
+    async fn delete_commits(&self, commits: &[Commit]) -> Result<(), StoreError> {
+        for c in commits {
+            self.adapter.delete(&self.marker_key(c.seq)).await?;
+        }
+        for c in commits {
+            for part in 0..c.parts {
+                self.adapter.delete(&self.part_key(c.seq, part)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the mirror as a new snapshot and deletes every older commit.
+    pub async fn compact(&self) -> Result<(), StoreError> {
+        let chunks = encode_snapshot(&self.state.borrow().mirror, PART_RECORDS)?;
+        let seq = self.reserve_seq();
+        let snapshot = self.write(seq, true, chunks).await?;
+        let old = core::mem::replace(&mut self.state.borrow_mut().live, vec![snapshot]);
+        // The snapshot already supersedes them; what is left, a load deletes.
+        if let Err(e) = self.delete_commits(&old).await {
+            warn(&format!("old commits not deleted yet: {e}"));
+        }
+        Ok(())
+    }
+
+    /// Compacts when the log is long enough; a failure waits for more commits.
+    async fn maybe_compact(&self) {
+        let (due, threshold, log_len) = {
+            let state = self.state.borrow();
+            let threshold = MIN_COMPACT_COMMITS.max(state.mirror.messages.len() / 4);
+            let log_len = state.live.iter().filter(|c| !c.snapshot).count();
+            let due = log_len > threshold && log_len >= state.retry_at && !state.undecodable;
+            (due, threshold, log_len)
+        };
+        if due {
+            if let Err(e) = self.compact().await {
+                warn(&format!(
+                    "compaction failed, the log stays authoritative: {e}"
+                ));
+                self.state.borrow_mut().retry_at = log_len + threshold;
+            }
+        }
+    }
+
+    /// Reads and sorts every key under the prefix.
+    async fn list(&self) -> Result<Listed, StoreError> {
+        let mut listed = Listed::default();
+        for (key, value) in self.adapter.list(&self.prefix).await? {
+            let Some(parsed) = kv_keys::parse(&key[self.prefix.len()..]) else {
+                continue;
+            };
+            let seq = match parsed {
+                Key::Marker(seq) => {
+                    let commit = read_marker(seq, &value);
+                    listed.markers.insert(seq, (value, commit));
+                    seq
+                }
+                Key::Part(seq, part) => {
+                    listed.parts.insert((seq, part), value);
+                    seq
+                }
+            };
+            listed.max_seq = Some(listed.max_seq.map_or(seq, |m| m.max(seq)));
+        }
+        Ok(listed)
+    }
+
+    /// Decrypts (with a key) and decodes the live commits into `image`;
+    /// returns the commits applied and what could not be read.
+    async fn replay(
+        &self,
+        listed: &Listed,
+        image: &mut Records<JsValue>,
+    ) -> Result<(Vec<Commit>, Vec<Unreadable>), StoreError> {
+        let newest_snapshot = listed
+            .markers
+            .iter()
+            .rev()
+            .find(|(_, (_, m))| matches!(m, Ok(c) if c.snapshot))
+            .map(|(&seq, _)| seq);
+        let mut live = Vec::new();
+        let mut unreadable = Vec::new();
+        let first = newest_snapshot.unwrap_or(0);
+        for (&seq, (raw, marker)) in listed.markers.range(first..) {
+            let commit = match marker {
+                Ok(c) => *c,
+                Err(reason) => {
+                    // The marker and whatever parts carry its `seq`, as they are.
+                    let parts = listed.parts.range((seq, 0)..=(seq, u32::MAX));
+                    let raw: Array = core::iter::once(raw.clone())
+                        .chain(parts.map(|(_, v)| v.clone()))
+                        .collect();
+                    unreadable.push(unreadable_value(LOG, seq, raw.into(), reason.clone()));
+                    continue;
+                }
+            };
+            let values: Vec<JsValue> = (0..commit.parts)
+                .filter_map(|part| listed.parts.get(&(seq, part)).cloned())
+                .collect();
+            if let Some(cipher) = &self.cipher {
+                for value in &values {
+                    cipher.open(value).await?;
+                }
+            }
+            let missing = commit.parts as usize - values.len();
+            if commit.snapshot {
+                // Chunks hold whole records: each is applied or quarantined on its own.
+                if missing > 0 {
+                    let why = format!("{missing} of its {} parts are missing", commit.parts);
+                    unreadable.push(unreadable_value(SNAPSHOT, seq, raw.clone(), why));
+                }
+                for value in values {
+                    match decode_chunk(&value) {
+                        Ok(records) => image.apply_all(records.into_iter().map(Mutation::Put)),
+                        Err(e) => unreadable.push(unreadable_value(SNAPSHOT, seq, value, e.0)),
+                    }
+                }
+            } else {
+                // A log commit is applied whole or not at all.
+                let decoded: Result<Vec<_>, String> = if missing > 0 {
+                    Err(format!(
+                        "{missing} of its {} parts are missing",
+                        commit.parts
+                    ))
+                } else {
+                    values
+                        .iter()
+                        .map(|v| decode_batch(v).map_err(|e| e.0))
+                        .collect()
+                };
+                match decoded {
+                    Ok(batches) => image.apply_all(batches.into_iter().flatten()),
+                    Err(why) => {
+                        let raw: Array = core::iter::once(raw.clone()).chain(values).collect();
+                        unreadable.push(unreadable_value(LOG, seq, raw.into(), why));
+                    }
+                }
+            }
+            live.push(commit);
+        }
+        Ok((live, unreadable))
+    }
+
+    /// Keys no commit needs: markers before the newest snapshot `first`,
+    /// and parts before it or without a marker (markers first).
+    async fn delete_garbage(&self, listed: &Listed, first: u64) -> Result<(), StoreError> {
+        for &seq in listed.markers.range(..first).map(|(seq, _)| seq) {
+            self.adapter.delete(&self.marker_key(seq)).await?;
+        }
+        for &(seq, part) in listed.parts.keys() {
+            if seq < first || !listed.markers.contains_key(&seq) {
+                self.adapter.delete(&self.part_key(seq, part)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves unreadable values into dead letters (a commit), then writes a
+    /// snapshot so they are deleted. If the commit fails they stay, and
+    /// compaction stays off until a later load moves them.
+    async fn quarantine(&self, image: &mut Records<JsValue>, bad: Vec<Unreadable>) {
+        let now = js_sys::Date::now().max(0.0) as u64;
+        let batch = idb_quarantine::dead_letters(image, &bad, now);
+        if let Err(e) = self.commit(batch.clone()).await {
+            self.state.borrow_mut().undecodable = true;
+            warn(&format!(
+                "{} unreadable stored value(s) could not be moved to the dead letters ({e}); \
+                 they stay stored and compaction is off until they are",
+                bad.len()
+            ));
+            return;
+        }
+        image.apply_all(batch);
+        warn(&format!(
+            "{} unreadable stored value(s) moved to the dead letters",
+            bad.len()
+        ));
+        if let Err(e) = self.compact().await {
+            warn(&format!("unreadable values not deleted yet: {e}"));
+        }
+    }
+}
+
+impl Store<JsValue> for KvStore {
+    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+        let listed = self.list().await?;
+        let mut image = Records::default();
+        let (live, unreadable) = self.replay(&listed, &mut image).await?;
+        let first = live.iter().find(|c| c.snapshot).map_or(0, |c| c.seq);
+        {
+            let mut state = self.state.borrow_mut();
+            state.mirror = image.clone();
+            state.next_seq = listed.max_seq.map_or(1, |m| m + 1);
+            state.live = live;
+            state.retry_at = 0;
+            state.undecodable = false;
+        }
+        if let Err(e) = self.delete_garbage(&listed, first).await {
+            warn(&format!("leftover keys not deleted yet: {e}"));
+        }
+        if !unreadable.is_empty() {
+            self.quarantine(&mut image, unreadable).await;
+        }
+        Ok(image)
+    }
+
+    fn image(&self) -> Records<JsValue> {
+        self.state.borrow().mirror.clone()
+    }
+
+    async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let values = batch
+            .chunks(PART_RECORDS)
+            .map(encode_batch)
+            .collect::<Result<Vec<_>, _>>()?;
+        let seq = self.reserve_seq();
+        let commit = self.write(seq, false, values).await?;
+        {
+            let mut state = self.state.borrow_mut();
+            state.mirror.apply_all(batch);
+            state.live.push(commit);
+        }
+        self.maybe_compact().await;
+        Ok(())
+    }
+}
+
+fn marker_value(commit: &Commit) -> JsValue {
+    let obj = Object::new();
+    let kind = if commit.snapshot { SNAPSHOT } else { LOG };
+    let _ = Reflect::set(&obj, &"v".into(), &SCHEMA_VERSION.into());
+    let _ = Reflect::set(&obj, &"kind".into(), &kind.into());
+    let _ = Reflect::set(&obj, &"parts".into(), &commit.parts.into());
+    obj.into()
+}
+
+/// Reads a marker without trusting it.
+fn read_marker(seq: u64, value: &JsValue) -> Result<Commit, String> {
+    if !value.is_object() {
+        return Err("the commit marker is not an object".into());
+    }
+    let field = |name: &str| Reflect::get(value, &name.into()).unwrap_or_default();
+    if field("v").as_f64() != Some(f64::from(SCHEMA_VERSION)) {
+        return Err(format!(
+            "unknown schema version in the commit marker (this build reads {SCHEMA_VERSION})"
+        ));
+    }
+    let snapshot = match field("kind").as_string().as_deref() {
+        Some(LOG) => false,
+        Some(SNAPSHOT) => true,
+        _ => return Err("the commit marker's `kind` is neither \"log\" nor \"snapshot\"".into()),
+    };
+    let parts = field("parts").as_f64().unwrap_or(-1.0);
+    if !(parts >= 1.0 && parts <= f64::from(u32::MAX) && parts.fract() == 0.0) {
+        return Err("the commit marker's `parts` is not a positive integer".into());
+    }
+    Ok(Commit {
+        seq,
+        snapshot,
+        parts: parts as u32,
+    })
+}
+
+fn unreadable_value(store: &'static str, seq: u64, raw: JsValue, reason: String) -> Unreadable {
+    Unreadable {
+        store,
+        key: seq as f64,
+        raw,
+        reason,
+    }
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("wasmq: {message}")));
+}

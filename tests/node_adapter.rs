@@ -1,0 +1,390 @@
+//! The runtime's scenarios in Node on a key-value storage adapter (the
+//! shape of a Durable Object's storage, over a `Map`), and what is the
+//! adapter store's own: its layout, commits cut short, quota errors,
+//! compaction, unreadable values, bad adapters and encryption at rest.
+#![cfg(target_arch = "wasm32")]
+
+mod queue_scenarios;
+
+use js_sys::{Array, Map, Reflect};
+use queue_scenarios::support::*;
+use queue_scenarios::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test as test;
+use wasmq::api::Queue;
+
+const STORAGE: &str = "adapter";
+
+scenario_tests!(STORAGE);
+
+/// An adapter over its own `Map` (its `map` property). While `failMarkers`
+/// is set, puts of commit markers reject, as a crash between a commit's
+/// parts and its marker would leave things; while `quota` is set every put
+/// throws a `QuotaExceededError`.
+fn faulty_adapter() -> JsValue {
+    eval(
+        "(() => {
+            const map = new Map();
+            const adapter = {
+                map, failMarkers: false, quota: false,
+                async put(key, value) {
+                    if (adapter.quota) throw new DOMException('storage is full', 'QuotaExceededError');
+                    if (adapter.failMarkers && key.includes('/c/')) throw new Error('lost power');
+                    map.set(key, structuredClone(value));
+                },
+                async delete(key) { return map.delete(key); },
+                list({ prefix }) {
+                    return [...map].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k, structuredClone(v)]);
+                },
+            };
+            return adapter;
+        })()",
+    )
+}
+
+fn map_of(adapter: &JsValue) -> Map {
+    get(adapter, "map").into()
+}
+
+/// The keys of `map` under queue `name`'s prefix, sorted, without the prefix.
+fn keys(map: &Map, name: &str) -> Vec<String> {
+    let prefix = format!("wasmq:{name}/");
+    let mut out: Vec<String> = map
+        .keys()
+        .into_iter()
+        .filter_map(|k| k.ok()?.as_string())
+        .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned))
+        .collect();
+    out.sort();
+    out
+}
+
+fn markers(map: &Map, name: &str) -> Vec<(String, JsValue)> {
+    keys(map, name)
+        .into_iter()
+        .filter(|k| k.starts_with("c/"))
+        .map(|k| {
+            let v = map.get(&format!("wasmq:{name}/{k}").into());
+            (k, v)
+        })
+        .collect()
+}
+
+async fn open_on(name: &str, adapter: &JsValue, extra: &str) -> Result<Queue, JsValue> {
+    let opts = js(extra);
+    Reflect::set(&opts, &"storage".into(), adapter).unwrap();
+    Queue::open_with(name, &opts).await
+}
+
+fn set(obj: &JsValue, key: &str, value: JsValue) {
+    Reflect::set(obj, &key.into(), &value).unwrap();
+}
+
+/// Processes everything with a handler that succeeds, until drained.
+async fn process_all(q: &Queue) {
+    q.process(handler(|_| JsValue::UNDEFINED), JsValue::UNDEFINED)
+        .unwrap();
+    wait(q.drained()).await.unwrap();
+}
+
+#[test]
+async fn a_commit_is_parts_then_a_marker_under_the_queue_prefix() {
+    let adapter = faulty_adapter();
+    let name = fresh("layout", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    assert_eq!(q.storage(), "adapter");
+    enqueue_many(&q, 300, "").await;
+    let map = map_of(&adapter);
+    let found = markers(&map, &name);
+    assert_eq!(found.len(), 1, "one commit: {:?}", keys(&map, &name));
+    let (key, marker) = &found[0];
+    assert_eq!(get(marker, "kind").as_string().as_deref(), Some("log"));
+    assert_eq!(num(marker, "v"), 1.0);
+    // 300 jobs are over 600 mutations (a message and a payload each): parts of ≤ 128.
+    let n = num(marker, "parts");
+    assert!(n >= 5.0, "{n} parts");
+    let seq = &key[2..];
+    let parts: Vec<String> = keys(&map, &name)
+        .into_iter()
+        .filter(|k| k.starts_with("d/"))
+        .collect();
+    assert_eq!(parts.len() as f64, n);
+    assert!(parts.iter().all(|p| p.starts_with(&format!("d/{seq}/"))));
+    wait(q.close()).await.unwrap();
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 300.0);
+    wait(q.close()).await.unwrap();
+}
+
+#[test]
+async fn a_commit_cut_short_before_its_marker_is_not_applied_and_its_parts_go() {
+    let adapter = faulty_adapter();
+    let name = fresh("cut", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    enqueue(&q, js("1"), "").await.unwrap();
+    set(&adapter, "failMarkers", true.into());
+    let err = enqueue(&q, js("2"), "").await.unwrap_err();
+    assert_eq!(code(&err), "STORAGE_FAILED");
+    assert_eq!(
+        num(&q.stats().unwrap(), "pending"),
+        1.0,
+        "the queue rolled back"
+    );
+    set(&adapter, "failMarkers", false.into());
+    wait(q.close()).await.unwrap();
+    // A crash leaves parts with no marker: the next load ignores and deletes them.
+    let map = map_of(&adapter);
+    let part = keys(&map, &name)
+        .into_iter()
+        .find(|k| k.starts_with("d/"))
+        .unwrap();
+    let value = map.get(&format!("wasmq:{name}/{part}").into());
+    let orphan = format!("wasmq:{name}/d/0000000000000050/000000");
+    map.set(&orphan.clone().into(), &value);
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 1.0);
+    assert!(!map.has(&orphan.into()), "the orphan part was deleted");
+    // Commits go on after the orphan's number.
+    enqueue(&q, js("3"), "").await.unwrap();
+    wait(q.close()).await.unwrap();
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 2.0);
+    wait(q.close()).await.unwrap();
+}
+
+#[test]
+async fn a_full_adapter_is_quota_exceeded_and_changes_nothing() {
+    let adapter = faulty_adapter();
+    let name = fresh("quota", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    enqueue(&q, js("1"), "").await.unwrap();
+    let before = keys(&map_of(&adapter), &name);
+    set(&adapter, "quota", true.into());
+    let err = enqueue(&q, js("2"), "").await.unwrap_err();
+    assert_eq!(code(&err), "QUOTA_EXCEEDED");
+    assert_eq!(keys(&map_of(&adapter), &name), before, "nothing stored");
+    set(&adapter, "quota", false.into());
+    enqueue(&q, js("3"), "").await.unwrap();
+    wait(q.close()).await.unwrap();
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 2.0);
+    wait(q.close()).await.unwrap();
+}
+
+#[test]
+async fn a_long_log_is_compacted_into_a_snapshot_and_reopens_whole() {
+    let adapter = faulty_adapter();
+    let name = fresh("compact", STORAGE).await;
+    let q = open_on(&name, &adapter, r#"{"maxAttempts": 1}"#)
+        .await
+        .unwrap();
+    for i in 0..150 {
+        enqueue(&q, JsValue::from(i), "").await.unwrap();
+    }
+    let map = map_of(&adapter);
+    let found = markers(&map, &name);
+    let kinds: Vec<String> = found
+        .iter()
+        .map(|(_, m)| get(m, "kind").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "snapshot").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.len() < 100,
+        "older commits were deleted: {}",
+        kinds.len()
+    );
+    // Every part belongs to a stored marker.
+    let seqs: Vec<String> = found.iter().map(|(k, _)| k[2..].to_owned()).collect();
+    for k in keys(&map, &name).iter().filter(|k| k.starts_with("d/")) {
+        assert!(seqs.contains(&k[2..18].to_owned()), "stray part {k}");
+    }
+    q.process(
+        handler(|job| {
+            if num(&job, "payload") as u32 % 10 == 0 {
+                js_sys::Promise::reject(&js_sys::Error::new("every tenth fails").into()).into()
+            } else {
+                JsValue::UNDEFINED
+            }
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    wait(q.close()).await.unwrap();
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    let s = q.stats().unwrap();
+    assert_eq!(
+        (num(&s, "pending"), num(&s, "completed"), num(&s, "dead")),
+        (0.0, 135.0, 15.0)
+    );
+    wait(q.close()).await.unwrap();
+}
+
+#[test]
+async fn an_unreadable_commit_becomes_a_dead_letter_once() {
+    let adapter = faulty_adapter();
+    let name = fresh("unreadable", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    enqueue(&q, js(r#"{"n": 1}"#), "").await.unwrap();
+    enqueue(&q, js(r#"{"n": 2}"#), "").await.unwrap();
+    wait(q.close()).await.unwrap();
+    let map = map_of(&adapter);
+    let last_part = keys(&map, &name)
+        .into_iter()
+        .filter(|k| k.starts_with("d/"))
+        .last()
+        .unwrap();
+    map.set(
+        &format!("wasmq:{name}/{last_part}").into(),
+        &js(r#"{"v": 99, "from": "a future build"}"#),
+    );
+    for round in 0..2 {
+        let q = open_on(&name, &adapter, "{}").await.unwrap();
+        let s = q.stats().unwrap();
+        assert_eq!(
+            (num(&s, "pending"), num(&s, "dead")),
+            (1.0, 1.0),
+            "round {round}"
+        );
+        let letters = wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap();
+        let letter = Array::from(&letters).get(0);
+        let error = get(&letter, "lastError").as_string().unwrap_or_default();
+        assert!(error.contains("unreadable stored record"), "{error}");
+        assert!(error.contains("unknown schema version 99"), "{error}");
+        wait(q.close()).await.unwrap();
+    }
+    let left = keys(&map, &name);
+    assert!(
+        left.iter().all(|k| !k.ends_with(&last_part[2..])),
+        "the unreadable value was deleted once quarantined: {left:?}"
+    );
+}
+
+#[test]
+async fn bad_adapters_are_refused_clearly() {
+    for (adapter, want) in [
+        ("({ put() {}, delete() {} })", "no `list` method"),
+        ("({ put: 1, delete() {}, list() {} })", "no `put` method"),
+        ("null", "is not an object"),
+        ("42", "is not an object"),
+        ("'disk'", "\"disk\""),
+    ] {
+        let err = open_on("bad-adapter", &eval(adapter), "{}")
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{adapter} was accepted"));
+        assert_eq!(code(&err), "INVALID_OPTION", "{adapter}");
+        assert_eq!(get(&err, "option").as_string().as_deref(), Some("storage"));
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(want), "{adapter}: {message}");
+    }
+    for (adapter, want) in [
+        (
+            "({ put() {}, delete() {}, list() { return 5; } })",
+            "not iterable",
+        ),
+        (
+            "({ put() {}, delete() {}, list() { return [['wasmq:bad-list/c/0000000000000001']].concat([7]); } })",
+            "not a [key, value] pair",
+        ),
+        (
+            "({ put() {}, delete() {}, async list() { throw new Error('backend down'); } })",
+            "backend down",
+        ),
+    ] {
+        let err = open_on("bad-list", &eval(adapter), "{}")
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{adapter} opened"));
+        assert_eq!(code(&err), "STORAGE_FAILED", "{adapter}");
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(want), "{adapter}: {message}");
+    }
+}
+
+async fn aes_key() -> JsValue {
+    eval("crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])")
+        .dyn_into::<js_sys::Promise>()
+        .map(JsFuture::from)
+        .unwrap()
+        .await
+        .unwrap()
+}
+
+#[test]
+async fn payloads_are_sealed_in_the_adapter_and_a_wrong_key_is_refused() {
+    let adapter = faulty_adapter();
+    let name = fresh("sealed", STORAGE).await;
+    let key = aes_key().await;
+    let with_key = |key: &JsValue| {
+        let opts = js("{}");
+        set(&opts, "encryptionKey", key.clone());
+        opts
+    };
+    let opts = with_key(&key);
+    set(&opts, "storage", adapter.clone());
+    let q = Queue::open_with(&name, &opts).await.unwrap();
+    enqueue(&q, js(r#"{"secret": "top-secret-7f3a"}"#), "")
+        .await
+        .unwrap();
+    wait(q.close()).await.unwrap();
+    let map = map_of(&adapter);
+    for k in keys(&map, &name).iter().filter(|k| k.starts_with("d/")) {
+        let value = map.get(&format!("wasmq:{name}/{k}").into());
+        assert!(
+            get(&value, "p").is_undefined(),
+            "no plaintext column in {k}"
+        );
+        assert!(!get(&value, "e").is_undefined(), "a sealed column in {k}");
+    }
+    let before = keys(&map, &name);
+    let wrong = with_key(&aes_key().await);
+    set(&wrong, "storage", adapter.clone());
+    let err = Queue::open_with(&name, &wrong).await.err().unwrap();
+    assert_eq!(code(&err), "DECRYPT_FAILED");
+    assert_eq!(keys(&map, &name), before, "a wrong key touches nothing");
+    let q = Queue::open_with(&name, &opts).await.unwrap();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let sink = seen.clone();
+    q.process(
+        handler(move |job| {
+            *sink.borrow_mut() = get(&get(&job, "payload"), "secret").as_string();
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(seen.borrow().as_deref(), Some("top-secret-7f3a"));
+    wait(q.close()).await.unwrap();
+}
+
+#[test]
+async fn the_shared_test_adapter_holds_every_scenario_queue_apart() {
+    // The scenarios above share one adapter; each queue stays under its own prefix.
+    let adapter = test_adapter();
+    let a = fresh("apart", STORAGE).await;
+    let b = format!("{a}/c");
+    let qa = open_on(&a, &adapter, "{}").await.unwrap();
+    let qb = open_on(&b, &adapter, "{}").await.unwrap();
+    enqueue_many(&qa, 3, "").await;
+    enqueue_many(&qb, 5, "").await;
+    wait(qa.close()).await.unwrap();
+    wait(qb.close()).await.unwrap();
+    let qa = open_on(&a, &adapter, "{}").await.unwrap();
+    assert_eq!(
+        num(&qa.stats().unwrap(), "pending"),
+        3.0,
+        "queue {a} reads only its own keys"
+    );
+    process_all(&qa).await;
+    wait(qa.close()).await.unwrap();
+    let qb = open_on(&b, &adapter, "{}").await.unwrap();
+    assert_eq!(num(&qb.stats().unwrap(), "pending"), 5.0);
+    wait(qb.close()).await.unwrap();
+}

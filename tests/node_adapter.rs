@@ -237,7 +237,7 @@ async fn an_unreadable_commit_becomes_a_dead_letter_once() {
     let last_part = keys(&map, &name)
         .into_iter()
         .filter(|k| k.starts_with("d/"))
-        .last()
+        .next_back()
         .unwrap();
     map.set(
         &format!("wasmq:{name}/{last_part}").into(),

@@ -236,8 +236,7 @@ async fn an_unreadable_commit_becomes_a_dead_letter_once() {
     let map = map_of(&adapter);
     let last_part = keys(&map, &name)
         .into_iter()
-        .filter(|k| k.starts_with("d/"))
-        .next_back()
+        .rfind(|k| k.starts_with("d/"))
         .unwrap();
     map.set(
         &format!("wasmq:{name}/{last_part}").into(),

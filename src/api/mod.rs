@@ -103,8 +103,11 @@ impl Queue {
         self.inner.name().to_owned()
     }
 
-    /// The backend in use: `"indexeddb"` or `"memory"`.
-    #[wasm_bindgen(getter, unchecked_return_type = "\"indexeddb\" | \"memory\"")]
+    /// The backend in use: `"indexeddb"`, `"memory"` or `"adapter"`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"indexeddb\" | \"memory\" | \"adapter\""
+    )]
     pub fn storage(&self) -> String {
         self.inner.storage().to_owned()
     }

@@ -17,11 +17,14 @@ export interface QueueOptions<T = unknown> {
   leaseMs?: number;
   /** How long an idempotency key is remembered (default 24 h). */
   idempotencyWindowMs?: number;
-  /** Where jobs are kept: IndexedDB where available (default), else memory. */
-  storage?: "indexeddb" | "memory";
+  /**
+   * Where jobs are kept: IndexedDB where available (default), else memory; or
+   * a key-value `StorageAdapter` such as a Durable Object's `ctx.storage`.
+   */
+  storage?: "indexeddb" | "memory" | StorageAdapter;
   /**
    * An AES-GCM CryptoKey (usages encrypt + decrypt): payloads are encrypted
-   * before they reach IndexedDB (a fresh IV per stored record); ids, times and
+   * before they reach IndexedDB or the adapter (a fresh IV per stored value); ids, times and
    * other metadata stay plain. Payloads must then be JSON-serializable.
    */
   encryptionKey?: CryptoKey;
@@ -42,6 +45,20 @@ export interface QueueOptions<T = unknown> {
    * each object once.
    */
   maxPayloadBytes?: number;
+}
+
+/**
+ * A key-value store the queue persists in, for runtimes without IndexedDB.
+ * A Durable Object's `ctx.storage` fits as it is; Deno KV needs a few lines
+ * (see the README). Only a `put` of one key need be atomic. Keys are strings
+ * under `wasmq:{name}/`; values are structured-clone values (objects, arrays,
+ * typed arrays) of at most ~128 records each. `list` may return a `Map` or an
+ * array of `[key, value]` pairs, in any order.
+ */
+export interface StorageAdapter {
+  put(key: string, value: unknown): unknown;
+  delete(key: string): unknown;
+  list(options: { prefix: string }): Iterable<[string, unknown]> | Promise<Iterable<[string, unknown]>>;
 }
 
 /** Retry schedule. */

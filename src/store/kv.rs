@@ -28,7 +28,6 @@
 //! lock) and one commit at a time (the runtime's commit loop).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -92,10 +91,34 @@ struct Commit {
 /// What `load` found under the prefix.
 #[derive(Default)]
 struct Listed {
-    /// Markers by `seq`: the commit, or why it is unreadable, with its raw value.
-    markers: BTreeMap<u64, (JsValue, Result<Commit, String>)>,
-    parts: BTreeMap<(u64, u32), JsValue>,
+    /// Markers sorted by `seq`: the raw value, and the commit or why it is unreadable.
+    markers: Vec<(u64, JsValue, Result<Commit, String>)>,
+    /// Parts sorted by `(seq, part)`.
+    parts: Vec<((u64, u32), JsValue)>,
     max_seq: Option<u64>,
+}
+
+impl Listed {
+    fn part(&self, seq: u64, part: u32) -> Option<&JsValue> {
+        let i = self
+            .parts
+            .binary_search_by_key(&(seq, part), |p| p.0)
+            .ok()?;
+        Some(&self.parts[i].1)
+    }
+
+    /// Every part stored with `seq`, in order.
+    fn parts_of(&self, seq: u64) -> impl Iterator<Item = &JsValue> {
+        let start = self.parts.partition_point(|p| p.0 .0 < seq);
+        self.parts[start..]
+            .iter()
+            .take_while(move |p| p.0 .0 == seq)
+            .map(|p| &p.1)
+    }
+
+    fn has_marker(&self, seq: u64) -> bool {
+        self.markers.binary_search_by_key(&seq, |m| m.0).is_ok()
+    }
 }
 
 impl KvStore {
@@ -148,10 +171,11 @@ impl KvStore {
                     cipher.seal(value).await?;
                 }
             }
-            let puts = values.iter().enumerate().map(|(i, value)| async move {
-                self.adapter.put(&self.part_key(seq, i as u32), value).await
-            });
-            futures::future::try_join_all(puts).await?;
+            for (i, value) in values.iter().enumerate() {
+                self.adapter
+                    .put(&self.part_key(seq, i as u32), value)
+                    .await?;
+            }
             self.adapter
                 .put(&self.marker_key(seq), &marker_value(&commit))
                 .await
@@ -220,16 +244,18 @@ impl KvStore {
             let seq = match parsed {
                 Key::Marker(seq) => {
                     let commit = read_marker(seq, &value);
-                    listed.markers.insert(seq, (value, commit));
+                    listed.markers.push((seq, value, commit));
                     seq
                 }
                 Key::Part(seq, part) => {
-                    listed.parts.insert((seq, part), value);
+                    listed.parts.push(((seq, part), value));
                     seq
                 }
             };
             listed.max_seq = Some(listed.max_seq.map_or(seq, |m| m.max(seq)));
         }
+        listed.markers.sort_unstable_by_key(|m| m.0);
+        listed.parts.sort_unstable_by_key(|p| p.0);
         Ok(listed)
     }
 
@@ -244,26 +270,27 @@ impl KvStore {
             .markers
             .iter()
             .rev()
-            .find(|(_, (_, m))| matches!(m, Ok(c) if c.snapshot))
-            .map(|(&seq, _)| seq);
+            .find(|(_, _, m)| matches!(m, Ok(c) if c.snapshot))
+            .map(|m| m.0);
         let mut live = Vec::new();
         let mut unreadable = Vec::new();
         let first = newest_snapshot.unwrap_or(0);
-        for (&seq, (raw, marker)) in listed.markers.range(first..) {
+        for (seq, raw, marker) in listed.markers.iter().filter(|m| m.0 >= first) {
+            let seq = *seq;
             let commit = match marker {
                 Ok(c) => *c,
                 Err(reason) => {
                     // The marker and whatever parts carry its `seq`, as they are.
-                    let parts = listed.parts.range((seq, 0)..=(seq, u32::MAX));
-                    let raw: Array = core::iter::once(raw.clone())
-                        .chain(parts.map(|(_, v)| v.clone()))
+                    let raw: Array = core::iter::once(raw)
+                        .chain(listed.parts_of(seq))
+                        .cloned()
                         .collect();
                     unreadable.push(unreadable_value(LOG, seq, raw.into(), reason.clone()));
                     continue;
                 }
             };
             let values: Vec<JsValue> = (0..commit.parts)
-                .filter_map(|part| listed.parts.get(&(seq, part)).cloned())
+                .filter_map(|part| listed.part(seq, part).cloned())
                 .collect();
             if let Some(cipher) = &self.cipher {
                 for value in &values {
@@ -312,11 +339,11 @@ impl KvStore {
     /// Keys no commit needs: markers before the newest snapshot `first`,
     /// and parts before it or without a marker (markers first).
     async fn delete_garbage(&self, listed: &Listed, first: u64) -> Result<(), StoreError> {
-        for &seq in listed.markers.range(..first).map(|(seq, _)| seq) {
-            self.adapter.delete(&self.marker_key(seq)).await?;
+        for (seq, ..) in listed.markers.iter().filter(|m| m.0 < first) {
+            self.adapter.delete(&self.marker_key(*seq)).await?;
         }
-        for &(seq, part) in listed.parts.keys() {
-            if seq < first || !listed.markers.contains_key(&seq) {
+        for &((seq, part), _) in &listed.parts {
+            if seq < first || !listed.has_marker(seq) {
                 self.adapter.delete(&self.part_key(seq, part)).await?;
             }
         }

@@ -13,6 +13,9 @@ if (!version) throw new Error("no [package] version in Cargo.toml");
 for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"]) {
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
+// Small JS companions of the wasm API (js/): copied as they are, each its own export.
+const companions = ["deno-kv.js", "deno-kv.d.ts"];
+for (const f of companions) copyFileSync(new URL(`js/${f}`, root), new URL(f, pkg));
 const docs = [];
 for (const f of ["README.md", "LICENSE"]) {
   if (existsSync(new URL(f, root))) {
@@ -65,10 +68,11 @@ const manifest = {
   types: "./wasmq.d.ts",
   exports: {
     ".": { types: "./wasmq.d.ts", default: "./wasmq.js" },
+    "./deno-kv": { types: "./deno-kv.d.ts", default: "./deno-kv.js" },
     "./wasmq_bg.wasm": "./wasmq_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...docs],
+  files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...companions, ...docs],
   sideEffects: false,
   keywords: [...new Set([...JSON.parse(field("keywords") ?? "[]"), "webassembly", "job-queue",
     "message-queue", "dead-letter", "idempotency", "durable", "deno", "cloudflare-workers"])],

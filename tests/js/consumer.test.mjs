@@ -58,5 +58,8 @@ test("a TypeScript consumer of the installed package type-checks (strict) and ru
     deadTo: [""],
     code: "INVALID_OPTION",
     redriven: 1,
+    storage: "adapter",
+    keptPending: 1,
+    kvAdapter: "function",
   });
 });

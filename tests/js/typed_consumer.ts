@@ -1,5 +1,6 @@
 // A TypeScript consumer of the installed package: type-checked (strict) and run by Deno in the consumer test.
-import init, { Queue, type Job, type Stats, type WasmqError } from "wasmq";
+import init, { Queue, type Job, type Stats, type StorageAdapter, type WasmqError } from "wasmq";
+import { denoKvAdapter, type DenoKvLike } from "wasmq/deno-kv";
 
 await init();
 type Email = { to: string };
@@ -28,4 +29,21 @@ try {
 const redriven: number = await q.redrive();
 await q.close();
 const deadTo: string[] = dead.map((d) => d.payload.to);
-console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven }));
+
+// A queue kept in a key-value adapter (here a Map; a Durable Object's ctx.storage fits as it is).
+const kept = new Map<string, unknown>();
+const adapter: StorageAdapter = {
+  put: async (key, value) => void kept.set(key, structuredClone(value)),
+  delete: async (key) => kept.delete(key),
+  list: async ({ prefix }) => [...kept].filter(([key]) => key.startsWith(prefix)),
+};
+const keptQueue = await Queue.open<Email>("typed-kept", { storage: adapter });
+await keptQueue.enqueue({ to: "k@b.c" });
+const storage: "indexeddb" | "memory" | "adapter" = keptQueue.storage;
+await keptQueue.close();
+const reopened = await Queue.open<Email>("typed-kept", { storage: adapter });
+const keptPending: number = reopened.stats().pending;
+await reopened.close();
+const fromKv: (kv: DenoKvLike) => StorageAdapter = denoKvAdapter;
+
+console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, storage, keptPending, kvAdapter: typeof fromKv }));

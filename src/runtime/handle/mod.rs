@@ -557,7 +557,7 @@ impl Handle {
         let result = match role {
             Role::Leader { shared, _lock } => {
                 let r = shared.close().await;
-                drop(_lock);
+                _lock.release().await;
                 r
             }
             _ => Ok(()),

@@ -14,16 +14,37 @@ pub use web::WebLink;
 
 /// A held lock; released on drop (a crashed tab releases its locks too).
 pub enum Lock {
-    /// A Web Lock: resolving this function's promise releases it.
-    Web(js_sys::Function),
+    /// A Web Lock: calling `release` resolves the promise that holds it;
+    /// `done` (the request's promise, rejections caught) settles once the
+    /// lock manager has let it go.
+    Web {
+        release: js_sys::Function,
+        done: Option<js_sys::Promise>,
+    },
     /// An in-realm lock on this name.
     Local(String),
+}
+
+impl Lock {
+    /// Releases the lock and resolves once another request can take it
+    /// (a Web Lock is let go a few tasks after its promise resolves), so
+    /// that a queue closed and opened again leads at once.
+    pub async fn release(mut self) {
+        let done = match &mut self {
+            Lock::Web { done, .. } => done.take(),
+            Lock::Local(_) => None,
+        };
+        drop(self);
+        if let Some(done) = done {
+            let _ = wasm_bindgen_futures::JsFuture::from(done).await;
+        }
+    }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
         match self {
-            Lock::Web(release) => {
+            Lock::Web { release, .. } => {
                 let _ = release.call0(&JsValue::UNDEFINED);
             }
             Lock::Local(name) => local::release(name),

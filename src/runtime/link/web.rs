@@ -97,7 +97,10 @@ impl WebLink {
             match release {
                 Some(r) => {
                     // If nobody waits any more, the unsent lock is dropped: released at once.
-                    let _ = tx.send(Some(Lock::Web(r)));
+                    let _ = tx.send(Some(Lock::Web {
+                        release: r,
+                        done: None,
+                    }));
                     held.into()
                 }
                 None => JsValue::UNDEFINED,
@@ -113,11 +116,14 @@ impl WebLink {
         let request = self.locks.request(&self.lock_name, &options, &callback);
         // An aborted request rejects; that is expected on close.
         let ignore = Closure::<dyn FnMut(JsValue)>::new(|_reason: JsValue| {});
-        let _ = request.catch(&ignore);
+        let settled = request.catch(&ignore);
         ignore.forget(); // a few bytes per lock request: one at open, one per takeover
 
         self.waiters.borrow_mut().push(Rc::clone(&waiter));
-        let lock = rx.await.ok().flatten();
+        let mut lock = rx.await.ok().flatten();
+        if let Some(Lock::Web { done, .. }) = &mut lock {
+            *done = Some(settled);
+        }
         self.waiters
             .borrow_mut()
             .retain(|w| !Rc::ptr_eq(w, &waiter));

@@ -33,6 +33,8 @@ enum Op {
     Purge(usize),
     PurgeAll,
     Rebuild,
+    /// `ensure_origin` with a candidate: only the first one ever sticks.
+    Origin(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,6 +63,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::Purge),
         1 => Just(Op::PurgeAll),
         1 => Just(Op::Rebuild),
+        1 => any::<u8>().prop_map(Op::Origin),
     ]
 }
 
@@ -243,6 +246,15 @@ impl Harness {
                     self.purged.insert(d.id);
                 }
                 self.engine.purge_all();
+            }
+            Op::Origin(candidate) => {
+                let first = self.engine.origin().map(str::to_owned);
+                let now = self
+                    .engine
+                    .ensure_origin(|| format!("o{candidate}"))
+                    .to_owned();
+                let want = first.unwrap_or_else(|| format!("o{candidate}"));
+                prop_assert_eq!(now, want, "an origin never changes once set");
             }
             Op::Rebuild => {
                 self.commit();

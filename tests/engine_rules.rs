@@ -1293,3 +1293,20 @@ fn payload_without_message_is_deleted_at_rebuild() {
     );
     assert_eq!(re.stats().stored(), 0);
 }
+
+#[test]
+fn origin_is_made_once_journaled_and_kept_by_a_rebuild() {
+    let mut e = engine(exact());
+    assert_eq!(e.origin(), None);
+    assert_eq!(e.ensure_origin(|| "a1".into()), "a1");
+    assert_eq!(e.ensure_origin(|| panic!("an origin is made once")), "a1");
+    let journal = e.take_mutations();
+    assert_eq!(journal, vec![Mutation::Put(Record::Origin("a1".into()))]);
+    let mut stored = Records::default();
+    stored.apply_all(journal);
+    put(&mut e, 7, opts(), 0);
+    stored.apply_all(e.take_mutations());
+    let rebuilt = Engine::from_records(exact(), stored, 0).unwrap();
+    assert_eq!(rebuilt.origin(), Some("a1"));
+    assert!(rebuilt.same_state(&e));
+}

@@ -172,6 +172,15 @@ impl Queue {
         self.inner.is_leader()
     }
 
+    /// The database's origin: a random id made and stored when the queue's
+    /// database is first opened, and kept with its jobs. `` `${origin}:${job.id}` `` names a
+    /// job beyond this device (relays publish it as the message id).
+    /// `undefined` in an instance that does not lead.
+    #[wasm_bindgen(getter)]
+    pub fn origin(&self) -> Option<String> {
+        self.inner.origin()
+    }
+
     /// Panics inside the engine, as a bug would (built only with the `test-hooks` feature).
     #[cfg(feature = "test-hooks")]
     #[wasm_bindgen(js_name = panicForTest)]

@@ -96,6 +96,9 @@ pub enum Record<P> {
     Key(KeyRecord),
     /// The counters.
     Counters(Counters),
+    /// The queue's origin: a random id made once per database, so that
+    /// `(origin, message id)` names a job beyond this device.
+    Origin(String),
 }
 
 /// The key under which a record is stored.
@@ -109,6 +112,8 @@ pub enum RecordKey {
     Key(String),
     /// The counters.
     Counters,
+    /// The origin.
+    Origin,
 }
 
 impl<P> Record<P> {
@@ -119,6 +124,7 @@ impl<P> Record<P> {
             Record::Payload(id, _) => RecordKey::Payload(*id),
             Record::Key(k) => RecordKey::Key(k.key.clone()),
             Record::Counters(_) => RecordKey::Counters,
+            Record::Origin(_) => RecordKey::Origin,
         }
     }
 }
@@ -143,6 +149,8 @@ pub struct Records<P> {
     pub keys: BTreeMap<String, KeyRecord>,
     /// The counters.
     pub counters: Counters,
+    /// The origin, once made.
+    pub origin: Option<String>,
 }
 
 impl<P> Default for Records<P> {
@@ -152,6 +160,7 @@ impl<P> Default for Records<P> {
             payloads: BTreeMap::new(),
             keys: BTreeMap::new(),
             counters: Counters::default(),
+            origin: None,
         }
     }
 }
@@ -180,6 +189,8 @@ impl<P> Records<P> {
                 self.keys.remove(&k);
             }
             Mutation::Delete(RecordKey::Counters) => self.counters = Counters::default(),
+            Mutation::Put(Record::Origin(o)) => self.origin = Some(o),
+            Mutation::Delete(RecordKey::Origin) => self.origin = None,
         }
     }
 
@@ -194,6 +205,7 @@ impl<P> Records<P> {
     pub fn into_records(self) -> impl Iterator<Item = Record<P>> {
         let counters = core::iter::once(Record::Counters(self.counters));
         counters
+            .chain(self.origin.map(Record::Origin))
             .chain(self.messages.into_values().map(Record::Message))
             .chain(
                 self.payloads

@@ -18,6 +18,7 @@ mod lifecycle;
 mod link;
 mod memory_registry;
 pub mod options;
+mod origin;
 mod panic;
 mod process;
 
@@ -111,7 +112,13 @@ impl Shared {
             StorageKind::Adapter(adapter) => AnyStore::Kv(KvStore::new(adapter, name, key)?),
         };
         let records = store.load().await?;
-        let engine = Engine::from_records(config, records, now_ms())?;
+        let mut engine = Engine::from_records(config, records, now_ms())?;
+        // A new database gets its origin now, so that it never changes once seen.
+        engine.ensure_origin(origin::new_origin);
+        let made = engine.take_mutations();
+        if !made.is_empty() {
+            store.commit(made).await?;
+        }
         let shared = Rc::new(Shared {
             name: name.to_owned(),
             store,

@@ -22,11 +22,14 @@
 //! | 4 / 5 | delete message / payload | id | | |
 //! | 6 | delete key | | key | |
 //! | 7 | delete counters | | | |
+//! | 8 | put origin | | origin | |
+//! | 9 | delete origin | | | |
 //!
 //! A message's `state` is 0 waiting, 1 in flight (`a` = lease, `b` =
 //! deadline) or 2 dead (`a` = failed at); unused slots hold 0. `flags` bit 0,
 //! 1, 2 say whether group, key, lastError are present. A snapshot chunk
-//! holds only tags 0–3. Ids, times and counters are below 2^53, so a
+//! holds only puts (tags 0–3 and 8). Tags 8 and 9 came after the first
+//! stored layouts; data without them reads as before (no origin yet). Ids, times and counters are below 2^53, so a
 //! `Float64Array` holds them exactly.
 //!
 //! Why columns rather than one small array per mutation: opening reads and
@@ -58,6 +61,8 @@ const TAG_DELETE_MESSAGE: u8 = 4;
 const TAG_DELETE_PAYLOAD: u8 = 5;
 const TAG_DELETE_KEY: u8 = 6;
 const TAG_DELETE_COUNTERS: u8 = 7;
+const TAG_ORIGIN: u8 = 8;
+const TAG_DELETE_ORIGIN: u8 = 9;
 
 const STATE_WAITING: u32 = 0;
 const STATE_IN_FLIGHT: u32 = 1;
@@ -162,6 +167,11 @@ impl Columns {
         }
     }
 
+    fn origin(&mut self, origin: &str) {
+        self.tags.push(TAG_ORIGIN);
+        self.strings.push(JsValue::from_str(origin));
+    }
+
     fn mutation(&mut self, mutation: &Mutation<JsValue>) {
         match mutation {
             Mutation::Put(Record::Message(m)) => self.message(m),
@@ -181,6 +191,8 @@ impl Columns {
                 self.strings.push(JsValue::from_str(key));
             }
             Mutation::Delete(RecordKey::Counters) => self.tags.push(TAG_DELETE_COUNTERS),
+            Mutation::Put(Record::Origin(origin)) => self.origin(origin),
+            Mutation::Delete(RecordKey::Origin) => self.tags.push(TAG_DELETE_ORIGIN),
         }
     }
 
@@ -230,6 +242,9 @@ pub(crate) fn encode_snapshot(
     let mut chunks = Vec::new();
     let mut columns = Columns::default();
     columns.counters(&records.counters);
+    if let Some(origin) = &records.origin {
+        columns.origin(origin);
+    }
     let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
         if columns.len() >= per_chunk {
             chunks.push(columns.take()?);
@@ -262,7 +277,7 @@ pub(crate) fn decode_batch(value: &JsValue) -> Result<Vec<Mutation<JsValue>>, De
     Reader::open(value)?.read_all(true)
 }
 
-/// The records of one snapshot chunk (tags 0–3 only).
+/// The records of one snapshot chunk (puts only).
 pub(crate) fn decode_chunk(value: &JsValue) -> Result<Vec<Record<JsValue>>, DecodeError> {
     let mutations = Reader::open(value)?.read_all(false)?;
     Ok(mutations
@@ -373,13 +388,15 @@ impl Reader {
                 completed: self.u64("completed")?,
                 retried: self.u64("retried")?,
             }),
-            TAG_DELETE_MESSAGE..=TAG_DELETE_COUNTERS if !deletes => {
+            TAG_ORIGIN => Record::Origin(self.string("origin")?),
+            TAG_DELETE_MESSAGE..=TAG_DELETE_COUNTERS | TAG_DELETE_ORIGIN if !deletes => {
                 return Err(bad(format!("a delete (tag {tag}) in a snapshot")));
             }
             TAG_DELETE_MESSAGE => return Ok(Mutation::Delete(RecordKey::Message(self.id()?))),
             TAG_DELETE_PAYLOAD => return Ok(Mutation::Delete(RecordKey::Payload(self.id()?))),
             TAG_DELETE_KEY => return Ok(Mutation::Delete(RecordKey::Key(self.string("key")?))),
             TAG_DELETE_COUNTERS => return Ok(Mutation::Delete(RecordKey::Counters)),
+            TAG_DELETE_ORIGIN => return Ok(Mutation::Delete(RecordKey::Origin)),
             other => return Err(bad(format!("unknown tag {other}"))),
         };
         Ok(Mutation::Put(record))

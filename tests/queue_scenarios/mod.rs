@@ -4,6 +4,7 @@
 
 pub mod bad_input;
 pub mod door;
+pub mod origin;
 pub mod poison;
 pub mod support;
 
@@ -34,18 +35,20 @@ macro_rules! scenario_tests {
             validate_per_instance => door::each_instance_validates_its_own_calls,
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
+            origin_kept => origin::origin_is_kept_with_the_jobs,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,
             storage_faults => storage_faults_reject_their_batch_and_the_queue_recovers,
+            origin_fault => origin::origin_survives_a_failed_commit,
         );
     };
-    (@hooks $storage:expr; $($test:ident => $scenario:ident,)*) => {
+    (@hooks $storage:expr; $($test:ident => $($scenario:ident)::+,)*) => {
         $(
             #[cfg(feature = "test-hooks")]
             #[wasm_bindgen_test::wasm_bindgen_test]
             async fn $test() {
-                $crate::queue_scenarios::$scenario($storage).await;
+                $crate::queue_scenarios::$($scenario)::+($storage).await;
             }
         )*
     };

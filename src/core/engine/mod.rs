@@ -81,6 +81,7 @@ pub struct Engine<P> {
     rng: SplitMix64,
     clock: u64,
     counters: Counters,
+    origin: Option<String>,
     messages: BTreeMap<MessageId, Entry<P>>,
     ready: BTreeSet<ReadyKey>,
     future: BTreeSet<(u64, MessageId)>,
@@ -102,6 +103,7 @@ impl<P: Clone> Engine<P> {
             config,
             clock: 0,
             counters: Counters::default(),
+            origin: None,
             messages: BTreeMap::new(),
             ready: BTreeSet::new(),
             future: BTreeSet::new(),
@@ -192,6 +194,7 @@ impl<P: Clone> Engine<P> {
     pub fn records(&self) -> Records<P> {
         let mut image = Records {
             counters: self.counters,
+            origin: self.origin.clone(),
             ..Records::default()
         };
         for (id, e) in &self.messages {
@@ -218,6 +221,23 @@ impl<P: Clone> Engine<P> {
         }
     }
 
+    /// The queue's origin (see [`Record::Origin`]), once set.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// Sets the origin if there is none yet (journaled); an origin never
+    /// changes once set. Returns the origin in force.
+    pub fn ensure_origin(&mut self, make: impl FnOnce() -> String) -> &str {
+        if self.origin.is_none() {
+            let origin = make();
+            self.journal
+                .push(Mutation::Put(Record::Origin(origin.clone())));
+            self.origin = Some(origin);
+        }
+        self.origin.as_deref().unwrap_or_default()
+    }
+
     fn record_counters(&mut self) {
         self.journal
             .push(Mutation::Put(Record::Counters(self.counters)));
@@ -236,6 +256,7 @@ impl<P: Clone + PartialEq> Engine<P> {
         self.config == other.config
             && self.clock == other.clock
             && self.counters == other.counters
+            && self.origin == other.origin
             && self.messages.len() == other.messages.len()
             && self
                 .messages

@@ -17,8 +17,10 @@ impl<P: Clone> Engine<P> {
             mut payloads,
             keys,
             counters,
+            origin,
         } = records;
         engine.counters = counters;
+        engine.origin = origin;
         let mut max_id = None;
         let mut max_lease = None;
         for (id, meta) in messages {

@@ -169,6 +169,12 @@ impl Handle {
         matches!(self.state.borrow().role, Role::Leader { .. })
     }
 
+    /// The queue's origin (see `Engine::origin`) while this instance leads.
+    pub fn origin(&self) -> Option<String> {
+        let shared = self.leader().ok()??;
+        shared.read(|e| e.origin().map(str::to_owned)).ok()?
+    }
+
     /// The leader's engine when this instance leads; `None` when it follows;
     /// `QUEUE_CLOSED` once closed.
     fn leader(&self) -> Result<Option<Rc<Shared>>, QueueError> {

@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test e2e demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test test-relay e2e demo bench-core bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,7 +14,7 @@ setup:
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
 ## Node and headless Chrome, the wasm package build, the package in Node /
 ## esbuild / Deno / workerd, and the demo page end to end in headless Chromium.
-test: setup lint native-test wasm-test package js-test e2e
+test: setup lint native-test wasm-test package js-test test-relay e2e
 	@echo "make test: all checks passed"
 
 lint:
@@ -42,6 +42,11 @@ package: setup
 ## make js-test: the packed tarball bundled with esbuild, and the package in Node, Deno and workerd.
 js-test: package
 	node --test tests/js/*.test.mjs
+
+## make test-relay: the JetStream relay (wasmq/jetstream) against a real nats-server
+## (Debian's, started and stopped by the tests on loopback with a temporary store).
+test-relay: package
+	node --experimental-websocket --test tests/relay/*.test.mjs
 
 ## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
 e2e: package

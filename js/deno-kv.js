@@ -1,3 +1,4 @@
+// @ts-self-types="./deno-kv.d.ts"
 // `wasmq/deno-kv`: Deno KV as wasmq's storage adapter (`Queue.open(name, { storage: denoKvAdapter(kv) })`).
 /**
  * A storage adapter over a Deno KV database: wasmq's key `k` is stored at

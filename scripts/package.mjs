@@ -14,7 +14,7 @@ for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
 // Small JS companions of the wasm API (js/): copied as they are, each its own export.
-const companions = ["deno-kv.js", "deno-kv.d.ts"];
+const companions = ["deno-kv.js", "deno-kv.d.ts", "jetstream.js", "jetstream.d.ts"];
 for (const f of companions) copyFileSync(new URL(`js/${f}`, root), new URL(f, pkg));
 const docs = [];
 for (const f of ["README.md", "LICENSE"]) {
@@ -69,11 +69,15 @@ const manifest = {
   exports: {
     ".": { types: "./wasmq.d.ts", default: "./wasmq.js" },
     "./deno-kv": { types: "./deno-kv.d.ts", default: "./deno-kv.js" },
+    "./jetstream": { types: "./jetstream.d.ts", default: "./jetstream.js" },
     "./wasmq_bg.wasm": "./wasmq_bg.wasm",
     "./package.json": "./package.json",
   },
   files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...companions, ...docs],
   sideEffects: false,
+  // Only `wasmq/jetstream` imports them, and only its users install them.
+  peerDependencies: { "@nats-io/nats-core": "^3.4.0", "@nats-io/jetstream": "^3.4.0" },
+  peerDependenciesMeta: { "@nats-io/nats-core": { optional: true }, "@nats-io/jetstream": { optional: true } },
   keywords: [...new Set([...JSON.parse(field("keywords") ?? "[]"), "webassembly", "job-queue",
     "message-queue", "dead-letter", "idempotency", "durable", "deno", "cloudflare-workers"])],
   engines: { node: ">=18" },

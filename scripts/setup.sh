@@ -2,7 +2,8 @@
 # Installs what `make test` / `make demo` need, and only what is missing:
 # the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock,
 # wasm-pack, the npm packages (binaryen for a working wasm-opt), and Debian's
-# chromium + chromium-driver. Idempotent: quick when everything is present.
+# chromium + chromium-driver and nats-server. Idempotent: quick when everything
+# is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,10 +41,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# 5. Chromium and its driver for headless browser tests.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  say "installing chromium and chromium-driver from Debian"
+# 5. Chromium and its driver for headless browser tests; nats-server for the relay tests.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+[ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from Debian"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 say "ready: $(wasm-bindgen --version), $(wasm-pack --version), $(chromium --version 2>/dev/null | head -1)"

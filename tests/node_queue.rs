@@ -26,3 +26,51 @@ async fn node_has_no_indexeddb() {
 }
 
 scenario_tests!(STORAGE);
+
+/// Numbers in error messages read exactly as Rust's `{}` writes them, though
+/// the package builds them from JavaScript's digits (no float formatting code).
+#[test]
+fn numbers_read_as_rust_writes_them() {
+    use wasmq::runtime::number_text::f64_text;
+    let mut cases = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.5,
+        0.1,
+        1e-7,
+        1.5e-7,
+        123.456,
+        1e21,
+        1.2345e25,
+        -1e300,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        9007199254740991.0,
+        2f64.powi(63),
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::from_bits(0x4312_9879_088f_f039), // 1308548795726862.25, a tie
+        0.125,
+        2.5,
+        1.5,
+    ];
+    // Every exponent and sign, with pseudo-random mantissas (SplitMix64).
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..20_000 {
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        cases.push(f64::from_bits(z ^ (z >> 31)));
+        cases.push((z % 10_000_000) as f64 / 1000.0);
+        // Exact ties between two shortest spellings: halves and eighths.
+        cases.push((z >> 11) as f64 / 4.0);
+        cases.push((z >> 40) as f64 / 8.0);
+    }
+    for x in cases {
+        assert_eq!(f64_text(x), format!("{x}"), "bits {:#x}", x.to_bits());
+    }
+}

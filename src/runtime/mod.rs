@@ -17,6 +17,7 @@ mod job;
 mod lifecycle;
 mod link;
 mod memory_registry;
+pub mod number_text;
 pub mod options;
 mod panic;
 mod process;

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+use crate::runtime::number_text::f64_text;
 use crate::runtime::{QueueError, StorageKind};
 
 #[wasm_bindgen]
@@ -92,7 +93,12 @@ impl Fields {
         if n.fract() != 0.0 || n < min || n > max {
             return Err(QueueError::invalid(
                 &self.name(name),
-                format!("must be an integer from {min} to {max}, got {n}"),
+                format!(
+                    "must be an integer from {} to {}, got {}",
+                    f64_text(min),
+                    f64_text(max),
+                    f64_text(n)
+                ),
             ));
         }
         Ok(Some(n))
@@ -174,7 +180,7 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
         Some(n) if n.is_finite() => Ok(n),
         Some(n) => Err(QueueError::invalid(
             name,
-            format!("must be a finite number, got {n}"),
+            format!("must be a finite number, got {}", f64_text(n)),
         )),
         None => Err(QueueError::invalid(
             name,

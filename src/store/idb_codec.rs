@@ -43,6 +43,7 @@ use crate::core::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,
 };
+use crate::runtime::number_text::f64_text;
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -437,7 +438,10 @@ impl Reader {
             Ok(x)
         } else {
             Err(bad(format!(
-                "`{name}` must be an integer in [{min}, {max}], got {x}"
+                "`{name}` must be an integer in [{}, {}], got {}",
+                f64_text(min),
+                f64_text(max),
+                f64_text(x)
             )))
         }
     }
@@ -486,7 +490,7 @@ impl Reader {
 /// A short description of a value for error messages (never its whole content).
 fn describe(value: &JsValue) -> String {
     if let Some(x) = value.as_f64() {
-        return format!("{x}");
+        return f64_text(x);
     }
     if let Some(s) = value.as_string() {
         let short: String = s.chars().take(40).collect();

@@ -20,6 +20,7 @@ use wasm_bindgen::JsValue;
 use super::link::{Link, Lock};
 use super::{codes, convert, now_ms, Events, QueueError, Shared, StorageKind};
 use crate::core::{Config, EnqueueOptions, Stats};
+use crate::runtime::number_text::f64_text;
 use crate::store::indexeddb::IndexedDbStore;
 use protocol::{message, set};
 
@@ -585,7 +586,7 @@ fn with_request_key(mut opts: EnqueueOptions, from: &str, n: f64) -> (EnqueueOpt
     if opts.idempotency_key.is_some() {
         return (opts, false);
     }
-    opts.idempotency_key = Some(format!("{INTERNAL_KEY_PREFIX}{from}:{n}"));
+    opts.idempotency_key = Some(format!("{INTERNAL_KEY_PREFIX}{from}:{}", f64_text(n)));
     opts.idempotency_window_ms = Some(REQUEST_KEY_WINDOW_MS);
     (opts, true)
 }

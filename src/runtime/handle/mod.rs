@@ -7,11 +7,11 @@
 //! again. A leader without a handler steps down when a follower has one.
 
 mod outbox;
+mod outstanding;
 mod protocol;
 mod serve;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use futures::channel::oneshot;
@@ -22,6 +22,7 @@ use super::{codes, convert, now_ms, Events, QueueError, Shared, StorageKind};
 use crate::core::{Config, EnqueueOptions, Stats};
 use crate::runtime::number_text::f64_text;
 use crate::store::indexeddb::IndexedDbStore;
+use outstanding::Outstanding;
 use protocol::{message, set};
 
 /// Idempotency keys the runtime adds to forwarded enqueues start with this
@@ -48,7 +49,7 @@ struct HandleState {
     handler: Option<(js_sys::Function, usize)>,
     paused: bool,
     next_n: u64,
-    outstanding: BTreeMap<u64, (JsValue, Reply)>,
+    outstanding: Outstanding,
     stats: Stats,
     processor_waiting: bool,
     stats_last_post: f64,
@@ -122,7 +123,7 @@ impl Handle {
                     handler: None,
                     paused: false,
                     next_n: 1,
-                    outstanding: BTreeMap::new(),
+                    outstanding: Outstanding::default(),
                     stats: Stats::default(),
                     processor_waiting: false,
                     stats_last_post: 0.0,
@@ -216,8 +217,8 @@ impl Handle {
             };
             let pending: Vec<(u64, JsValue)> = st
                 .outstanding
-                .iter()
-                .map(|(n, (m, _))| (*n, m.clone()))
+                .requests()
+                .map(|(n, m)| (n, m.clone()))
                 .collect();
             (
                 st.handler.clone(),
@@ -294,7 +295,7 @@ impl Handle {
                     return;
                 }
                 st.role = Role::Follower;
-                st.outstanding.values().map(|(m, _)| m.clone()).collect()
+                st.outstanding.requests().map(|(_, m)| m.clone()).collect()
             };
             for request in pending {
                 me.send(request);
@@ -364,14 +365,14 @@ impl Handle {
         self.state
             .borrow_mut()
             .outstanding
-            .insert(n, (request.clone(), tx));
+            .insert(n, request.clone(), tx);
         self.send(request);
         rx.await.unwrap_or_else(|_| Err(QueueError::closed()))
     }
 
     fn answer_own(&self, n: u64, result: Result<JsValue, QueueError>) {
-        let reply = self.state.borrow_mut().outstanding.remove(&n);
-        if let Some((_, tx)) = reply {
+        let reply = self.state.borrow_mut().outstanding.remove(n);
+        if let Some(tx) = reply {
             let _ = tx.send(result);
         }
     }

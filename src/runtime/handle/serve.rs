@@ -135,7 +135,7 @@ impl Handle {
             if !matches!(st.role, Role::Follower) {
                 return;
             }
-            let pending: Vec<JsValue> = st.outstanding.values().map(|(m, _)| m.clone()).collect();
+            let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
             (pending, st.handler.is_some() && !processing)
         };
         for request in pending {

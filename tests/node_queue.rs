@@ -74,3 +74,44 @@ fn numbers_read_as_rust_writes_them() {
         assert_eq!(f64_text(x), format!("{x}"), "bits {:#x}", x.to_bits());
     }
 }
+
+/// Strings in error messages are quoted as Rust's `{:?}` quotes them,
+/// though the package has no `str` Debug code: ordinary text, quotes,
+/// backslashes, controls, invisible format characters and combining marks.
+#[test]
+fn strings_are_quoted_as_rust_quotes_them() {
+    use wasmq::runtime::quote::{quoted, quoted_list};
+    let mut cases: Vec<String> = [
+        "",
+        "memory",
+        "indexed db",
+        "a\"b\\c",
+        "line\nbreak\r\ttab\0nul",
+        "é ü ß 東京 🚀 Ωmega",
+        "\u{1}rq:x",
+        "zero\u{200b}width\u{feff}bom\u{2028}ls",
+        "e\u{301}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Every code point of the ranges it escapes as Rust does (the module
+    // comment says where it knowingly differs).
+    let singles = (0u32..0x378)
+        .chain(0x2000..0x2070)
+        .chain(0xfeff..0xfeff + 1)
+        .chain(0xfff9..0xfffc)
+        .filter_map(char::from_u32);
+    cases.extend(singles.map(|c| format!("x{c}")));
+    for s in &cases {
+        assert_eq!(
+            quoted(s),
+            format!("{s:?}"),
+            "{:?}",
+            s.chars().map(u32::from).collect::<Vec<_>>()
+        );
+    }
+    let usages = vec!["encrypt".to_string(), "sign\"".to_string()];
+    assert_eq!(quoted_list(&usages), format!("{usages:?}"));
+    assert_eq!(quoted_list(&[]), "[]");
+}

@@ -21,6 +21,7 @@ pub mod number_text;
 pub mod options;
 mod panic;
 mod process;
+pub mod quote;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;

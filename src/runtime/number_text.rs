@@ -43,10 +43,14 @@ pub fn f64_text(x: f64) -> String {
         out.push_str(digits);
         out.extend(std::iter::repeat('0').take(point as usize - digits.len()));
     } else {
-        let (whole, rest) = digits.split_at(point as usize);
-        out.push_str(whole);
-        out.push('.');
-        out.push_str(rest);
+        // ASCII digits; by char, not `split_at`, whose panic path would
+        // bring back core::fmt's `char` Debug and Unicode tables.
+        for (i, c) in digits.chars().enumerate() {
+            if i == point as usize {
+                out.push('.');
+            }
+            out.push(c);
+        }
     }
     out
 }

@@ -9,6 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 use crate::runtime::number_text::f64_text;
+use crate::runtime::quote::{quoted, quoted_list};
 use crate::runtime::{QueueError, StorageKind};
 
 #[wasm_bindgen]
@@ -265,7 +266,7 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         Some(other) => {
             return Err(QueueError::invalid(
                 "storage",
-                format!("must be \"indexeddb\" or \"memory\", got {other:?}"),
+                format!("must be \"indexeddb\" or \"memory\", got {}", quoted(other)),
             ))
         }
     };
@@ -323,7 +324,10 @@ fn encryption_key(value: &JsValue) -> Result<Option<web_sys::CryptoKey>, QueueEr
     {
         return Err(QueueError::invalid(
             "encryptionKey",
-            format!("must be an AES-GCM key with usages encrypt and decrypt, got {algorithm} {usages:?}"),
+            format!(
+                "must be an AES-GCM key with usages encrypt and decrypt, got {algorithm} {}",
+                quoted_list(&usages)
+            ),
         ));
     }
     Ok(Some(key.clone()))
@@ -349,7 +353,10 @@ fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
         Some(other) => {
             return Err(QueueError::invalid(
                 "backoff.type",
-                format!("must be \"fixed\" or \"exponential\", got {other:?}"),
+                format!(
+                    "must be \"fixed\" or \"exponential\", got {}",
+                    quoted(other)
+                ),
             ))
         }
     };

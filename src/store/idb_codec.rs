@@ -44,6 +44,7 @@ use crate::core::{
     Records,
 };
 use crate::runtime::number_text::f64_text;
+use crate::runtime::quote::quoted;
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -494,7 +495,7 @@ fn describe(value: &JsValue) -> String {
     }
     if let Some(s) = value.as_string() {
         let short: String = s.chars().take(40).collect();
-        return format!("{short:?}");
+        return quoted(&short);
     }
     if value.is_null() {
         return "null".into();

@@ -205,7 +205,10 @@ impl Columns {
             Reflect::set(&obj, &JsValue::from_str(name), &value).map_err(|e| {
                 StoreError::new(
                     StoreErrorKind::Failed,
-                    format!("cannot build a stored record: {e:?}"),
+                    format!(
+                        "cannot build a stored record: {}",
+                        crate::runtime::error_text(&e)
+                    ),
                 )
             })?;
         }

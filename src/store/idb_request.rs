@@ -271,7 +271,8 @@ pub(crate) fn js_error(err: &JsValue, context: &str) -> StoreError {
             String::from(error.message())
         )
     } else {
-        err.as_string().unwrap_or_else(|| format!("{err:?}"))
+        // Not `{err:?}`: JsValue's Debug needs wasm-bindgen's debugString glue (~2 KB of JS).
+        crate::runtime::error_text(err)
     };
     StoreError::new(StoreErrorKind::Failed, join(context, &detail))
 }

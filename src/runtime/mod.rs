@@ -7,6 +7,7 @@
 //! is never borrowed across an `.await`.
 
 mod any_store;
+mod by_name;
 mod clock;
 mod commit;
 pub mod convert;

@@ -26,3 +26,92 @@ async fn node_has_no_indexeddb() {
 }
 
 scenario_tests!(STORAGE);
+
+/// Numbers in error messages read exactly as Rust's `{}` writes them, though
+/// the package builds them from JavaScript's digits (no float formatting code).
+#[test]
+fn numbers_read_as_rust_writes_them() {
+    use wasmq::runtime::number_text::f64_text;
+    let mut cases = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.5,
+        0.1,
+        1e-7,
+        1.5e-7,
+        123.456,
+        1e21,
+        1.2345e25,
+        -1e300,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        5e-324,
+        9007199254740991.0,
+        2f64.powi(63),
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::from_bits(0x4312_9879_088f_f039), // 1308548795726862.25, a tie
+        0.125,
+        2.5,
+        1.5,
+    ];
+    // Every exponent and sign, with pseudo-random mantissas (SplitMix64).
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..20_000 {
+        seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        cases.push(f64::from_bits(z ^ (z >> 31)));
+        cases.push((z % 10_000_000) as f64 / 1000.0);
+        // Exact ties between two shortest spellings: halves and eighths.
+        cases.push((z >> 11) as f64 / 4.0);
+        cases.push((z >> 40) as f64 / 8.0);
+    }
+    for x in cases {
+        assert_eq!(f64_text(x), format!("{x}"), "bits {:#x}", x.to_bits());
+    }
+}
+
+/// Strings in error messages are quoted as Rust's `{:?}` quotes them,
+/// though the package has no `str` Debug code: ordinary text, quotes,
+/// backslashes, controls, invisible format characters and combining marks.
+#[test]
+fn strings_are_quoted_as_rust_quotes_them() {
+    use wasmq::runtime::quote::{quoted, quoted_list};
+    let mut cases: Vec<String> = [
+        "",
+        "memory",
+        "indexed db",
+        "a\"b\\c",
+        "line\nbreak\r\ttab\0nul",
+        "é ü ß 東京 🚀 Ωmega",
+        "\u{1}rq:x",
+        "zero\u{200b}width\u{feff}bom\u{2028}ls",
+        "e\u{301}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Every code point of the ranges it escapes as Rust does (the module
+    // comment says where it knowingly differs).
+    let singles = (0u32..0x378)
+        .chain(0x2000..0x2070)
+        .chain(0xfeff..0xfeff + 1)
+        .chain(0xfff9..0xfffc)
+        .filter_map(char::from_u32);
+    cases.extend(singles.map(|c| format!("x{c}")));
+    for s in &cases {
+        assert_eq!(
+            quoted(s),
+            format!("{s:?}"),
+            "{:?}",
+            s.chars().map(u32::from).collect::<Vec<_>>()
+        );
+    }
+    let usages = vec!["encrypt".to_string(), "sign\"".to_string()];
+    assert_eq!(quoted_list(&usages), format!("{usages:?}"));
+    assert_eq!(quoted_list(&[]), "[]");
+}

@@ -3,19 +3,19 @@
 //! IndexedDB).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use wasm_bindgen::JsValue;
 
+use super::by_name::ByName;
 use crate::store::MemoryStore;
 
 thread_local! {
-    static STORES: RefCell<HashMap<String, MemoryStore<JsValue>>> = RefCell::new(HashMap::new());
+    static STORES: RefCell<ByName<MemoryStore<JsValue>>> = const { RefCell::new(ByName::new()) };
 }
 
 /// The memory store of queue `name`, created on first use.
 pub fn memory_store(name: &str) -> MemoryStore<JsValue> {
-    STORES.with(|s| s.borrow_mut().entry(name.to_owned()).or_default().clone())
+    STORES.with(|s| s.borrow_mut().entry(name).clone())
 }
 
 /// Forgets the memory store of queue `name` (its messages are gone).

@@ -7,6 +7,7 @@
 //! is never borrowed across an `.await`.
 
 mod any_store;
+mod by_name;
 mod clock;
 mod commit;
 pub mod convert;
@@ -17,10 +18,12 @@ mod job;
 mod lifecycle;
 mod link;
 mod memory_registry;
+pub mod number_text;
 pub mod options;
 mod origin;
 mod panic;
 mod process;
+pub mod quote;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;

@@ -8,6 +8,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+use crate::runtime::number_text::f64_text;
+use crate::runtime::quote::{quoted, quoted_list};
 use crate::runtime::{QueueError, StorageKind};
 use crate::store::kv_adapter::KvAdapter;
 
@@ -93,7 +95,12 @@ impl Fields {
         if n.fract() != 0.0 || n < min || n > max {
             return Err(QueueError::invalid(
                 &self.name(name),
-                format!("must be an integer from {min} to {max}, got {n}"),
+                format!(
+                    "must be an integer from {} to {}, got {}",
+                    f64_text(min),
+                    f64_text(max),
+                    f64_text(n)
+                ),
             ));
         }
         Ok(Some(n))
@@ -175,7 +182,7 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
         Some(n) if n.is_finite() => Ok(n),
         Some(n) => Err(QueueError::invalid(
             name,
-            format!("must be a finite number, got {n}"),
+            format!("must be a finite number, got {}", f64_text(n)),
         )),
         None => Err(QueueError::invalid(
             name,
@@ -290,7 +297,7 @@ fn storage(value: &JsValue) -> Result<StorageKind, QueueError> {
         Some(other) => {
             return Err(QueueError::invalid(
                 "storage",
-                format!("{EXPECTED}, got {other:?}"),
+                format!("{EXPECTED}, got {}", quoted(other)),
             ))
         }
         None => {}
@@ -331,7 +338,10 @@ fn encryption_key(value: &JsValue) -> Result<Option<web_sys::CryptoKey>, QueueEr
     {
         return Err(QueueError::invalid(
             "encryptionKey",
-            format!("must be an AES-GCM key with usages encrypt and decrypt, got {algorithm} {usages:?}"),
+            format!(
+                "must be an AES-GCM key with usages encrypt and decrypt, got {algorithm} {}",
+                quoted_list(&usages)
+            ),
         ));
     }
     Ok(Some(key.clone()))
@@ -357,7 +367,10 @@ fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
         Some(other) => {
             return Err(QueueError::invalid(
                 "backoff.type",
-                format!("must be \"fixed\" or \"exponential\", got {other:?}"),
+                format!(
+                    "must be \"fixed\" or \"exponential\", got {}",
+                    quoted(other)
+                ),
             ))
         }
     };

@@ -47,6 +47,8 @@ use crate::core::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,
 };
+use crate::runtime::number_text::f64_text;
+use crate::runtime::quote::quoted;
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -216,7 +218,10 @@ impl Columns {
             Reflect::set(&obj, &JsValue::from_str(name), &value).map_err(|e| {
                 StoreError::new(
                     StoreErrorKind::Failed,
-                    format!("cannot build a stored record: {e:?}"),
+                    format!(
+                        "cannot build a stored record: {}",
+                        crate::runtime::error_text(&e)
+                    ),
                 )
             })?;
         }
@@ -458,7 +463,10 @@ impl Reader {
             Ok(x)
         } else {
             Err(bad(format!(
-                "`{name}` must be an integer in [{min}, {max}], got {x}"
+                "`{name}` must be an integer in [{}, {}], got {}",
+                f64_text(min),
+                f64_text(max),
+                f64_text(x)
             )))
         }
     }
@@ -507,11 +515,11 @@ impl Reader {
 /// A short description of a value for error messages (never its whole content).
 fn describe(value: &JsValue) -> String {
     if let Some(x) = value.as_f64() {
-        return format!("{x}");
+        return f64_text(x);
     }
     if let Some(s) = value.as_string() {
         let short: String = s.chars().take(40).collect();
-        return format!("{short:?}");
+        return quoted(&short);
     }
     if value.is_null() {
         return "null".into();

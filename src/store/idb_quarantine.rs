@@ -7,6 +7,7 @@
 use wasm_bindgen::JsValue;
 
 use crate::core::{Counters, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
+use crate::runtime::number_text::f64_text;
 
 /// A stored value that could not be decoded.
 pub(crate) struct Unreadable {
@@ -50,7 +51,9 @@ pub(crate) fn dead_letters(
             attempts: 0,
             last_error: Some(format!(
                 "unreadable stored record ({} key {}): {}",
-                b.store, b.key, b.reason
+                b.store,
+                f64_text(b.key),
+                b.reason
             )),
             state: MessageState::Dead {
                 failed_at_ms: now_ms,

@@ -21,6 +21,7 @@ use web_sys::{
 };
 
 use super::{StoreError, StoreErrorKind};
+use crate::runtime::quote::quoted;
 
 type Listener = Closure<dyn FnMut(Event)>;
 type OnEvent = Box<dyn FnOnce(&'static str, &Event)>;
@@ -134,9 +135,12 @@ pub(crate) async fn open_database(
     version: u32,
     upgrade: impl Fn(&IdbDatabase, f64) -> Result<(), JsValue> + 'static,
 ) -> Result<IdbDatabase, StoreError> {
-    let request = factory
-        .open_with_u32(name, version)
-        .map_err(|e| unavailable(&e, &format!("cannot open IndexedDB database {name:?}")))?;
+    let request = factory.open_with_u32(name, version).map_err(|e| {
+        unavailable(
+            &e,
+            &format!("cannot open IndexedDB database {}", quoted(name)),
+        )
+    })?;
     let (tx, rx) = oneshot::channel::<Result<IdbDatabase, StoreError>>();
     let sender = Rc::new(RefCell::new(Some(tx)));
     let report = {
@@ -183,8 +187,9 @@ pub(crate) async fn open_database(
             report(Err(StoreError::new(
                 StoreErrorKind::Unavailable,
                 format!(
-                    "opening IndexedDB database {blocked_name:?} is blocked by another \
-                     connection (close other tabs using an older version of this page)"
+                    "opening IndexedDB database {} is blocked by another \
+                     connection (close other tabs using an older version of this page)",
+                    quoted(&blocked_name)
                 ),
             )))
         }
@@ -207,7 +212,8 @@ pub(crate) async fn open_database(
             Err(StoreError::new(
                 StoreErrorKind::Unavailable,
                 format!(
-                    "cannot open IndexedDB database {open_name:?}: {}",
+                    "cannot open IndexedDB database {}: {}",
+                    quoted(&open_name),
                     err.message
                 ),
             ))
@@ -265,7 +271,8 @@ pub(crate) fn js_error(err: &JsValue, context: &str) -> StoreError {
             String::from(error.message())
         )
     } else {
-        err.as_string().unwrap_or_else(|| format!("{err:?}"))
+        // Not `{err:?}`: JsValue's Debug needs wasm-bindgen's debugString glue (~2 KB of JS).
+        crate::runtime::error_text(err)
     };
     StoreError::new(StoreErrorKind::Failed, join(context, &detail))
 }

@@ -46,6 +46,7 @@ use super::idb_quarantine::{self, Unreadable};
 use super::idb_request::{js_error, open_database, transaction_done, unavailable};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
+use crate::runtime::quote::quoted;
 
 const DB_VERSION: u32 = 1;
 const LOG: &str = "log";
@@ -145,8 +146,8 @@ impl IndexedDbStore {
         let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             warn(
                 &format!(
-                    "closing {:?}: another tab is upgrading or deleting it",
-                    closing.name()
+                    "closing {}: another tab is upgrading or deleting it",
+                    quoted(&closing.name())
                 ),
                 &JsValue::UNDEFINED,
             );

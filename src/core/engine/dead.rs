@@ -1,6 +1,6 @@
 //! Dead letters: list them, send them back (`redrive`), or delete them (`purge`).
 
-use super::Engine;
+use super::{Engine, Slot};
 use crate::core::error::{Error, Result};
 use crate::core::record::{MessageId, MessageState};
 
@@ -28,13 +28,13 @@ impl<P: Clone> Engine<P> {
     /// (for paging through a long list).
     pub fn dead_letters(&self, after: Option<MessageId>, limit: usize) -> Vec<DeadLetter<P>> {
         let start = match after {
-            Some(id) => std::ops::Bound::Excluded(id),
+            Some(id) => std::ops::Bound::Excluded(Slot::id(id)),
             None => std::ops::Bound::Unbounded,
         };
         self.dead
             .range((start, std::ops::Bound::Unbounded))
             .take(limit)
-            .filter_map(|id| self.messages.get(id))
+            .filter_map(|s| self.messages.get(&s.only_id()))
             .map(|e| DeadLetter {
                 id: e.meta.id,
                 payload: e.payload.clone(),
@@ -54,11 +54,11 @@ impl<P: Clone> Engine<P> {
     /// last error is kept until the next failure. In a FIFO group it takes
     /// its place again by id.
     pub fn redrive(&mut self, id: MessageId, now_ms: u64) -> Result<()> {
-        if !self.dead.contains(&id) {
+        if !self.dead.contains(&Slot::id(id)) {
             return Err(Error::NotFound(id));
         }
         self.tick(now_ms);
-        self.dead.remove(&id);
+        self.dead.remove(&Slot::id(id));
         if let Some(e) = self.messages.get_mut(&id) {
             e.meta.state = MessageState::Waiting;
             e.meta.attempts = 0;
@@ -71,7 +71,7 @@ impl<P: Clone> Engine<P> {
 
     /// Redrives every dead letter; returns how many.
     pub fn redrive_all(&mut self, now_ms: u64) -> usize {
-        let ids: Vec<MessageId> = self.dead.iter().copied().collect();
+        let ids: Vec<MessageId> = self.dead.iter().map(|s| s.only_id()).collect();
         for id in &ids {
             // Every id came from `dead`, so redrive cannot refuse it.
             let _ = self.redrive(*id, now_ms);
@@ -81,7 +81,7 @@ impl<P: Clone> Engine<P> {
 
     /// Deletes one dead letter for good.
     pub fn purge(&mut self, id: MessageId) -> Result<()> {
-        if !self.dead.remove(&id) {
+        if !self.dead.remove(&Slot::id(id)) {
             return Err(Error::NotFound(id));
         }
         self.remove_message(id);
@@ -91,8 +91,8 @@ impl<P: Clone> Engine<P> {
     /// Deletes every dead letter; returns how many.
     pub fn purge_all(&mut self) -> usize {
         let ids = std::mem::take(&mut self.dead);
-        for id in &ids {
-            self.remove_message(*id);
+        for slot in &ids {
+            self.remove_message(slot.only_id());
         }
         ids.len()
     }

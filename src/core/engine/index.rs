@@ -1,9 +1,7 @@
 //! Keeping the scheduling indexes (`ready`, `future`, `groups`, `leases`,
 //! `dead`, `keys`) consistent as messages move between states.
 
-use std::cmp::Reverse;
-
-use super::Engine;
+use super::{Engine, Slot};
 use crate::core::record::{MessageId, MessageState, RecordKey};
 
 impl<P: Clone> Engine<P> {
@@ -14,13 +12,17 @@ impl<P: Clone> Engine<P> {
         };
         let (due, group) = (e.meta.due_ms, e.meta.group.clone());
         if due > self.clock {
-            self.future.insert((due, id));
+            self.future.insert(Slot::at(due, id));
         } else {
             self.pending += 1;
         }
         match group {
             Some(g) => {
-                self.groups.entry(g.clone()).or_default().members.insert(id);
+                self.groups
+                    .entry(g.clone())
+                    .or_default()
+                    .members
+                    .insert(Slot::id(id));
                 self.refresh_group(&g);
             }
             None if due <= self.clock => {
@@ -38,7 +40,7 @@ impl<P: Clone> Engine<P> {
         };
         let due = e.meta.due_ms;
         if due > self.clock {
-            self.future.remove(&(due, id));
+            self.future.remove(&Slot::at(due, id));
         } else {
             self.pending -= 1;
             let key = self.ready_key(id);
@@ -66,7 +68,7 @@ impl<P: Clone> Engine<P> {
     pub(super) fn group_index_in_flight(&mut self, id: MessageId) {
         if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
             let group = self.groups.entry(g.clone()).or_default();
-            group.members.insert(id);
+            group.members.insert(Slot::id(id));
             group.in_flight = Some(id);
             self.refresh_group(&g);
         }
@@ -84,7 +86,7 @@ impl<P: Clone> Engine<P> {
                 group.in_flight = None;
             }
             if leaves_group {
-                group.members.remove(&id);
+                group.members.remove(&Slot::id(id));
             }
         }
         self.refresh_group(&g);
@@ -103,7 +105,7 @@ impl<P: Clone> Engine<P> {
         let head = if group.in_flight.is_some() {
             None
         } else {
-            group.members.first().copied().filter(|id| {
+            group.members.first().map(|s| s.only_id()).filter(|id| {
                 self.messages.get(id).is_some_and(|e| {
                     e.meta.state == MessageState::Waiting && e.meta.due_ms <= self.clock
                 })
@@ -126,14 +128,15 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    fn ready_key(&self, id: MessageId) -> (Reverse<i32>, u64, MessageId) {
+    fn ready_key(&self, id: MessageId) -> Slot {
         let meta = &self.messages[&id].meta;
-        (Reverse(meta.priority), meta.due_ms, id)
+        Slot::ready(meta.priority, meta.due_ms, id)
     }
 
     /// Moves every waiting message whose time came from `future` to pending.
     pub(super) fn promote_due(&mut self) {
-        while let Some(&(due, id)) = self.future.first() {
+        while let Some(&slot) = self.future.first() {
+            let (due, id) = (slot.time(), slot.timed_id());
             if due > self.clock {
                 break;
             }
@@ -195,6 +198,6 @@ impl<P: Clone> Engine<P> {
 
     /// Records a dead letter in the indexes.
     pub(super) fn index_dead(&mut self, id: MessageId) {
-        self.dead.insert(id);
+        self.dead.insert(Slot::id(id));
     }
 }

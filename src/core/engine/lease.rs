@@ -1,7 +1,7 @@
 //! The life of a try: `lease`, then `ack` or `nack`, or `expire` when the
 //! lease ran out (crash recovery).
 
-use super::Engine;
+use super::{Engine, Slot};
 use crate::core::error::{Error, Result};
 use crate::core::record::{MessageId, MessageState};
 
@@ -66,7 +66,7 @@ impl<P: Clone> Engine<P> {
         self.tick(now_ms);
         let mut out = Vec::with_capacity(max.min(self.ready.len()));
         while out.len() < max {
-            let Some(&(_, _, id)) = self.ready.first() else {
+            let Some(id) = self.ready.first().map(|s| s.ready_id()) else {
                 break;
             };
             self.unindex_waiting(id);
@@ -89,7 +89,7 @@ impl<P: Clone> Engine<P> {
                 enqueued_at_ms: e.meta.enqueued_at_ms,
                 deadline_ms,
             });
-            self.leases.insert((deadline_ms, id));
+            self.leases.insert(Slot::at(deadline_ms, id));
             self.record_message(id);
         }
         if !out.is_empty() {
@@ -102,7 +102,7 @@ impl<P: Clone> Engine<P> {
     /// for the rest of its window).
     pub fn ack(&mut self, token: LeaseToken) -> Result<()> {
         let deadline = self.check_lease(token)?;
-        self.leases.remove(&(deadline, token.id));
+        self.leases.remove(&Slot::at(deadline, token.id));
         self.group_settle(token.id, true);
         self.remove_message(token.id);
         self.counters.completed += 1;
@@ -115,7 +115,7 @@ impl<P: Clone> Engine<P> {
     pub fn nack(&mut self, token: LeaseToken, error: &str, now_ms: u64) -> Result<Settled> {
         let deadline = self.check_lease(token)?;
         self.tick(now_ms);
-        self.leases.remove(&(deadline, token.id));
+        self.leases.remove(&Slot::at(deadline, token.id));
         Ok(self.fail(token.id, error.to_owned(), true))
     }
 
@@ -124,7 +124,8 @@ impl<P: Clone> Engine<P> {
     pub fn expire(&mut self, now_ms: u64) -> Vec<Expired> {
         self.tick(now_ms);
         let mut out = Vec::new();
-        while let Some(&(deadline, id)) = self.leases.first() {
+        while let Some(&slot) = self.leases.first() {
+            let (deadline, id) = (slot.time(), slot.timed_id());
             if deadline > self.clock {
                 break;
             }

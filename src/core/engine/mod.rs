@@ -19,14 +19,15 @@ mod enqueue;
 mod index;
 mod lease;
 mod rebuild;
+mod slot;
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
+use slot::{Index, Slot};
 
 pub use dead::DeadLetter;
 pub use enqueue::Enqueued;
@@ -56,12 +57,10 @@ impl Stats {
     }
 }
 
-type ReadyKey = (Reverse<i32>, u64, MessageId);
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Group {
     /// Waiting and in-flight members, in id (enqueue) order.
-    members: BTreeSet<MessageId>,
+    members: Index,
     /// The member in flight, if any.
     in_flight: Option<MessageId>,
     /// The member currently in `ready`, if any.
@@ -83,11 +82,11 @@ pub struct Engine<P> {
     counters: Counters,
     origin: Option<String>,
     messages: BTreeMap<MessageId, Entry<P>>,
-    ready: BTreeSet<ReadyKey>,
-    future: BTreeSet<(u64, MessageId)>,
+    ready: Index,
+    future: Index,
     groups: HashMap<String, Group>,
-    leases: BTreeSet<(u64, MessageId)>,
-    dead: BTreeSet<MessageId>,
+    leases: Index,
+    dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
     key_expiry: BTreeSet<(u64, String)>,
@@ -105,11 +104,11 @@ impl<P: Clone> Engine<P> {
             counters: Counters::default(),
             origin: None,
             messages: BTreeMap::new(),
-            ready: BTreeSet::new(),
-            future: BTreeSet::new(),
+            ready: Index::new(),
+            future: Index::new(),
             groups: HashMap::new(),
-            leases: BTreeSet::new(),
-            dead: BTreeSet::new(),
+            leases: Index::new(),
+            dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
             key_expiry: BTreeSet::new(),
@@ -167,8 +166,8 @@ impl<P: Clone> Engine<P> {
     /// or a lease runs out. `None` when nothing is scheduled. A driver sleeps
     /// until then (and wakes early on enqueue or when a handler settles).
     pub fn next_wake(&self) -> Option<u64> {
-        let due = self.future.first().map(|(t, _)| *t);
-        let deadline = self.leases.first().map(|(t, _)| *t);
+        let due = self.future.first().map(|s| s.time());
+        let deadline = self.leases.first().map(|s| s.time());
         match (due, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -1,6 +1,6 @@
 //! `Engine::from_records`: rebuild the engine from what a store holds — a reopen.
 
-use super::{Engine, Entry};
+use super::{Engine, Entry, Slot};
 use crate::core::config::Config;
 use crate::core::error::Result;
 use crate::core::record::{MessageState, Records};
@@ -36,7 +36,7 @@ impl<P: Clone> Engine<P> {
                 MessageState::InFlight { lease, deadline_ms } => {
                     max_lease = max_lease.max(Some(lease));
                     engine.group_index_in_flight(id);
-                    engine.leases.insert((deadline_ms, id));
+                    engine.leases.insert(Slot::at(deadline_ms, id));
                 }
                 MessageState::Dead { .. } => engine.index_dead(id),
             }

@@ -7,11 +7,11 @@
 //! again. A leader without a handler steps down when a follower has one.
 
 mod outbox;
+mod outstanding;
 mod protocol;
 mod serve;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use futures::channel::oneshot;
@@ -20,7 +20,9 @@ use wasm_bindgen::JsValue;
 use super::link::{Link, Lock};
 use super::{codes, convert, now_ms, Events, QueueError, Shared, StorageKind};
 use crate::core::{Config, EnqueueOptions, Stats};
+use crate::runtime::number_text::f64_text;
 use crate::store::indexeddb::IndexedDbStore;
+use outstanding::Outstanding;
 use protocol::{message, set};
 
 /// Idempotency keys the runtime adds to forwarded enqueues start with this
@@ -47,7 +49,7 @@ struct HandleState {
     handler: Option<(js_sys::Function, usize)>,
     paused: bool,
     next_n: u64,
-    outstanding: BTreeMap<u64, (JsValue, Reply)>,
+    outstanding: Outstanding,
     stats: Stats,
     processor_waiting: bool,
     stats_last_post: f64,
@@ -121,7 +123,7 @@ impl Handle {
                     handler: None,
                     paused: false,
                     next_n: 1,
-                    outstanding: BTreeMap::new(),
+                    outstanding: Outstanding::default(),
                     stats: Stats::default(),
                     processor_waiting: false,
                     stats_last_post: 0.0,
@@ -222,8 +224,8 @@ impl Handle {
             };
             let pending: Vec<(u64, JsValue)> = st
                 .outstanding
-                .iter()
-                .map(|(n, (m, _))| (*n, m.clone()))
+                .requests()
+                .map(|(n, m)| (n, m.clone()))
                 .collect();
             (
                 st.handler.clone(),
@@ -300,7 +302,7 @@ impl Handle {
                     return;
                 }
                 st.role = Role::Follower;
-                st.outstanding.values().map(|(m, _)| m.clone()).collect()
+                st.outstanding.requests().map(|(_, m)| m.clone()).collect()
             };
             for request in pending {
                 me.send(request);
@@ -370,14 +372,14 @@ impl Handle {
         self.state
             .borrow_mut()
             .outstanding
-            .insert(n, (request.clone(), tx));
+            .insert(n, request.clone(), tx);
         self.send(request);
         rx.await.unwrap_or_else(|_| Err(QueueError::closed()))
     }
 
     fn answer_own(&self, n: u64, result: Result<JsValue, QueueError>) {
-        let reply = self.state.borrow_mut().outstanding.remove(&n);
-        if let Some((_, tx)) = reply {
+        let reply = self.state.borrow_mut().outstanding.remove(n);
+        if let Some(tx) = reply {
             let _ = tx.send(result);
         }
     }
@@ -592,7 +594,7 @@ fn with_request_key(mut opts: EnqueueOptions, from: &str, n: f64) -> (EnqueueOpt
     if opts.idempotency_key.is_some() {
         return (opts, false);
     }
-    opts.idempotency_key = Some(format!("{INTERNAL_KEY_PREFIX}{from}:{n}"));
+    opts.idempotency_key = Some(format!("{INTERNAL_KEY_PREFIX}{from}:{}", f64_text(n)));
     opts.idempotency_window_ms = Some(REQUEST_KEY_WINDOW_MS);
     (opts, true)
 }

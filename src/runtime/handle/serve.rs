@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 use super::protocol::{get, get_str, response, result_of};
 use super::{with_request_key, Handle, Role};
 use crate::core::{Enqueued, MessageId};
+use crate::runtime::quote::quoted;
 use crate::runtime::{codes, convert, options, QueueError};
 
 impl Handle {
@@ -62,7 +63,7 @@ impl Handle {
             "drained" => shared.drained().await.map(|_| JsValue::UNDEFINED),
             other => Err(QueueError::new(
                 codes::INTERNAL_ERROR,
-                format!("unknown call {other:?}"),
+                format!("unknown call {}", quoted(other)),
             )),
         }
     }
@@ -135,7 +136,7 @@ impl Handle {
             if !matches!(st.role, Role::Follower) {
                 return;
             }
-            let pending: Vec<JsValue> = st.outstanding.values().map(|(m, _)| m.clone()).collect();
+            let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
             (pending, st.handler.is_some() && !processing)
         };
         for request in pending {

@@ -3,13 +3,14 @@
 //! realm coordinate exactly like tabs do in a browser.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use futures::channel::oneshot;
 use wasm_bindgen::JsValue;
 
 use super::Lock;
+use crate::runtime::by_name::ByName;
 
 #[derive(Default)]
 struct LockState {
@@ -20,8 +21,8 @@ struct LockState {
 type Subscriber = (u64, Rc<dyn Fn(JsValue)>);
 
 thread_local! {
-    static LOCKS: RefCell<HashMap<String, LockState>> = RefCell::new(HashMap::new());
-    static BUSES: RefCell<HashMap<String, Vec<Subscriber>>> = RefCell::new(HashMap::new());
+    static LOCKS: RefCell<ByName<LockState>> = const { RefCell::new(ByName::new()) };
+    static BUSES: RefCell<ByName<Vec<Subscriber>>> = const { RefCell::new(ByName::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
 }
 
@@ -30,7 +31,7 @@ pub(super) fn release(name: &str) {
     loop {
         let next = LOCKS.with(|l| {
             let mut locks = l.borrow_mut();
-            let state = locks.entry(name.to_owned()).or_default();
+            let state = locks.entry(name);
             let next = state.waiters.pop_front();
             if next.is_none() {
                 state.held = false;
@@ -61,12 +62,7 @@ impl LocalLink {
             id
         });
         let callback: Rc<dyn Fn(JsValue)> = Rc::from(on_message);
-        BUSES.with(|b| {
-            b.borrow_mut()
-                .entry(name.to_owned())
-                .or_default()
-                .push((id, callback))
-        });
+        BUSES.with(|b| b.borrow_mut().entry(name).push((id, callback)));
         LocalLink {
             name: name.to_owned(),
             id,
@@ -77,7 +73,7 @@ impl LocalLink {
     pub fn try_lock(&self) -> Option<Lock> {
         LOCKS.with(|l| {
             let mut locks = l.borrow_mut();
-            let state = locks.entry(self.name.clone()).or_default();
+            let state = locks.entry(&self.name);
             if state.held {
                 None
             } else {
@@ -95,8 +91,7 @@ impl LocalLink {
         let (tx, rx) = oneshot::channel();
         LOCKS.with(|l| {
             l.borrow_mut()
-                .entry(self.name.clone())
-                .or_default()
+                .entry(&self.name)
                 .waiters
                 .push_back((self.id, tx))
         });

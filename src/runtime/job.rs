@@ -15,17 +15,15 @@ pub fn user_key(v: &Option<String>) -> JsValue {
     }
 }
 
-/// `{ id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline, signal }`.
-pub fn job_object(lease: &Lease<JsValue>, signal: Option<&web_sys::AbortSignal>) -> JsValue {
+/// `{ id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline, signal }`,
+/// with `payload` the copy the handler gets.
+pub fn job_object(
+    lease: &Lease<JsValue>,
+    payload: JsValue,
+    signal: Option<&web_sys::AbortSignal>,
+) -> JsValue {
     let job = js_sys::Object::new();
     set(&job, "id", &(lease.token.id.0 as f64).into());
-    // A copy, so a handler that changes its payload changes neither the
-    // stored job nor what a retry receives.
-    let payload = if lease.payload.is_object() {
-        super::convert::clone_payload(&lease.payload).unwrap_or_else(|_| lease.payload.clone())
-    } else {
-        lease.payload.clone()
-    };
     set(&job, "payload", &payload);
     set(&job, "attempt", &lease.attempt.into());
     set(&job, "maxAttempts", &lease.max_attempts.into());

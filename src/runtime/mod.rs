@@ -64,8 +64,14 @@ pub(crate) struct State {
     phase: Phase,
     paused: bool,
     handler: Option<js_sys::Function>,
+    /// Handler calls at once.
     concurrency: usize,
+    /// Jobs per handler call: `Some` for a batch handler (`processBatch`).
+    batch: Option<usize>,
+    /// Jobs leased and not yet settled.
     running: usize,
+    /// Handler calls not yet settled (each holds one job, or one batch).
+    calls: usize,
     /// Callers waiting for the batch now accumulating in the engine's journal.
     waiters: Vec<oneshot::Sender<Result<(), StoreError>>>,
     /// A commit loop is running.
@@ -120,7 +126,9 @@ impl Shared {
                 paused: false,
                 handler: None,
                 concurrency: 1,
+                batch: None,
                 running: 0,
+                calls: 0,
                 waiters: Vec::new(),
                 flushing: false,
                 drained: Vec::new(),
@@ -183,6 +191,26 @@ impl Shared {
     ) -> Result<Enqueued, QueueError> {
         self.mutate(|engine, now| Ok(engine.enqueue(payload, options, now)?))
             .await
+    }
+
+    /// Stores messages with the same options in one batch; resolves with
+    /// their ids once it is durable.
+    pub async fn enqueue_many(
+        self: &Rc<Self>,
+        items: Vec<(JsValue, EnqueueOptions)>,
+    ) -> Result<Vec<Enqueued>, QueueError> {
+        // Checked before the first is stored, so a refusal stores none of them.
+        for (_, options) in &items {
+            options.validate()?;
+        }
+        self.mutate(|engine, now| {
+            let mut out = Vec::with_capacity(items.len());
+            for (payload, options) in items {
+                out.push(engine.enqueue(payload, options, now)?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Runs `f` on the engine of an open queue and commits what it changed.

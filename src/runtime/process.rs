@@ -11,6 +11,7 @@ use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::convert::clone_payload;
 use super::events::names;
 use super::job::{detail, error_text, job_object};
 use super::{now_ms, Phase, Shared};
@@ -29,9 +30,13 @@ impl Shared {
         }
         let now = now_ms();
         let expired = st.engine.expire(now);
-        let free = st.concurrency.saturating_sub(st.running);
+        let per_call = st.batch.unwrap_or(1);
+        let free = st.concurrency.saturating_sub(st.calls) * per_call;
         let leases = st.engine.lease(now, free);
+        let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
+        st.calls += calls;
+        let batch = st.batch.is_some();
         drop(st);
         self.report_expired(&expired);
         if !leases.is_empty() || !expired.is_empty() {
@@ -45,13 +50,17 @@ impl Shared {
                     .map(|st| st.phase == Phase::Closed)
                     .unwrap_or(true);
                 if durable && !closed {
-                    for lease in leases {
-                        wasm_bindgen_futures::spawn_local(Rc::clone(&me).run_job(lease));
+                    let mut rest = leases;
+                    while !rest.is_empty() {
+                        let tail = rest.split_off(per_call.min(rest.len()));
+                        let call = std::mem::replace(&mut rest, tail);
+                        wasm_bindgen_futures::spawn_local(Rc::clone(&me).run_call(call, batch));
                     }
                 } else {
                     // Rolled back (the leases never became durable) or terminated: no handler runs.
                     if let Ok(mut st) = me.state() {
                         st.running -= leases.len();
+                        st.calls -= calls;
                     }
                     me.after_change();
                 }
@@ -71,56 +80,74 @@ impl Shared {
         }
     }
 
-    async fn run_job(self: Rc<Self>, lease: Lease<JsValue>) {
+    /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
+    async fn run_call(self: Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
         let handler = self.state().ok().and_then(|st| st.handler.clone());
         let controller = web_sys::AbortController::new().ok();
-        let job = job_object(&lease, controller.as_ref().map(|c| c.signal()).as_ref());
-        let budget = lease.deadline_ms.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        let signal = controller.as_ref().map(|c| c.signal());
+        let payloads = delivered_payloads(&leases, batch);
+        let jobs: Vec<JsValue> = leases
+            .iter()
+            .zip(payloads)
+            .map(|(lease, payload)| job_object(lease, payload, signal.as_ref()))
+            .collect();
+        let argument = match (batch, jobs.first()) {
+            (false, Some(job)) => job.clone(),
+            _ => jobs.into_iter().collect::<js_sys::Array>().into(),
+        };
+        let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
+        let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let outcome = match handler {
             None => Err("no handler".to_owned()),
-            Some(h) => call_handler(&h, &job, budget).await,
+            Some(h) => call_handler(&h, &argument, budget).await,
         };
         if outcome.is_err() {
             if let Some(c) = &controller {
                 c.abort();
             }
         }
-        self.settle(lease, outcome).await;
+        self.settle(leases, outcome).await;
     }
 
-    async fn settle(self: &Rc<Self>, lease: Lease<JsValue>, outcome: Result<(), String>) {
-        let id = lease.token.id.0;
+    /// Acks (or nacks) every job of one call, commits once, then tells the listeners.
+    async fn settle(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, outcome: Result<(), String>) {
         let now = now_ms();
-        let mut retry_at = None;
-        let event = {
+        let mut events = Vec::new();
+        {
             let Ok(mut st) = self.state() else { return };
-            st.running -= 1;
+            st.running -= leases.len();
+            st.calls -= 1;
             if st.phase == Phase::Closed {
-                // Terminated: what was stored stays as it is; the lease expires.
+                // Terminated: what was stored stays as it is; the leases expire.
                 return;
             }
-            match &outcome {
-                Ok(()) => st
-                    .engine
-                    .ack(lease.token)
-                    .ok()
-                    .map(|_| (names::COMPLETED, None)),
-                Err(msg) => match st.engine.nack(lease.token, msg, now) {
-                    Ok(Settled::Dead) => Some((names::DEAD, Some(msg.clone()))),
-                    Ok(Settled::Retry { due_ms }) => {
-                        retry_at = Some(due_ms);
-                        Some((names::RETRYING, Some(msg.clone())))
-                    }
-                    Err(_) => None,
-                },
+            let wanted = self.events().wanted();
+            for lease in leases {
+                let (id, attempt) = (lease.token.id.0, lease.attempt);
+                let event = match &outcome {
+                    Ok(()) => st
+                        .engine
+                        .ack(lease.token)
+                        .ok()
+                        .map(|_| (names::COMPLETED, None)),
+                    Err(msg) => match st.engine.nack(lease.token, msg, now) {
+                        Ok(Settled::Dead) => Some((names::DEAD, None)),
+                        Ok(Settled::Retry { due_ms }) => Some((names::RETRYING, Some(due_ms))),
+                        Err(_) => None,
+                    },
+                };
+                if let (true, Some((kind, retry_at))) = (wanted, event) {
+                    events.push((kind, id, attempt, retry_at));
+                }
             }
-        };
+        }
         let committed = self.flush();
         self.pump();
         if committed.await.is_ok() {
-            if let Some((kind, error)) = event {
+            let error = outcome.err();
+            for (kind, id, attempt, retry_at) in events {
                 self.events()
-                    .emit(kind, &detail(id, lease.attempt, error.as_deref(), retry_at));
+                    .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
             }
         }
     }
@@ -171,6 +198,27 @@ async fn call_handler(
         Either::Left((Ok(_), _)) => Ok(()),
         Either::Left((Err(e), _)) => Err(error_text(&e)),
         Either::Right(_) => Err(format!("timed out after {budget_ms} ms (leaseMs)")),
+    }
+}
+
+/// What each job's `payload` is: a copy, so a handler that changes its
+/// payload changes neither the stored job nor what a retry receives. A
+/// batch is copied with one `structuredClone` of all its payloads.
+fn delivered_payloads(leases: &[Lease<JsValue>], batch: bool) -> Vec<JsValue> {
+    let copy = |p: &JsValue| clone_payload(p).unwrap_or_else(|_| p.clone());
+    if !batch || leases.len() < 2 {
+        return leases
+            .iter()
+            .map(|l| match l.payload.is_object() {
+                true => copy(&l.payload),
+                false => l.payload.clone(),
+            })
+            .collect();
+    }
+    let all: js_sys::Array = leases.iter().map(|l| l.payload.clone()).collect();
+    match clone_payload(&all) {
+        Ok(copied) => js_sys::Array::from(&copied).iter().collect(),
+        Err(_) => leases.iter().map(|l| copy(&l.payload)).collect(),
     }
 }
 

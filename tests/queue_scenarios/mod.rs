@@ -3,6 +3,7 @@
 //! IndexedDB in headless Chrome.
 
 pub mod bad_input;
+pub mod batch;
 pub mod door;
 pub mod poison;
 pub mod support;
@@ -34,6 +35,10 @@ macro_rules! scenario_tests {
             validate_per_instance => door::each_instance_validates_its_own_calls,
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
+            enqueue_many => batch::enqueue_many_and_batches_process_everything_once,
+            batch_retry => batch::failed_batch_retries_each_job,
+            enqueue_many_follower => batch::enqueue_many_from_a_follower,
+            batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::Lease;
 
-use super::convert::{opt_str, set};
+use super::convert::{opt_str, set, set_number};
 
 /// The user's idempotency key (keys the runtime added are not shown).
 pub fn user_key(v: &Option<String>) -> JsValue {
@@ -22,31 +22,31 @@ pub fn job_object(
     payload: JsValue,
     signal: Option<&web_sys::AbortSignal>,
 ) -> JsValue {
-    let job = js_sys::Object::new();
-    set(&job, "id", &(lease.token.id.0 as f64).into());
+    let job: JsValue = js_sys::Object::new().into();
+    set_number(&job, "id", lease.token.id.0 as f64);
     set(&job, "payload", &payload);
-    set(&job, "attempt", &lease.attempt.into());
-    set(&job, "maxAttempts", &lease.max_attempts.into());
+    set_number(&job, "attempt", lease.attempt.into());
+    set_number(&job, "maxAttempts", lease.max_attempts.into());
     set(&job, "idempotencyKey", &user_key(&lease.idempotency_key));
     set(&job, "group", &opt_str(&lease.group));
-    set(&job, "enqueuedAt", &(lease.enqueued_at_ms as f64).into());
-    set(&job, "deadline", &(lease.deadline_ms as f64).into());
+    set_number(&job, "enqueuedAt", lease.enqueued_at_ms as f64);
+    set_number(&job, "deadline", lease.deadline_ms as f64);
     if let Some(signal) = signal {
         set(&job, "signal", signal);
     }
-    job.into()
+    job
 }
 
 /// `{ id, attempt, error?, retryAt? }` for event details.
 pub fn detail(id: u64, attempt: u32, error: Option<&str>, retry_at: Option<u64>) -> JsValue {
     let obj = js_sys::Object::new();
-    set(&obj, "id", &(id as f64).into());
-    set(&obj, "attempt", &attempt.into());
+    set_number(&obj, "id", id as f64);
+    set_number(&obj, "attempt", attempt.into());
     if let Some(e) = error {
         set(&obj, "error", &e.into());
     }
     if let Some(t) = retry_at {
-        set(&obj, "retryAt", &(t as f64).into());
+        set_number(&obj, "retryAt", t as f64);
     }
     obj.into()
 }

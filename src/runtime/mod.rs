@@ -193,6 +193,29 @@ impl Shared {
             .await
     }
 
+    /// Stores a message now and returns its outcome with the commit to
+    /// await: the caller's pending future holds only that small wait, not
+    /// the whole enqueue.
+    pub fn enqueue_now(
+        self: &Rc<Self>,
+        payload: JsValue,
+        options: EnqueueOptions,
+    ) -> Result<
+        (
+            Enqueued,
+            impl std::future::Future<Output = Result<(), QueueError>>,
+        ),
+        QueueError,
+    > {
+        let outcome = {
+            let mut st = self.open_state()?;
+            st.engine.enqueue(payload, options, now_ms())?
+        };
+        let committed = self.flush();
+        self.pump();
+        Ok((outcome, committed))
+    }
+
     /// Stores messages with the same options in one batch; resolves with
     /// their ids once it is durable.
     pub async fn enqueue_many(

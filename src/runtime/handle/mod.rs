@@ -400,7 +400,7 @@ impl Handle {
     async fn call(
         self: &Rc<Self>,
         op: &str,
-        args: &[(&str, JsValue)],
+        args: &[(&'static str, JsValue)],
     ) -> Result<JsValue, QueueError> {
         let (request, n) = self.new_request(op);
         for (k, v) in args {
@@ -422,6 +422,15 @@ impl Handle {
                 format!("with encryptionKey, payloads must be JSON-serializable: {why}"),
             )
         })
+    }
+
+    /// The leader's engine, when this instance leads and stores payloads
+    /// as given (no encryption): `enqueue` can then store a job at once.
+    pub fn direct(&self) -> Option<Rc<Shared>> {
+        match self.encryption_key {
+            None => self.leader().ok().flatten(),
+            Some(_) => None,
+        }
     }
 
     /// Stores a job (`options` is the caller's object, `parsed` its reading).

@@ -7,6 +7,7 @@
 //! is never borrowed across an `.await`.
 
 mod any_store;
+mod calls;
 mod clock;
 mod commit;
 pub mod convert;
@@ -90,6 +91,8 @@ pub struct Shared {
     #[cfg(feature = "test-hooks")]
     faults: RefCell<std::collections::VecDeque<StoreError>>,
     state: RefCell<State>,
+    /// Handler calls waiting on a promise (never borrowed while JS runs).
+    calls: RefCell<calls::Calls>,
 }
 
 impl Shared {
@@ -135,6 +138,7 @@ impl Shared {
                 idle: Vec::new(),
                 timer: None,
             }),
+            calls: RefCell::default(),
         });
         panic::register(&shared);
         Ok(shared)

@@ -1,16 +1,14 @@
 //! The processing loop: lease what the concurrency allows, commit the
-//! leases (attempt counters) before any handler runs, call the handler with
-//! a timeout of `leaseMs`, settle (ack or nack), and sleep on one timer
-//! until the engine's next wake-up.
+//! leases (attempt counters) before any handler runs, call the handler (a
+//! returned promise is followed by `calls.rs`, with a timeout of `leaseMs`),
+//! settle (ack or nack), and sleep on one timer until the engine's next wake-up.
 
 use std::rc::Rc;
 
-use futures::future::{select, Either};
 use gloo_timers::callback::Timeout;
-use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use super::calls::Waiting;
 use super::convert::clone_payload;
 use super::events::names;
 use super::job::{detail, error_text, job_object};
@@ -24,11 +22,13 @@ impl Shared {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
     pub(crate) fn pump(self: &Rc<Self>) {
+        let now = now_ms();
+        // Calls past their deadline first, so their leases are settled, not expired.
+        self.time_out_calls(now);
         let Ok(mut st) = self.state() else { return };
         if st.phase != Phase::Open || st.paused || st.handler.is_none() {
             return;
         }
-        let now = now_ms();
         let expired = st.engine.expire(now);
         let per_call = st.batch.unwrap_or(1);
         let free = st.concurrency.saturating_sub(st.calls) * per_call;
@@ -54,7 +54,7 @@ impl Shared {
                     while !rest.is_empty() {
                         let tail = rest.split_off(per_call.min(rest.len()));
                         let call = std::mem::replace(&mut rest, tail);
-                        wasm_bindgen_futures::spawn_local(Rc::clone(&me).run_call(call, batch));
+                        me.run_call(call, batch);
                     }
                 } else {
                     // Rolled back (the leases never became durable) or terminated: no handler runs.
@@ -81,7 +81,7 @@ impl Shared {
     }
 
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
-    async fn run_call(self: Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
+    fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
         let handler = self.state().ok().and_then(|st| st.handler.clone());
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
@@ -97,20 +97,31 @@ impl Shared {
         };
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
-        let outcome = match handler {
+        let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {
             None => Err("no handler".to_owned()),
-            Some(h) => call_handler(&h, &argument, budget).await,
-        };
-        if outcome.is_err() {
-            if let Some(c) = &controller {
-                c.abort();
+            Some(Err(thrown)) => Err(error_text(&thrown)),
+            Some(Ok(returned)) if is_thenable(&returned) => {
+                let call = Waiting {
+                    leases,
+                    controller,
+                    deadline: now_ms() + u64::from(budget),
+                    budget,
+                };
+                return self.wait_for(&returned, call);
             }
-        }
-        self.settle(leases, outcome).await;
+            Some(Ok(_)) => Ok(()),
+        };
+        self.conclude(leases, controller, outcome);
+        self.pump();
     }
 
-    /// Acks (or nacks) every job of one call, commits once, then tells the listeners.
-    async fn settle(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, outcome: Result<(), String>) {
+    /// Acks (or nacks) every job of one call and commits; the listeners
+    /// hear of it once that is durable.
+    pub(crate) fn settle(
+        self: &Rc<Self>,
+        leases: Vec<Lease<JsValue>>,
+        outcome: Result<(), String>,
+    ) {
         let now = now_ms();
         let mut events = Vec::new();
         {
@@ -142,14 +153,19 @@ impl Shared {
             }
         }
         let committed = self.flush();
-        self.pump();
-        if committed.await.is_ok() {
-            let error = outcome.err();
-            for (kind, id, attempt, retry_at) in events {
-                self.events()
-                    .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
-            }
+        if events.is_empty() {
+            return;
         }
+        let me = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            if committed.await.is_ok() {
+                let error = outcome.err();
+                for (kind, id, attempt, retry_at) in events {
+                    me.events()
+                        .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
+                }
+            }
+        });
     }
 
     /// Sets the one timer to the engine's next wake-up, if that is earlier
@@ -177,27 +193,6 @@ impl Shared {
             }
         });
         st.timer = Some((at, timeout));
-    }
-}
-
-/// Calls the handler; a returned promise is awaited for at most `budget_ms`.
-async fn call_handler(
-    handler: &js_sys::Function,
-    job: &JsValue,
-    budget_ms: u32,
-) -> Result<(), String> {
-    let returned = handler
-        .call1(&JsValue::UNDEFINED, job)
-        .map_err(|e| error_text(&e))?;
-    if !is_thenable(&returned) {
-        return Ok(());
-    }
-    let promise = js_sys::Promise::resolve(&returned);
-    let settled = JsFuture::from(promise);
-    match select(settled, TimeoutFuture::new(budget_ms)).await {
-        Either::Left((Ok(_), _)) => Ok(()),
-        Either::Left((Err(e), _)) => Err(error_text(&e)),
-        Either::Right(_) => Err(format!("timed out after {budget_ms} ms (leaseMs)")),
     }
 }
 

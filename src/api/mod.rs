@@ -128,13 +128,7 @@ impl Queue {
         };
         if let Some(shared) = self.inner.direct() {
             // In the leader the job is stored now; the promise only waits for its commit.
-            return match shared.enqueue_now(payload, opts) {
-                Ok((outcome, committed)) => promise(async move {
-                    committed.await?;
-                    Ok(convert::enqueued(outcome))
-                }),
-                Err(e) => rejected(e),
-            };
+            return shared.enqueue_now(payload, opts).unwrap_or_else(rejected);
         }
         let inner = Rc::clone(&self.inner);
         promise(async move { inner.enqueue(payload, options, opts).await })

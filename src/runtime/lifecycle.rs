@@ -122,6 +122,7 @@ impl Shared {
             // Uncommitted changes are dropped with the waiters, who see QUEUE_CLOSED.
             st.engine.take_mutations();
             st.waiters.clear();
+            st.batch_promise = None;
         }
         self.store.close();
         super::panic::unregister(self);

@@ -7,6 +7,7 @@
 //! is never borrowed across an `.await`.
 
 mod any_store;
+mod batch_promise;
 mod calls;
 mod clock;
 mod commit;
@@ -75,6 +76,8 @@ pub(crate) struct State {
     calls: usize,
     /// Callers waiting for the batch now accumulating in the engine's journal.
     waiters: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    /// The promise `enqueue` callers of the accumulating batch derive theirs from.
+    batch_promise: Option<js_sys::Promise>,
     /// A commit loop is running.
     flushing: bool,
     drained: Vec<oneshot::Sender<()>>,
@@ -133,6 +136,7 @@ impl Shared {
                 running: 0,
                 calls: 0,
                 waiters: Vec::new(),
+                batch_promise: None,
                 flushing: false,
                 drained: Vec::new(),
                 idle: Vec::new(),
@@ -195,29 +199,6 @@ impl Shared {
     ) -> Result<Enqueued, QueueError> {
         self.mutate(|engine, now| Ok(engine.enqueue(payload, options, now)?))
             .await
-    }
-
-    /// Stores a message now and returns its outcome with the commit to
-    /// await: the caller's pending future holds only that small wait, not
-    /// the whole enqueue.
-    pub fn enqueue_now(
-        self: &Rc<Self>,
-        payload: JsValue,
-        options: EnqueueOptions,
-    ) -> Result<
-        (
-            Enqueued,
-            impl std::future::Future<Output = Result<(), QueueError>>,
-        ),
-        QueueError,
-    > {
-        let outcome = {
-            let mut st = self.open_state()?;
-            st.engine.enqueue(payload, options, now_ms())?
-        };
-        let committed = self.flush();
-        self.pump();
-        Ok((outcome, committed))
     }
 
     /// Stores messages with the same options in one batch; resolves with

@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::calls::Waiting;
 use super::convert::clone_payload;
 use super::events::names;
-use super::job::{detail, error_text, job_object};
+use super::job::{detail, error_text, job_list};
 use super::{now_ms, Phase, Shared};
 use crate::core::{Expired, Lease, Settled};
 
@@ -86,14 +86,10 @@ impl Shared {
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
         let payloads = delivered_payloads(&leases, batch);
-        let jobs: Vec<JsValue> = leases
-            .iter()
-            .zip(payloads)
-            .map(|(lease, payload)| job_object(lease, payload, signal.as_ref()))
-            .collect();
-        let argument = match (batch, jobs.first()) {
-            (false, Some(job)) => job.clone(),
-            _ => jobs.into_iter().collect::<js_sys::Array>().into(),
+        let jobs = job_list(&leases, payloads, signal.as_ref());
+        let argument = match batch {
+            false => jobs.get(0),
+            true => jobs.into(),
         };
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;

@@ -276,3 +276,56 @@ pub async fn bad_batch_input_is_refused_and_stores_nothing(storage: &str) {
     assert_eq!(code(&again), "ALREADY_PROCESSING");
     assert_eq!(pending_after_reopen(q, &name, storage).await, 0.0);
 }
+
+/// The job a handler gets carries every field as stored, strings with
+/// quotes, backslashes, control characters and non-ASCII intact, and no
+/// key the caller did not give; a batch handler's jobs are the same.
+pub async fn job_fields_are_exact(storage: &str) {
+    let name = fresh("job-fields", storage).await;
+    let q = open(&name, storage, r#"{"maxAttempts": 4}"#).await;
+    let odd = "q\"b\\n\n\u{1}é😀\u{2028}";
+    let opts = js("{}");
+    Reflect::set(&opts, &"group".into(), &odd.into()).unwrap();
+    Reflect::set(&opts, &"idempotencyKey".into(), &format!("k{odd}").into()).unwrap();
+    let unkeyed = num(&enqueue(&q, js(r#"{"n": 1}"#), "").await.unwrap(), "id");
+    let first = wait(q.enqueue(js(r#"{"n": 2}"#), opts)).await.unwrap();
+    let plain = enqueue_all(&q, "[{ n: 3 }]", "{ maxAttempts: 2 }")
+        .await
+        .unwrap();
+    let seen: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+    let sink = Rc::clone(&seen);
+    let handle = handler(move |jobs| {
+        sink.borrow_mut().extend(Array::from(&jobs).iter());
+        JsValue::UNDEFINED
+    });
+    q.process_batch(handle, JsValue::UNDEFINED).unwrap();
+    wait(q.drained()).await.unwrap();
+    let seen = seen.take();
+    assert_eq!(seen.len(), 3);
+    let by_n = |n: f64| {
+        seen.iter()
+            .find(|j| num(&get(j, "payload"), "n") == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("job {n} handled"))
+    };
+    let (a, b, c) = (by_n(1.0), by_n(2.0), by_n(3.0));
+    assert_eq!(num(&a, "id"), unkeyed);
+    assert_eq!(num(&b, "id"), num(&first, "id"));
+    assert_eq!(num(&c, "id"), numbers(&plain)[0]);
+    assert_eq!(get(&b, "group").as_string().as_deref(), Some(odd));
+    assert_eq!(
+        get(&b, "idempotencyKey").as_string(),
+        Some(format!("k{odd}"))
+    );
+    for job in [&a, &c] {
+        assert!(get(job, "group").is_undefined());
+        assert!(get(job, "idempotencyKey").is_undefined());
+    }
+    assert_eq!((num(&a, "maxAttempts"), num(&c, "maxAttempts")), (4.0, 2.0));
+    for job in [&a, &b, &c] {
+        assert_eq!(num(job, "attempt"), 1.0);
+        assert!(num(job, "deadline") > num(job, "enqueuedAt"));
+        assert!(get(job, "signal").is_instance_of::<web_sys::AbortSignal>());
+    }
+    wait(q.close()).await.unwrap();
+}

@@ -39,6 +39,7 @@ macro_rules! scenario_tests {
             batch_retry => batch::failed_batch_retries_each_job,
             enqueue_many_follower => batch::enqueue_many_from_a_follower,
             batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
+            job_fields => batch::job_fields_are_exact,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

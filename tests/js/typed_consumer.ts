@@ -12,6 +12,7 @@ const q = await Queue.open<Email>("typed", {
 });
 const first: { id: number; duplicate: boolean } = await q.enqueue({ to: "a@b.c" });
 await q.enqueue({ to: "" });
+const ids: number[] = await q.enqueueMany([{ to: "c@d.e" }], { priority: 1 }); // payloads: Email[]
 q.process((job: Job<Email>) => {
   const to: string = job.payload.to; // typed by Queue.open<Email>, no cast
   if (!to) throw new Error("no recipient");
@@ -28,4 +29,10 @@ try {
 const redriven: number = await q.redrive();
 await q.close();
 const deadTo: string[] = dead.map((d) => d.payload.to);
-console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven }));
+const batched = await Queue.open<Email>("typed-batch", { storage: "memory" });
+let batchTo = "";
+batched.processBatch((jobs: Job<Email>[]) => { batchTo = jobs.map((j) => j.payload.to).join(","); }, { batchSize: 10 });
+await batched.enqueueMany([{ to: "x@y.z" }, { to: "u@v.w" }]);
+await batched.drained();
+await batched.close();
+console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, ids, batchTo }));

@@ -40,7 +40,7 @@ const perSecond = (n, results) => results.map((r) => (n / r.ms) * 1000);
 const raw = (results, extra = {}) => ({ msPerRun: results.map((r) => r.ms), ...extra });
 const WASMQ_MEMORY_NOTE = "wasmq memory store: 10^5 jobs, not 10^6 (which does not fit the 10-minute budget): run once by hand in Node, " +
   "10^6 took 224 s (4,458 jobs/s, 2.8 GiB of wasm memory) with --max-old-space-size=8000, and was stopped unfinished after 9 minutes with " +
-  "Node's default heap; wasm memory peaks at ~3 KB per enqueue() still pending (see the wasm memory row)";
+  "Node's default heap — both before enqueue() stopped holding ~3 KB of wasm memory per pending call (now ~0.7 KB per job, see the wasm memory row)";
 /** Rows for one wasmq memory-store run list: end to end, and its two phases. */
 /** Rows for one wasmq memory-store run list (`batch`: enqueueMany + processBatch): end to end, and its two phases. */
 function wasmqMemoryRows(env, label, n, r, batch = false) {

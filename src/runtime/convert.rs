@@ -42,6 +42,11 @@ pub(crate) fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
     with_key(key, |k| reflect_set(obj, k, value));
 }
 
+/// Reads `key` of `obj`; `None` where a getter or `Proxy` trap throws.
+pub(crate) fn get_key(obj: &JsValue, key: &'static str) -> Option<JsValue> {
+    with_key(key, |k| js_sys::Reflect::get(obj, k).ok())
+}
+
 /// Sets the number `key` on `obj` (a plain object the runtime made).
 pub(crate) fn set_number(obj: &JsValue, key: &'static str, value: f64) {
     with_key(key, |k| reflect_set_number(obj, k, value));

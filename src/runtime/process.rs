@@ -9,7 +9,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::calls::Waiting;
-use super::convert::clone_payload;
+use super::convert::{clone_payload, get_key};
 use super::events::names;
 use super::job::{detail, error_text, job_list};
 use super::{now_ms, Phase, Shared};
@@ -213,10 +213,9 @@ fn delivered_payloads(leases: &[Lease<JsValue>], batch: bool) -> Vec<JsValue> {
     }
 }
 
+/// A promise (checked first: what an async handler returns), or an object
+/// with a `then` method.
 fn is_thenable(v: &JsValue) -> bool {
-    v.is_object()
-        && js_sys::Reflect::get(v, &"then".into())
-            .map(|t| t.is_function())
-            .unwrap_or(false)
-        || v.dyn_ref::<js_sys::Promise>().is_some()
+    v.dyn_ref::<js_sys::Promise>().is_some()
+        || v.is_object() && get_key(v, "then").is_some_and(|t| t.is_function())
 }

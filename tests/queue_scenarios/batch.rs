@@ -1,7 +1,9 @@
 //! The batch API: `enqueueMany(payloads, options?)` stores many jobs in one
 //! commit and resolves with their ids; `processBatch(handler, { batchSize,
 //! concurrency })` hands the handler arrays of jobs and settles each array
-//! together. Bad input to either is refused with a typed error and stores nothing.
+//! together. Bad input to either is refused with a typed error and stores
+//! nothing. Also what every handler call gets and returns: the job fields,
+//! and thenables.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -327,5 +329,46 @@ pub async fn job_fields_are_exact(storage: &str) {
         assert!(num(job, "deadline") > num(job, "enqueuedAt"));
         assert!(get(job, "signal").is_instance_of::<web_sys::AbortSignal>());
     }
+    wait(q.close()).await.unwrap();
+}
+
+/// What a handler returns: a thenable that is not a `Promise` is followed
+/// (its rejection retries the job with its error, its resolution acks);
+/// an object whose `then` is not a function is a plain value (acks at once).
+pub async fn thenables_are_followed(storage: &str) {
+    let name = fresh("thenable", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
+    )
+    .await;
+    let retrying = record_events(&q, "retrying");
+    let completed = record_events(&q, "completed");
+    let reject_once = eval(
+        r#"(job) => job.payload === "plain" ? { then: 5 } : {
+            then(resolve, reject) {
+                setTimeout(() => job.attempt === 1 ? reject(new Error("thenable said no")) : resolve(1), 1);
+            },
+        }"#,
+    );
+    q.process(reject_once, JsValue::UNDEFINED).unwrap();
+    enqueue_all(&q, r#"["followed", "plain"]"#, "")
+        .await
+        .unwrap();
+    wait(q.drained()).await.unwrap();
+    let retrying = retrying.take();
+    assert_eq!(retrying.len(), 1, "only the thenable's rejection retried");
+    assert_eq!(
+        get(&retrying[0], "error").as_string().as_deref(),
+        Some("thenable said no")
+    );
+    let completed = completed.take();
+    assert_eq!(completed.len(), 2);
+    let attempts: Vec<f64> = completed.iter().map(|d| num(d, "attempt")).collect();
+    assert!(
+        attempts.contains(&1.0) && attempts.contains(&2.0),
+        "{attempts:?}"
+    );
     wait(q.close()).await.unwrap();
 }

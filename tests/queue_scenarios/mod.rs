@@ -40,6 +40,7 @@ macro_rules! scenario_tests {
             enqueue_many_follower => batch::enqueue_many_from_a_follower,
             batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
             job_fields => batch::job_fields_are_exact,
+            thenables => batch::thenables_are_followed,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

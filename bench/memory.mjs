@@ -1,5 +1,7 @@
 // In-memory throughput runs shared by Node and Chromium: p-queue, fastq and wasmq (storage "memory"), concurrency 16, no-op async job.
 export const CONCURRENCY = 16;
+/** Jobs per handler call in the batch runs. */
+export const BATCH_SIZE = 100;
 
 /** A payload the size of a typical wasmq message (~90 bytes as JSON). */
 export const message = (i) => ({ to: `user${i % 1000}@example.com`, n: i, subject: `Welcome aboard, message number ${i}` });
@@ -43,5 +45,24 @@ export async function wasmq(Queue, n, name) {
   await q.close();
   Queue.dropMemory(name);
   if (completed !== n) throw new Error(`wasmq memory: ${completed} of ${n} completed`);
+  return { ms: t2 - t0, enqueueMs: t1 - t0, processMs: t2 - t1 };
+}
+
+/** The same run with the batch API: one enqueueMany of n payloads, then processBatch (a no-op async batch handler, batches of 100). */
+export async function wasmqBatch(Queue, n, name) {
+  await gc();
+  const q = await Queue.open(name, { storage: "memory", concurrency: CONCURRENCY });
+  const t0 = performance.now();
+  const payloads = new Array(n);
+  for (let i = 0; i < n; i++) payloads[i] = message(i);
+  const ids = await q.enqueueMany(payloads);
+  const t1 = performance.now();
+  q.processBatch(noop, { concurrency: CONCURRENCY, batchSize: BATCH_SIZE });
+  await q.drained();
+  const t2 = performance.now();
+  const { completed } = q.stats();
+  await q.close();
+  Queue.dropMemory(name);
+  if (ids.length !== n || completed !== n) throw new Error(`wasmq batch: ${ids.length} ids, ${completed} of ${n} completed`);
   return { ms: t2 - t0, enqueueMs: t1 - t0, processMs: t2 - t1 };
 }

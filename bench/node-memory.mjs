@@ -1,4 +1,4 @@
-// Child process for one Node memory run: `node --expose-gc bench/node-memory.mjs <pqueue|fastq|wasmq> <jobs>`, prints one JSON line.
+// Child process for one Node memory run: `node --expose-gc bench/node-memory.mjs <pqueue|fastq|wasmq|wasmqBatch> <jobs>`, prints one JSON line.
 import { readFileSync } from "node:fs";
 import PQueue from "p-queue";
 import fastqLib from "fastq";
@@ -9,9 +9,9 @@ const [lib, n] = [process.argv[2], Number(process.argv[3])];
 let result;
 if (lib === "pqueue") result = await memory.pqueue(PQueue, n);
 else if (lib === "fastq") result = await memory.fastq(fastqLib, n);
-else if (lib === "wasmq") {
+else if (lib === "wasmq" || lib === "wasmqBatch") {
   const wasm = await init({ module_or_path: readFileSync(new URL("../pkg/wasmq_bg.wasm", import.meta.url)) });
-  result = await memory.wasmq(Queue, n, `node-mem-${process.pid}`);
+  result = await memory[lib](Queue, n, `node-mem-${process.pid}`);
   result.wasmMemoryBytes = wasm.memory.buffer.byteLength;
 } else throw new Error(`unknown lib ${lib}`);
 result.rssBytes = process.memoryUsage().rss;

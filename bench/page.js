@@ -106,7 +106,7 @@ async function workbox(n, mode) {
 async function memoryRun(lib, n) {
   if (lib === "pqueue") return memory.pqueue(PQueue, n);
   if (lib === "fastq") return memory.fastq(fastqLib, n);
-  const r = await memory.wasmq(Queue, n, fresh("mem"));
+  const r = await memory[lib === "wasmqBatch" ? "wasmqBatch" : "wasmq"](Queue, n, fresh("mem"));
   return { ...r, wasmMemoryBytes: wasm.memory.buffer.byteLength };
 }
 

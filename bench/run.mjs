@@ -40,16 +40,19 @@ const perSecond = (n, results) => results.map((r) => (n / r.ms) * 1000);
 const raw = (results, extra = {}) => ({ msPerRun: results.map((r) => r.ms), ...extra });
 const WASMQ_MEMORY_NOTE = "wasmq memory store: 10^5 jobs, not 10^6 (which does not fit the 10-minute budget): run once by hand in Node, " +
   "10^6 took 224 s (4,458 jobs/s, 2.8 GiB of wasm memory) with --max-old-space-size=8000, and was stopped unfinished after 9 minutes with " +
-  "Node's default heap; wasm memory peaks at ~3 KB per enqueue() still pending (see the wasm memory row)";
+  "Node's default heap — both before enqueue() stopped holding ~3 KB of wasm memory per pending call (now ~0.7 KB per job, see the wasm memory row)";
 /** Rows for one wasmq memory-store run list: end to end, and its two phases. */
-function wasmqMemoryRows(env, label, n, r) {
-  row(`wasmq_memory_${env}`, label, "wasmq memory store: enqueue all → no-op handler → drained, concurrency 16", n, "jobs/s", perSecond(n, r),
-    raw(r, QUICK ? {} : { note: WASMQ_MEMORY_NOTE }));
-  row(`wasmq_memory_${env}_enqueue_phase`, label, "  of which: enqueue all (until every promise resolved)", n, "jobs/s",
+/** Rows for one wasmq memory-store run list (`batch`: enqueueMany + processBatch): end to end, and its two phases. */
+function wasmqMemoryRows(env, label, n, r, batch = false) {
+  const id = `wasmq_memory${batch ? "_batch" : ""}_${env}`;
+  const what = batch ? "wasmq memory store, enqueueMany + batch handler: enqueueMany(all) → no-op batch handler (100 per call) → drained, concurrency 16"
+    : "wasmq memory store: enqueue all → no-op handler → drained, concurrency 16";
+  row(id, label, what, n, "jobs/s", perSecond(n, r), raw(r, QUICK || batch ? {} : { note: WASMQ_MEMORY_NOTE }));
+  row(`${id}_enqueue_phase`, label, `  of which: ${batch ? "enqueueMany (until it resolved)" : "enqueue all (until every promise resolved)"}`, n, "jobs/s",
     r.map((x) => (n / x.enqueueMs) * 1000), { msPerRun: r.map((x) => x.enqueueMs) });
-  row(`wasmq_memory_${env}_process_phase`, label, "  of which: process until drained", n, "jobs/s",
+  row(`${id}_process_phase`, label, "  of which: process until drained", n, "jobs/s",
     r.map((x) => (n / x.processMs) * 1000), { msPerRun: r.map((x) => x.processMs) });
-  row(`wasmq_memory_${env}_wasm_bytes`, label, "wasm memory after the memory-store run", n, "bytes", r.map((x) => x.wasmMemoryBytes));
+  row(`${id}_wasm_bytes`, label, `wasm memory after the memory-store${batch ? " batch" : ""} run`, n, "bytes", r.map((x) => x.wasmMemoryBytes));
 }
 
 /** Runs `fn` RUNS times (sequentially) and returns the list of results. */
@@ -148,6 +151,8 @@ try {
   }
   await step("wasmq memory in Chromium", async () => wasmqMemoryRows("chromium", B, N.wasmqMem,
     await repeat(() => chromium.run("memory", "wasmq", N.wasmqMem))));
+  await step("wasmq memory, batch API, in Chromium", async () => wasmqMemoryRows("chromium", B, N.wasmqMem,
+    await repeat(() => chromium.run("memory", "wasmqBatch", N.wasmqMem)), true));
 
   // Scale: open with 10^5 pending.
   await step(`open ${N.open}`, () => scale(N.open, RUNS));
@@ -161,6 +166,8 @@ try {
   }
   await step("wasmq memory in Node", async () => wasmqMemoryRows("node", "Node", N.wasmqMem,
     await repeat(() => nodeMemory("wasmq", N.wasmqMem))));
+  await step("wasmq memory, batch API, in Node", async () => wasmqMemoryRows("node", "Node", N.wasmqMem,
+    await repeat(() => nodeMemory("wasmqBatch", N.wasmqMem)), true));
 
   // 10^6 pending in IndexedDB, once, if time allows.
   if (N.openBig && elapsed() < BIG_OPEN_IF_BEFORE_S) await step(`open ${N.openBig}`, () => scale(N.openBig, 1));

@@ -40,6 +40,8 @@ const generic = [
   [/export class Queue \{/, "export class Queue<T = unknown> {"],
   [/enqueue\(payload: any, /, "enqueue(payload: T, "],
   [/process\(handler: Handler, /, "process(handler: Handler<T>, "],
+  [/enqueueMany\(payloads: any\[\], /, "enqueueMany(payloads: T[], "],
+  [/processBatch\(handler: BatchHandler, /, "processBatch(handler: BatchHandler<T>, "],
   [/static open\(name: string, options\?: QueueOptions\): Promise<Queue>;/,
     "static open<T = unknown>(name: string, options?: QueueOptions<T>): Promise<Queue<T>>;"],
   [/Promise<DeadLetter\[\]>/, "Promise<DeadLetter<T>[]>"],

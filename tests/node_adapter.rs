@@ -7,7 +7,7 @@
 mod queue_scenarios;
 
 use js_sys::{Array, Map, Reflect};
-use queue_scenarios::support::*;
+use queue_scenarios::support::{self, *};
 use queue_scenarios::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -96,7 +96,7 @@ async fn a_commit_is_parts_then_a_marker_under_the_queue_prefix() {
     assert_eq!(q.storage(), "adapter");
     let map = map_of(&adapter);
     let before = markers(&map, &name).len(); // the origin, stored at the first open
-    enqueue_many(&q, 300, "").await;
+    support::enqueue_many(&q, 300, "").await;
     let found = markers(&map, &name);
     assert_eq!(
         found.len(),
@@ -376,8 +376,8 @@ async fn the_shared_test_adapter_holds_every_scenario_queue_apart() {
     let b = format!("{a}/c");
     let qa = open_on(&a, &adapter, "{}").await.unwrap();
     let qb = open_on(&b, &adapter, "{}").await.unwrap();
-    enqueue_many(&qa, 3, "").await;
-    enqueue_many(&qb, 5, "").await;
+    support::enqueue_many(&qa, 3, "").await;
+    support::enqueue_many(&qb, 5, "").await;
     wait(qa.close()).await.unwrap();
     wait(qb.close()).await.unwrap();
     let qa = open_on(&a, &adapter, "{}").await.unwrap();

@@ -129,8 +129,40 @@ impl Queue {
             Ok(p) => p,
             Err(e) => return rejected(e),
         };
+        if let Some(shared) = self.inner.direct() {
+            // In the leader the job is stored now; the promise only waits for its commit.
+            return shared.enqueue_now(payload, opts).unwrap_or_else(rejected);
+        }
         let inner = Rc::clone(&self.inner);
         promise(async move { inner.enqueue(payload, options, opts).await })
+    }
+
+    /// Stores many jobs with the same options in one batch (one commit);
+    /// resolves with their ids, in order, once they are durable. The options
+    /// are those of `enqueue` but `idempotencyKey`. The array is cloned,
+    /// then every payload measured and validated: one refusal stores none.
+    #[wasm_bindgen(js_name = enqueueMany, unchecked_return_type = "Promise<number[]>")]
+    pub fn enqueue_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "any[]")] payloads: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "EnqueueManyOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let prepared = options::payload_list(&payloads)
+            .and_then(|()| options::enqueue_many_options(&options))
+            .and_then(|o| Ok((convert::clone_payload(&payloads)?, o)))
+            .and_then(|(list, o)| {
+                let list: Vec<JsValue> = js_sys::Array::from(&list).iter().collect();
+                for p in &list {
+                    self.door.admit(p)?;
+                }
+                Ok((list, o))
+            });
+        let (list, opts) = match prepared {
+            Ok(p) => p,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.enqueue_many(list, options, opts).await })
     }
 
     /// Starts processing: `handler(job)` is called for each job, at most
@@ -145,7 +177,26 @@ impl Queue {
             return Err(QueueError::invalid("handler", "must be a function").into());
         };
         let concurrency = options::process_concurrency(&options, self.concurrency)?;
-        Ok(self.inner.process(handler.clone(), concurrency)?)
+        Ok(self.inner.process(handler.clone(), concurrency, None)?)
+    }
+
+    /// Starts processing in batches: `handler(jobs)` is called with an array
+    /// of up to `batchSize` jobs (default 100), at most `concurrency` calls
+    /// at a time; returning (or resolving) acks every job of the batch,
+    /// throwing (or rejecting, or running past `leaseMs`) retries every one.
+    #[wasm_bindgen(js_name = processBatch)]
+    pub fn process_batch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "BatchHandler")] handler: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions | undefined")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
+            return Err(QueueError::invalid("handler", "must be a function").into());
+        };
+        let (concurrency, size) = options::batch_options(&options, self.concurrency)?;
+        Ok(self
+            .inner
+            .process(handler.clone(), concurrency, Some(size))?)
     }
 
     /// Stops taking new jobs (jobs in flight finish).
@@ -282,10 +333,7 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "(event: CustomEvent<QueueEventDetail>) => void")]
         listener: &js_sys::Function,
     ) -> Result<(), JsValue> {
-        if let Some(t) = self.inner.events().target() {
-            t.add_event_listener_with_callback(kind, listener)?;
-        }
-        Ok(())
+        self.inner.listen(kind, listener)
     }
 
     /// Removes a listener added with `addEventListener`.

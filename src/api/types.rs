@@ -90,6 +90,9 @@ export interface EnqueueOptions {
   maxAttempts?: number;
 }
 
+/** Options of `enqueueMany`: those of `enqueue`, applied to every job, but no idempotency key. */
+export type EnqueueManyOptions = Omit<EnqueueOptions, "idempotencyKey">;
+
 /** What `enqueue` resolves with. */
 export interface EnqueueResult {
   id: number;
@@ -116,9 +119,23 @@ export interface Job<T = unknown> {
 /** A job handler: return (or resolve) to ack, throw (or reject) to retry. */
 export type Handler<T = unknown> = (job: Job<T>) => unknown;
 
+/**
+ * A batch handler (`processBatch`): gets up to `batchSize` jobs at once;
+ * return (or resolve) to ack them all, throw (or reject) to retry them all.
+ */
+export type BatchHandler<T = unknown> = (jobs: Job<T>[]) => unknown;
+
 /** Options of `process`. */
 export interface ProcessOptions {
   concurrency?: number;
+}
+
+/** Options of `processBatch`. */
+export interface BatchOptions {
+  /** Handler calls at once (default: the queue's concurrency). */
+  concurrency?: number;
+  /** Most jobs per call, 1 to 100000 (default 100). */
+  batchSize?: number;
 }
 
 /** Counts by state. */

@@ -47,6 +47,7 @@ impl Shared {
                 let Ok(mut st) = self.state() else { return };
                 let batch = st.engine.take_mutations();
                 let waiters = std::mem::take(&mut st.waiters);
+                st.batch_promise = None;
                 if batch.is_empty() && waiters.is_empty() {
                     st.flushing = false;
                     None
@@ -103,6 +104,7 @@ impl Shared {
             Ok(engine) => st.engine = engine,
             Err(e) => web_sys::console::error_1(&format!("wasmq: rollback failed: {e}").into()),
         }
+        st.batch_promise = None;
         for w in std::mem::take(&mut st.waiters) {
             let _ = w.send(Err(error.clone()));
         }

@@ -2,7 +2,7 @@
 //! `CustomEvent`s on a plain `EventTarget`, so listeners use the DOM API
 //! users already know, in browsers, workers, Node, Deno and workerd.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,6 +27,10 @@ type Relay = Rc<dyn Fn(&str, &JsValue)>;
 pub struct Events {
     target: Option<EventTarget>,
     relay: Rc<RefCell<Option<Relay>>>,
+    /// A listener was ever added (never reset: removing one may leave others).
+    listened: Rc<Cell<bool>>,
+    /// Another instance told this one it listens (never reset either).
+    remote: Rc<Cell<bool>>,
 }
 
 impl Events {
@@ -36,6 +40,8 @@ impl Events {
         Events {
             target: EventTarget::new().ok(),
             relay: Rc::default(),
+            listened: Rc::default(),
+            remote: Rc::default(),
         }
     }
 
@@ -50,12 +56,47 @@ impl Events {
         *self.relay.borrow_mut() = relay;
     }
 
+    /// Whether an emitted event could reach anyone: a listener was added
+    /// here, or this instance relays to the others. Callers skip building
+    /// events nobody can hear.
+    pub fn wanted(&self) -> bool {
+        self.listened.get() || self.relayed()
+    }
+
+    /// Whether events go to the other instances: this one relays and one
+    /// of them listens.
+    fn relayed(&self) -> bool {
+        self.remote.get() && self.relay.borrow().is_some()
+    }
+
+    /// Whether a listener was ever added to this instance.
+    pub fn listened(&self) -> bool {
+        self.listened.get()
+    }
+
+    /// Another instance of the name listens: relay events from now on.
+    pub fn heard_remote_listener(&self) {
+        self.remote.set(true);
+    }
+
+    /// Adds `listener` for `kind` to the target.
+    pub fn listen(&self, kind: &str, listener: &js_sys::Function) -> Result<(), JsValue> {
+        if let Some(t) = &self.target {
+            t.add_event_listener_with_callback(kind, listener)?;
+            self.listened.set(true);
+        }
+        Ok(())
+    }
+
     /// Dispatches the event here and relays it.
     pub fn emit(&self, kind: &str, detail: &JsValue) {
-        self.emit_local(kind, detail);
+        if self.listened.get() {
+            self.emit_local(kind, detail);
+        }
         let relay = self.relay.borrow().clone();
-        if let Some(relay) = relay {
-            relay(kind, detail);
+        match relay {
+            Some(relay) if self.remote.get() => relay(kind, detail),
+            _ => {}
         }
     }
 

@@ -16,11 +16,14 @@ fn is_drained(st: &State) -> bool {
 }
 
 impl Shared {
-    /// Starts processing with `handler`, at most `concurrency` jobs at a time.
+    /// Starts processing with `handler`, at most `concurrency` calls at a
+    /// time, each with one job (`batch` is `None`) or an array of up to
+    /// `batch` jobs.
     pub fn process(
         self: &Rc<Self>,
         handler: js_sys::Function,
         concurrency: usize,
+        batch: Option<usize>,
     ) -> Result<(), QueueError> {
         {
             let mut st = self.open_state()?;
@@ -32,6 +35,7 @@ impl Shared {
             }
             st.handler = Some(handler);
             st.concurrency = concurrency.max(1);
+            st.batch = batch.map(|b| b.max(1));
         }
         self.pump();
         Ok(())
@@ -118,6 +122,7 @@ impl Shared {
             // Uncommitted changes are dropped with the waiters, who see QUEUE_CLOSED.
             st.engine.take_mutations();
             st.waiters.clear();
+            st.batch_promise = None;
         }
         self.store.close();
         super::panic::unregister(self);

@@ -7,7 +7,9 @@
 //! is never borrowed across an `.await`.
 
 mod any_store;
+mod batch_promise;
 mod by_name;
+mod calls;
 mod clock;
 mod commit;
 pub mod convert;
@@ -72,10 +74,18 @@ pub(crate) struct State {
     phase: Phase,
     paused: bool,
     handler: Option<js_sys::Function>,
+    /// Handler calls at once.
     concurrency: usize,
+    /// Jobs per handler call: `Some` for a batch handler (`processBatch`).
+    batch: Option<usize>,
+    /// Jobs leased and not yet settled.
     running: usize,
+    /// Handler calls not yet settled (each holds one job, or one batch).
+    calls: usize,
     /// Callers waiting for the batch now accumulating in the engine's journal.
     waiters: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    /// The promise `enqueue` callers of the accumulating batch derive theirs from.
+    batch_promise: Option<js_sys::Promise>,
     /// A commit loop is running.
     flushing: bool,
     drained: Vec<oneshot::Sender<()>>,
@@ -92,6 +102,8 @@ pub struct Shared {
     #[cfg(feature = "test-hooks")]
     faults: RefCell<std::collections::VecDeque<StoreError>>,
     state: RefCell<State>,
+    /// Handler calls waiting on a promise (never borrowed while JS runs).
+    calls: RefCell<calls::Calls>,
 }
 
 impl Shared {
@@ -135,13 +147,17 @@ impl Shared {
                 paused: false,
                 handler: None,
                 concurrency: 1,
+                batch: None,
                 running: 0,
+                calls: 0,
                 waiters: Vec::new(),
+                batch_promise: None,
                 flushing: false,
                 drained: Vec::new(),
                 idle: Vec::new(),
                 timer: None,
             }),
+            calls: RefCell::default(),
         });
         panic::register(&shared);
         Ok(shared)
@@ -199,6 +215,26 @@ impl Shared {
     ) -> Result<Enqueued, QueueError> {
         self.mutate(|engine, now| Ok(engine.enqueue(payload, options, now)?))
             .await
+    }
+
+    /// Stores messages with the same options in one batch; resolves with
+    /// their ids once it is durable.
+    pub async fn enqueue_many(
+        self: &Rc<Self>,
+        items: Vec<(JsValue, EnqueueOptions)>,
+    ) -> Result<Vec<Enqueued>, QueueError> {
+        // Checked before the first is stored, so a refusal stores none of them.
+        for (_, options) in &items {
+            options.validate()?;
+        }
+        self.mutate(|engine, now| {
+            let mut out = Vec::with_capacity(items.len());
+            for (payload, options) in items {
+                out.push(engine.enqueue(payload, options, now)?);
+            }
+            Ok(out)
+        })
+        .await
     }
 
     /// Runs `f` on the engine of an open queue and commits what it changed.

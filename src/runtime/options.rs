@@ -400,6 +400,47 @@ pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
     Ok(opts)
 }
 
+/// Parses `enqueueMany`'s options: those of `enqueue` but `idempotencyKey`
+/// (one key for every job would make all but the first duplicates).
+pub fn enqueue_many_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
+    let opts = enqueue_options(value)?;
+    if opts.idempotency_key.is_some() {
+        return Err(QueueError::invalid(
+            "idempotencyKey",
+            "is not taken by enqueueMany (it would make every job after the first a duplicate); use enqueue for jobs with keys",
+        ));
+    }
+    Ok(opts)
+}
+
+/// Most jobs `processBatch` hands its handler at once.
+const MAX_BATCH_SIZE: f64 = 100_000.0;
+/// `processBatch`'s batch size when none is given.
+pub const DEFAULT_BATCH_SIZE: usize = 100;
+
+/// Parses `processBatch`'s options: `(concurrency, batchSize)`.
+pub fn batch_options(value: &JsValue, default: usize) -> Result<(usize, usize), QueueError> {
+    let f = Fields::read(value, "options", "", &["concurrency", "batchSize"])?;
+    let concurrency = f
+        .integer("concurrency", 1.0, MAX_CONCURRENCY)?
+        .map_or(default, |n| n as usize);
+    let size = f
+        .integer("batchSize", 1.0, MAX_BATCH_SIZE)?
+        .map_or(DEFAULT_BATCH_SIZE, |n| n as usize);
+    Ok((concurrency, size))
+}
+
+/// Checks `enqueueMany`'s first argument is an array.
+pub fn payload_list(value: &JsValue) -> Result<(), QueueError> {
+    if is_array(value) {
+        return Ok(());
+    }
+    Err(QueueError::invalid(
+        "payloads",
+        format!("must be an array, got {}", type_name(value)),
+    ))
+}
+
 /// Parses `process`'s options: the concurrency, or `default`.
 pub fn process_concurrency(value: &JsValue, default: usize) -> Result<usize, QueueError> {
     let f = Fields::read(value, "options", "", &["concurrency"])?;

@@ -1,18 +1,17 @@
 //! The processing loop: lease what the concurrency allows, commit the
-//! leases (attempt counters) before any handler runs, call the handler with
-//! a timeout of `leaseMs`, settle (ack or nack), and sleep on one timer
-//! until the engine's next wake-up.
+//! leases (attempt counters) before any handler runs, call the handler (a
+//! returned promise is followed by `calls.rs`, with a timeout of `leaseMs`),
+//! settle (ack or nack), and sleep on one timer until the engine's next wake-up.
 
 use std::rc::Rc;
 
-use futures::future::{select, Either};
 use gloo_timers::callback::Timeout;
-use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use super::calls::Waiting;
+use super::convert::{clone_payload, get_key};
 use super::events::names;
-use super::job::{detail, error_text, job_object};
+use super::job::{detail, error_text, job_list};
 use super::{now_ms, Phase, Shared};
 use crate::core::{Expired, Lease, Settled};
 
@@ -23,15 +22,21 @@ impl Shared {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
     pub(crate) fn pump(self: &Rc<Self>) {
+        let now = now_ms();
+        // Calls past their deadline first, so their leases are settled, not expired.
+        self.time_out_calls(now);
         let Ok(mut st) = self.state() else { return };
         if st.phase != Phase::Open || st.paused || st.handler.is_none() {
             return;
         }
-        let now = now_ms();
         let expired = st.engine.expire(now);
-        let free = st.concurrency.saturating_sub(st.running);
+        let per_call = st.batch.unwrap_or(1);
+        let free = st.concurrency.saturating_sub(st.calls) * per_call;
         let leases = st.engine.lease(now, free);
+        let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
+        st.calls += calls;
+        let batch = st.batch.is_some();
         drop(st);
         self.report_expired(&expired);
         if !leases.is_empty() || !expired.is_empty() {
@@ -45,13 +50,17 @@ impl Shared {
                     .map(|st| st.phase == Phase::Closed)
                     .unwrap_or(true);
                 if durable && !closed {
-                    for lease in leases {
-                        wasm_bindgen_futures::spawn_local(Rc::clone(&me).run_job(lease));
+                    let mut rest = leases;
+                    while !rest.is_empty() {
+                        let tail = rest.split_off(per_call.min(rest.len()));
+                        let call = std::mem::replace(&mut rest, tail);
+                        me.run_call(call, batch);
                     }
                 } else {
                     // Rolled back (the leases never became durable) or terminated: no handler runs.
                     if let Ok(mut st) = me.state() {
                         st.running -= leases.len();
+                        st.calls -= calls;
                     }
                     me.after_change();
                 }
@@ -71,58 +80,88 @@ impl Shared {
         }
     }
 
-    async fn run_job(self: Rc<Self>, lease: Lease<JsValue>) {
+    /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
+    fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
         let handler = self.state().ok().and_then(|st| st.handler.clone());
         let controller = web_sys::AbortController::new().ok();
-        let job = job_object(&lease, controller.as_ref().map(|c| c.signal()).as_ref());
-        let budget = lease.deadline_ms.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
-        let outcome = match handler {
-            None => Err("no handler".to_owned()),
-            Some(h) => call_handler(&h, &job, budget).await,
+        let signal = controller.as_ref().map(|c| c.signal());
+        let payloads = delivered_payloads(&leases, batch);
+        let jobs = job_list(&leases, payloads, signal.as_ref());
+        let argument = match batch {
+            false => jobs.get(0),
+            true => jobs.into(),
         };
-        if outcome.is_err() {
-            if let Some(c) = &controller {
-                c.abort();
+        let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
+        let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {
+            None => Err("no handler".to_owned()),
+            Some(Err(thrown)) => Err(error_text(&thrown)),
+            Some(Ok(returned)) if is_thenable(&returned) => {
+                let call = Waiting {
+                    leases,
+                    controller,
+                    deadline: now_ms() + u64::from(budget),
+                    budget,
+                };
+                return self.wait_for(&returned, call);
             }
-        }
-        self.settle(lease, outcome).await;
+            Some(Ok(_)) => Ok(()),
+        };
+        self.conclude(leases, controller, outcome);
+        self.pump();
     }
 
-    async fn settle(self: &Rc<Self>, lease: Lease<JsValue>, outcome: Result<(), String>) {
-        let id = lease.token.id.0;
+    /// Acks (or nacks) every job of one call and commits; the listeners
+    /// hear of it once that is durable.
+    pub(crate) fn settle(
+        self: &Rc<Self>,
+        leases: Vec<Lease<JsValue>>,
+        outcome: Result<(), String>,
+    ) {
         let now = now_ms();
-        let mut retry_at = None;
-        let event = {
+        let mut events = Vec::new();
+        {
             let Ok(mut st) = self.state() else { return };
-            st.running -= 1;
+            st.running -= leases.len();
+            st.calls -= 1;
             if st.phase == Phase::Closed {
-                // Terminated: what was stored stays as it is; the lease expires.
+                // Terminated: what was stored stays as it is; the leases expire.
                 return;
             }
-            match &outcome {
-                Ok(()) => st
-                    .engine
-                    .ack(lease.token)
-                    .ok()
-                    .map(|_| (names::COMPLETED, None)),
-                Err(msg) => match st.engine.nack(lease.token, msg, now) {
-                    Ok(Settled::Dead) => Some((names::DEAD, Some(msg.clone()))),
-                    Ok(Settled::Retry { due_ms }) => {
-                        retry_at = Some(due_ms);
-                        Some((names::RETRYING, Some(msg.clone())))
-                    }
-                    Err(_) => None,
-                },
-            }
-        };
-        let committed = self.flush();
-        self.pump();
-        if committed.await.is_ok() {
-            if let Some((kind, error)) = event {
-                self.events()
-                    .emit(kind, &detail(id, lease.attempt, error.as_deref(), retry_at));
+            let wanted = self.events().wanted();
+            for lease in leases {
+                let (id, attempt) = (lease.token.id.0, lease.attempt);
+                let event = match &outcome {
+                    Ok(()) => st
+                        .engine
+                        .ack(lease.token)
+                        .ok()
+                        .map(|_| (names::COMPLETED, None)),
+                    Err(msg) => match st.engine.nack(lease.token, msg, now) {
+                        Ok(Settled::Dead) => Some((names::DEAD, None)),
+                        Ok(Settled::Retry { due_ms }) => Some((names::RETRYING, Some(due_ms))),
+                        Err(_) => None,
+                    },
+                };
+                if let (true, Some((kind, retry_at))) = (wanted, event) {
+                    events.push((kind, id, attempt, retry_at));
+                }
             }
         }
+        let committed = self.flush();
+        if events.is_empty() {
+            return;
+        }
+        let me = Rc::clone(self);
+        wasm_bindgen_futures::spawn_local(async move {
+            if committed.await.is_ok() {
+                let error = outcome.err();
+                for (kind, id, attempt, retry_at) in events {
+                    me.events()
+                        .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
+                }
+            }
+        });
     }
 
     /// Sets the one timer to the engine's next wake-up, if that is earlier
@@ -153,31 +192,30 @@ impl Shared {
     }
 }
 
-/// Calls the handler; a returned promise is awaited for at most `budget_ms`.
-async fn call_handler(
-    handler: &js_sys::Function,
-    job: &JsValue,
-    budget_ms: u32,
-) -> Result<(), String> {
-    let returned = handler
-        .call1(&JsValue::UNDEFINED, job)
-        .map_err(|e| error_text(&e))?;
-    if !is_thenable(&returned) {
-        return Ok(());
+/// What each job's `payload` is: a copy, so a handler that changes its
+/// payload changes neither the stored job nor what a retry receives. A
+/// batch is copied with one `structuredClone` of all its payloads.
+fn delivered_payloads(leases: &[Lease<JsValue>], batch: bool) -> Vec<JsValue> {
+    let copy = |p: &JsValue| clone_payload(p).unwrap_or_else(|_| p.clone());
+    if !batch || leases.len() < 2 {
+        return leases
+            .iter()
+            .map(|l| match l.payload.is_object() {
+                true => copy(&l.payload),
+                false => l.payload.clone(),
+            })
+            .collect();
     }
-    let promise = js_sys::Promise::resolve(&returned);
-    let settled = JsFuture::from(promise);
-    match select(settled, TimeoutFuture::new(budget_ms)).await {
-        Either::Left((Ok(_), _)) => Ok(()),
-        Either::Left((Err(e), _)) => Err(error_text(&e)),
-        Either::Right(_) => Err(format!("timed out after {budget_ms} ms (leaseMs)")),
+    let all: js_sys::Array = leases.iter().map(|l| l.payload.clone()).collect();
+    match clone_payload(&all) {
+        Ok(copied) => js_sys::Array::from(&copied).iter().collect(),
+        Err(_) => leases.iter().map(|l| copy(&l.payload)).collect(),
     }
 }
 
+/// A promise (checked first: what an async handler returns), or an object
+/// with a `then` method.
 fn is_thenable(v: &JsValue) -> bool {
-    v.is_object()
-        && js_sys::Reflect::get(v, &"then".into())
-            .map(|t| t.is_function())
-            .unwrap_or(false)
-        || v.dyn_ref::<js_sys::Promise>().is_some()
+    v.dyn_ref::<js_sys::Promise>().is_some()
+        || v.is_object() && get_key(v, "then").is_some_and(|t| t.is_function())
 }

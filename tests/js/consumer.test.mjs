@@ -53,11 +53,13 @@ test("a TypeScript consumer of the installed package type-checks (strict) and ru
   const r = JSON.parse(deno(["run", "--allow-read"]).trim().split("\n").at(-1));
   assert.deepEqual(r, {
     first: { id: 0, duplicate: false },
-    stats: { pending: 0, delayed: 0, inFlight: 0, completed: 1, retried: 1, dead: 1 },
+    stats: { pending: 0, delayed: 0, inFlight: 0, completed: 2, retried: 1, dead: 1 },
     dead: ["no recipient"],
     deadTo: [""],
     code: "INVALID_OPTION",
     redriven: 1,
+    ids: [2],
+    batchTo: "x@y.z,u@v.w",
     storage: "adapter",
     keptPending: 1,
     kvAdapter: "function",

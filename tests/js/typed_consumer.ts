@@ -13,6 +13,7 @@ const q = await Queue.open<Email>("typed", {
 });
 const first: { id: number; duplicate: boolean } = await q.enqueue({ to: "a@b.c" });
 await q.enqueue({ to: "" });
+const ids: number[] = await q.enqueueMany([{ to: "c@d.e" }], { priority: 1 }); // payloads: Email[]
 q.process((job: Job<Email>) => {
   const to: string = job.payload.to; // typed by Queue.open<Email>, no cast
   if (!to) throw new Error("no recipient");
@@ -29,6 +30,12 @@ try {
 const redriven: number = await q.redrive();
 await q.close();
 const deadTo: string[] = dead.map((d) => d.payload.to);
+const batched = await Queue.open<Email>("typed-batch", { storage: "memory" });
+let batchTo = "";
+batched.processBatch((jobs: Job<Email>[]) => { batchTo = jobs.map((j) => j.payload.to).join(","); }, { batchSize: 10 });
+await batched.enqueueMany([{ to: "x@y.z" }, { to: "u@v.w" }]);
+await batched.drained();
+await batched.close();
 
 // A queue kept in a key-value adapter (here a Map; a Durable Object's ctx.storage fits as it is).
 const kept = new Map<string, unknown>();
@@ -46,4 +53,5 @@ const keptPending: number = reopened.stats().pending;
 await reopened.close();
 const fromKv: (kv: DenoKvLike) => StorageAdapter = denoKvAdapter;
 
-console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, storage, keptPending, kvAdapter: typeof fromKv }));
+
+console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, ids, batchTo, storage, keptPending, kvAdapter: typeof fromKv }));

@@ -3,6 +3,7 @@
 //! IndexedDB in headless Chrome.
 
 pub mod bad_input;
+pub mod batch;
 pub mod door;
 pub mod origin;
 pub mod poison;
@@ -36,6 +37,12 @@ macro_rules! scenario_tests {
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
             origin_kept => origin::origin_is_kept_with_the_jobs,
+            enqueue_many => batch::enqueue_many_and_batches_process_everything_once,
+            batch_retry => batch::failed_batch_retries_each_job,
+            enqueue_many_follower => batch::enqueue_many_from_a_follower,
+            batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
+            job_fields => batch::job_fields_are_exact,
+            thenables => batch::thenables_are_followed,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

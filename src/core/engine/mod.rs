@@ -91,6 +91,9 @@ pub struct Engine<P> {
     keys: HashMap<String, (MessageId, u64)>,
     key_expiry: BTreeSet<(u64, String)>,
     journal: Vec<Mutation<P>>,
+    /// The counters changed since the journal was last drained: one
+    /// `Put(Counters)` is appended when it is (not one per operation).
+    counters_dirty: bool,
 }
 
 impl<P: Clone> Engine<P> {
@@ -113,6 +116,7 @@ impl<P: Clone> Engine<P> {
             keys: HashMap::new(),
             key_expiry: BTreeSet::new(),
             journal: Vec::new(),
+            counters_dirty: false,
         })
     }
 
@@ -128,12 +132,16 @@ impl<P: Clone> Engine<P> {
 
     /// Drains the record changes made since the last call, in order: one batch for the store.
     pub fn take_mutations(&mut self) -> Vec<Mutation<P>> {
+        if std::mem::take(&mut self.counters_dirty) {
+            self.journal
+                .push(Mutation::Put(Record::Counters(self.counters)));
+        }
         std::mem::take(&mut self.journal)
     }
 
     /// Whether changes are waiting to be drained.
     pub fn has_mutations(&self) -> bool {
-        !self.journal.is_empty()
+        self.counters_dirty || !self.journal.is_empty()
     }
 
     /// Advances the clock to `now_ms` (never backwards): messages whose time
@@ -238,8 +246,7 @@ impl<P: Clone> Engine<P> {
     }
 
     fn record_counters(&mut self) {
-        self.journal
-            .push(Mutation::Put(Record::Counters(self.counters)));
+        self.counters_dirty = true;
     }
 
     fn record_delete(&mut self, key: RecordKey) {

@@ -46,7 +46,8 @@ type Reply = oneshot::Sender<Result<JsValue, QueueError>>;
 
 struct HandleState {
     role: Role,
-    handler: Option<(js_sys::Function, usize)>,
+    /// The handler, its concurrency and batch size (`processBatch`).
+    handler: Option<(js_sys::Function, usize, Option<usize>)>,
     paused: bool,
     next_n: u64,
     outstanding: Outstanding,
@@ -166,6 +167,14 @@ impl Handle {
         &self.events
     }
 
+    /// Adds an event listener here, and tells the leader, which relays
+    /// events to the other instances only once one of them listens.
+    pub fn listen(&self, kind: &str, listener: &js_sys::Function) -> Result<(), JsValue> {
+        self.events.listen(kind, listener)?;
+        self.send(message("listen", &self.id));
+        Ok(())
+    }
+
     /// Whether this instance leads (processes and owns the store).
     pub fn is_leader(&self) -> bool {
         matches!(self.state.borrow().role, Role::Leader { .. })
@@ -237,8 +246,8 @@ impl Handle {
         if paused {
             shared.pause()?;
         }
-        if let Some((h, c)) = handler {
-            shared.process(h, c)?;
+        if let Some((h, c, b)) = handler {
+            shared.process(h, c, b)?;
         }
         self.announce();
         for (n, request) in pending {
@@ -306,6 +315,9 @@ impl Handle {
             };
             for request in pending {
                 me.send(request);
+            }
+            if me.events.listened() {
+                me.send(message("listen", &me.id));
             }
             me.wait_for_lock();
         });
@@ -397,7 +409,7 @@ impl Handle {
     async fn call(
         self: &Rc<Self>,
         op: &str,
-        args: &[(&str, JsValue)],
+        args: &[(&'static str, JsValue)],
     ) -> Result<JsValue, QueueError> {
         let (request, n) = self.new_request(op);
         for (k, v) in args {
@@ -411,6 +423,25 @@ impl Handle {
         self.forward(request, n).await
     }
 
+    /// Encrypted payloads are stored as JSON: what will be stored, or a refusal now.
+    fn storable(&self, payload: &JsValue) -> Result<JsValue, QueueError> {
+        crate::store::idb_cipher::json_copy(payload).map_err(|why| {
+            QueueError::new(
+                codes::PAYLOAD_NOT_CLONEABLE,
+                format!("with encryptionKey, payloads must be JSON-serializable: {why}"),
+            )
+        })
+    }
+
+    /// The leader's engine, when this instance leads and stores payloads
+    /// as given (no encryption): `enqueue` can then store a job at once.
+    pub fn direct(&self) -> Option<Rc<Shared>> {
+        match self.encryption_key {
+            None => self.leader().ok().flatten(),
+            Some(_) => None,
+        }
+    }
+
     /// Stores a job (`options` is the caller's object, `parsed` its reading).
     pub async fn enqueue(
         self: &Rc<Self>,
@@ -418,21 +449,42 @@ impl Handle {
         options: JsValue,
         parsed: EnqueueOptions,
     ) -> Result<JsValue, QueueError> {
-        // Encrypted payloads are stored as JSON: keep what will be stored, or refuse now.
         let payload = match &self.encryption_key {
             None => payload,
-            Some(_) => crate::store::idb_cipher::json_copy(&payload).map_err(|why| {
-                QueueError::new(
-                    codes::PAYLOAD_NOT_CLONEABLE,
-                    format!("with encryptionKey, payloads must be JSON-serializable: {why}"),
-                )
-            })?,
+            Some(_) => self.storable(&payload)?,
         };
         if let Some(shared) = self.leader()? {
             return Ok(convert::enqueued(shared.enqueue(payload, parsed).await?));
         }
         // Boxed for the same reason: a leader's pending enqueue stays small.
         Box::pin(self.call("enqueue", &[("payload", payload), ("options", options)])).await
+    }
+
+    /// Stores jobs with the same options (`options` is the caller's
+    /// object, `parsed` its reading); resolves with their ids.
+    pub async fn enqueue_many(
+        self: &Rc<Self>,
+        payloads: Vec<JsValue>,
+        options: JsValue,
+        parsed: EnqueueOptions,
+    ) -> Result<JsValue, QueueError> {
+        let payloads = match &self.encryption_key {
+            None => payloads,
+            Some(_) => payloads
+                .iter()
+                .map(|p| self.storable(p))
+                .collect::<Result<_, _>>()?,
+        };
+        if let Some(shared) = self.leader()? {
+            let items = payloads.into_iter().map(|p| (p, parsed.clone())).collect();
+            return Ok(convert::ids(&shared.enqueue_many(items).await?));
+        }
+        let list: js_sys::Array = payloads.into_iter().collect();
+        Box::pin(self.call(
+            "enqueueMany",
+            &[("payloads", list.into()), ("options", options)],
+        ))
+        .await
     }
 
     /// Dead letters (`after`, `limit`).
@@ -479,6 +531,7 @@ impl Handle {
         self: &Rc<Self>,
         handler: js_sys::Function,
         concurrency: usize,
+        batch: Option<usize>,
     ) -> Result<(), QueueError> {
         {
             let mut st = self.state.borrow_mut();
@@ -491,11 +544,11 @@ impl Handle {
                     "process() was already called on this queue",
                 ));
             }
-            st.handler = Some((handler.clone(), concurrency.max(1)));
+            st.handler = Some((handler.clone(), concurrency.max(1), batch));
         }
         match self.leader()? {
             Some(shared) => {
-                shared.process(handler, concurrency)?;
+                shared.process(handler, concurrency, batch)?;
                 self.announce();
             }
             None => self.send(message("want", &self.id)),
@@ -590,11 +643,24 @@ pub fn is_internal_key(key: &str) -> bool {
 }
 
 /// Marks a forwarded enqueue with its request key (see [`INTERNAL_KEY_PREFIX`]).
-fn with_request_key(mut opts: EnqueueOptions, from: &str, n: f64) -> (EnqueueOptions, bool) {
+fn with_request_key(opts: EnqueueOptions, from: &str, n: f64) -> (EnqueueOptions, bool) {
+    with_key(opts, format!("{INTERNAL_KEY_PREFIX}{from}:{}", f64_text(n)))
+}
+
+/// Marks job `i` of a forwarded `enqueueMany` with its own request key.
+fn with_item_key(opts: EnqueueOptions, from: &str, n: f64, i: usize) -> EnqueueOptions {
+    with_key(
+        opts,
+        format!("{INTERNAL_KEY_PREFIX}{from}:{}:{i}", f64_text(n)),
+    )
+    .0
+}
+
+fn with_key(mut opts: EnqueueOptions, key: String) -> (EnqueueOptions, bool) {
     if opts.idempotency_key.is_some() {
         return (opts, false);
     }
-    opts.idempotency_key = Some(format!("{INTERNAL_KEY_PREFIX}{from}:{}", f64_text(n)));
+    opts.idempotency_key = Some(key);
     opts.idempotency_window_ms = Some(REQUEST_KEY_WINDOW_MS);
     (opts, true)
 }

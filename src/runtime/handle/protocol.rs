@@ -5,6 +5,8 @@
 //! - `{t:"leader", from, processing}` a new leader (followers re-send what
 //!   is unanswered); `{t:"hello", from}` asks the leader to announce itself;
 //! - `{t:"want", from}` a follower has a handler (a leader without one steps down);
+//! - `{t:"listen", from}` an instance has event listeners (the leader relays
+//!   events only once it has heard this; sent again to each new leader);
 //! - `{t:"event", kind, detail}` and `{t:"stats", stats}` from the leader.
 
 use wasm_bindgen::JsValue;

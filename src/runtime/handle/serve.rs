@@ -6,7 +6,7 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 use super::protocol::{get, get_str, response, result_of};
-use super::{with_request_key, Handle, Role};
+use super::{with_item_key, with_request_key, Handle, Role};
 use crate::core::{Enqueued, MessageId};
 use crate::runtime::quote::quoted;
 use crate::runtime::{codes, convert, options, QueueError};
@@ -34,6 +34,18 @@ impl Handle {
                     outcome
                 };
                 Ok(convert::enqueued(outcome))
+            }
+            "enqueueMany" => {
+                let parsed = options::enqueue_many_options(&get(request, "options"))?;
+                let from = get_str(request, "from");
+                let n = get(request, "n").as_f64().unwrap_or(0.0);
+                let items = js_sys::Array::from(&get(request, "payloads"))
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, with_item_key(parsed.clone(), &from, n, i)))
+                    .collect();
+                // Re-sent calls find their own jobs by the request keys: the same ids.
+                Ok(convert::ids(&shared.enqueue_many(items).await?))
             }
             "deadLetters" => {
                 let (after, limit) = options::page_options(&page(request))?;
@@ -106,6 +118,7 @@ impl Handle {
                 self.step_down();
             }
             "hello" if self.is_leader() => self.announce(),
+            "listen" => self.events.heard_remote_listener(),
             "event" if !self.is_leader() => {
                 self.events
                     .emit_local(&get_str(&m, "kind"), &get(&m, "detail"));
@@ -141,6 +154,9 @@ impl Handle {
         };
         for request in pending {
             self.send(request);
+        }
+        if self.events.listened() {
+            self.send(super::protocol::message("listen", &self.id));
         }
         if want {
             self.send(super::protocol::message("want", &self.id));

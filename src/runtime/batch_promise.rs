@@ -1,0 +1,75 @@
+//! The promises `enqueue()` returns in the leader: one promise per group
+//! commit batch, resolved when the batch is durable (rejected as its commit
+//! fails), and each caller's promise derived from it with `then` and one
+//! shared function bound to the caller's `{ id, duplicate }` — no future,
+//! task or channel per pending enqueue.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::{QueueError, Shared};
+use crate::core::{Enqueued, MessageId};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, seen only for `then`.
+    type Batch;
+    /// `promise.then(f)`.
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_map(this: &Batch, f: &JsValue) -> js_sys::Promise;
+}
+
+thread_local! {
+    /// `(id, duplicate) => ({ id, duplicate })`, made once.
+    static RESULT: JsValue = Closure::<dyn Fn(f64, bool) -> JsValue>::new(|id: f64, duplicate: bool| {
+        let outcome = match duplicate {
+            true => Enqueued::Duplicate(MessageId(id as u64)),
+            false => Enqueued::New(MessageId(id as u64)),
+        };
+        super::convert::enqueued(outcome)
+    })
+    .into_js_value();
+}
+
+impl Shared {
+    /// Stores a message now; the promise resolves with `{ id, duplicate }`
+    /// once its batch is durable.
+    pub fn enqueue_now(
+        self: &Rc<Self>,
+        payload: JsValue,
+        options: crate::core::EnqueueOptions,
+    ) -> Result<js_sys::Promise, QueueError> {
+        let outcome = {
+            let mut st = self.open_state()?;
+            st.engine.enqueue(payload, options, super::now_ms())?
+        };
+        let batch = self.batch_promise();
+        self.pump();
+        let id = JsValue::from(outcome.id().0 as f64);
+        let duplicate = JsValue::from(outcome.is_duplicate());
+        let result = RESULT.with(|f| {
+            f.unchecked_ref::<js_sys::Function>()
+                .bind2(&JsValue::UNDEFINED, &id, &duplicate)
+        });
+        Ok(batch.unchecked_ref::<Batch>().then_map(&result.into()))
+    }
+
+    /// The promise of the batch now accumulating (made on first use; the
+    /// commit loop, a rollback and `terminate` forget it with its waiters).
+    fn batch_promise(self: &Rc<Self>) -> js_sys::Promise {
+        if let Some(p) = self.state().ok().and_then(|st| st.batch_promise.clone()) {
+            return p;
+        }
+        let committed = self.flush();
+        let p = wasm_bindgen_futures::future_to_promise(async move {
+            committed.await.map_err(|e| e.to_js())?;
+            Ok(JsValue::UNDEFINED)
+        });
+        if let Ok(mut st) = self.state() {
+            st.batch_promise = Some(p.clone());
+        }
+        p
+    }
+}

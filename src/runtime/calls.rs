@@ -1,0 +1,178 @@
+//! Handler calls waiting on a returned promise. Every call of a queue is
+//! followed with the same two callbacks (bound to the call's number, so no
+//! closure is made per call), and one watchdog timer — not one per call —
+//! cuts off calls that outlive their lease deadline.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::job::error_text;
+use super::{now_ms, Shared};
+use crate::core::Lease;
+
+/// Largest delay `setTimeout` takes.
+const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise, seen only for `then`.
+    type Followed;
+    /// `promise.then(resolved, rejected)` with plain functions.
+    #[wasm_bindgen(method)]
+    fn then(this: &Followed, resolved: &JsValue, rejected: &JsValue);
+}
+
+/// One handler call whose promise has not settled.
+pub(crate) struct Waiting {
+    /// The jobs of the call.
+    pub leases: Vec<Lease<JsValue>>,
+    /// Aborts the jobs' `signal` when the call fails or times out.
+    pub controller: Option<web_sys::AbortController>,
+    /// When the call is cut off (ms since the epoch).
+    pub deadline: u64,
+    /// The call's time budget, for the error text.
+    pub budget: u32,
+}
+
+/// The calls of one queue that wait on a promise.
+#[derive(Default)]
+pub(crate) struct Calls {
+    next: u64,
+    waiting: HashMap<u64, Waiting>,
+    /// The watchdog: when it fires, and the timer.
+    watchdog: Option<(u64, Timeout)>,
+    /// `(resolved, rejected)`, called as `f(callNumber, value)`.
+    callbacks: Option<(js_sys::Function, js_sys::Function)>,
+}
+
+impl Shared {
+    /// Follows the promise `returned` of a handler call until it settles or
+    /// the call's deadline passes; then settles the call's jobs.
+    pub(crate) fn wait_for(self: &Rc<Self>, returned: &JsValue, call: Waiting) {
+        let (resolved, rejected) = self.callbacks();
+        let Ok(mut calls) = self.calls.try_borrow_mut() else {
+            return;
+        };
+        calls.next += 1;
+        let n = calls.next;
+        let deadline = call.deadline;
+        calls.waiting.insert(n, call);
+        if !calls
+            .watchdog
+            .as_ref()
+            .is_some_and(|(at, _)| *at <= deadline)
+        {
+            calls.watchdog = Some((deadline, self.watchdog(deadline)));
+        }
+        drop(calls);
+        let n = JsValue::from(n as f64);
+        let resolved: JsValue = resolved.bind1(&JsValue::UNDEFINED, &n).into();
+        let rejected: JsValue = rejected.bind1(&JsValue::UNDEFINED, &n).into();
+        let promise = js_sys::Promise::resolve(returned);
+        promise
+            .unchecked_ref::<Followed>()
+            .then(&resolved, &rejected);
+    }
+
+    /// Cuts off the calls whose deadline has passed (when the watchdog is due).
+    pub(crate) fn time_out_calls(self: &Rc<Self>, now: u64) {
+        let due = {
+            let Ok(mut calls) = self.calls.try_borrow_mut() else {
+                return;
+            };
+            if !calls.watchdog.as_ref().is_some_and(|(at, _)| *at <= now) {
+                return;
+            }
+            let late: Vec<u64> = calls
+                .waiting
+                .iter()
+                .filter(|(_, w)| w.deadline <= now)
+                .map(|(n, _)| *n)
+                .collect();
+            let due: Vec<Waiting> = late
+                .iter()
+                .filter_map(|n| calls.waiting.remove(n))
+                .collect();
+            calls.watchdog = calls
+                .waiting
+                .values()
+                .map(|w| w.deadline)
+                .min()
+                .map(|at| (at, self.watchdog(at)));
+            due
+        };
+        for call in due {
+            let error = format!("timed out after {} ms (leaseMs)", call.budget);
+            self.conclude(call.leases, call.controller, Err(error));
+        }
+    }
+
+    /// A call's promise settled (`outcome`): settle its jobs, unless it was cut off already.
+    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), String>) {
+        let call = match self.calls.try_borrow_mut() {
+            Ok(mut calls) => calls.waiting.remove(&n),
+            Err(_) => None,
+        };
+        if let Some(call) = call {
+            self.conclude(call.leases, call.controller, outcome);
+            self.pump();
+        }
+    }
+
+    /// Aborts the signal of a failed call, then acks or nacks its jobs.
+    pub(crate) fn conclude(
+        self: &Rc<Self>,
+        leases: Vec<Lease<JsValue>>,
+        controller: Option<web_sys::AbortController>,
+        outcome: Result<(), String>,
+    ) {
+        if let (Err(_), Some(c)) = (&outcome, &controller) {
+            c.abort();
+        }
+        self.settle(leases, outcome);
+    }
+
+    fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
+        let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        let weak = Rc::downgrade(self);
+        Timeout::new(delay, move || {
+            if let Some(me) = weak.upgrade() {
+                me.time_out_calls(now_ms());
+                me.pump();
+            }
+        })
+    }
+
+    /// The queue's two callbacks, made on first use. They hold the queue
+    /// weakly: a promise that settles after the queue is gone does nothing.
+    fn callbacks(self: &Rc<Self>) -> (js_sys::Function, js_sys::Function) {
+        if let Some(c) = self
+            .calls
+            .try_borrow()
+            .ok()
+            .and_then(|c| c.callbacks.clone())
+        {
+            return c;
+        }
+        let callback = |ok: bool| -> js_sys::Function {
+            let weak = Rc::downgrade(self);
+            Closure::<dyn Fn(f64, JsValue)>::new(move |n: f64, value: JsValue| {
+                if let Some(me) = weak.upgrade() {
+                    let outcome = if ok { Ok(()) } else { Err(error_text(&value)) };
+                    me.call_settled(n as u64, outcome);
+                }
+            })
+            .into_js_value()
+            .unchecked_into()
+        };
+        let made = (callback(true), callback(false));
+        if let Ok(mut calls) = self.calls.try_borrow_mut() {
+            calls.callbacks = Some(made.clone());
+        }
+        made
+    }
+}

@@ -63,6 +63,10 @@ export async function relayToJetStream(queue, options) {
   const o = readOptions(options);
   let nc = o.connection;
   const own = nc === undefined;
+  if (own && typeof globalThis.WebSocket !== "function") {
+    // wsconnect would wait forever for a WebSocket class that is not there.
+    throw new RelayError("RELAY_UNREACHABLE", "this runtime has no WebSocket (Node 20 needs --experimental-websocket; Node 22, Deno, browsers and workers have it)");
+  }
   if (own) {
     try {
       nc = await wsconnect({ servers: o.servers, maxReconnectAttempts: -1, reconnectTimeWait: 250, ...o.connectionOptions });

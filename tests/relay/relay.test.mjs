@@ -248,3 +248,20 @@ test("wasmq/jetstream's types accept the documented usage (deno check, strict)",
     cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
   });
 });
+
+test("without a WebSocket class (Node 20 without its flag) the relay says so instead of waiting", { timeout: 60_000 }, () => {
+  const root = new URL("../..", import.meta.url).pathname;
+  const script = `
+    import { readFileSync } from "node:fs";
+    delete globalThis.WebSocket; // whatever this Node has
+    import init, { Queue } from "${root}pkg/wasmq.js";
+    import { relayToJetStream } from "${root}pkg/jetstream.js";
+    await init({ module_or_path: readFileSync("${root}pkg/wasmq_bg.wasm") });
+    const q = await Queue.open("no-ws", { storage: "memory" });
+    try { await relayToJetStream(q, { servers: "${server.ws}", stream: "S1", subject: "S1.jobs" }); }
+    catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", execArgv: [] });
+  const r = JSON.parse(out.trim());
+  assert.equal(r.code, "RELAY_UNREACHABLE");
+  assert.match(r.message, /no WebSocket/);
+});

@@ -1,6 +1,7 @@
 // Types of `wasmq/jetstream`.
 import type { NatsConnection, WsConnectionOptions } from "@nats-io/nats-core";
 import type { Job, Queue } from "./wasmq.js";
+export { RelayError } from "./relay-error.js";
 
 /** Options of `relayToJetStream`. */
 export interface RelayOptions<T = unknown> {
@@ -45,12 +46,6 @@ export interface Relay extends EventTarget {
   readonly perSubject: boolean;
   /** Stops relaying (pauses the queue) and closes the connection the relay opened. */
   close(): Promise<void>;
-}
-
-/** A relay error: `code` is INVALID_OPTION (with `option`), RELAY_UNREACHABLE, STREAM_NOT_FOUND or SUBJECT_NOT_IN_STREAM. */
-export class RelayError extends Error {
-  readonly code: "INVALID_OPTION" | "RELAY_UNREACHABLE" | "STREAM_NOT_FOUND" | "SUBJECT_NOT_IN_STREAM";
-  readonly option?: string;
 }
 
 /**

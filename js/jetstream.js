@@ -2,15 +2,9 @@
 // `wasmq/jetstream`: relays a queue's jobs to a NATS JetStream stream over WebSocket with the official client (@nats-io/nats-core, @nats-io/jetstream: optional peer dependencies).
 import { wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { RelayError } from "./relay-error.js";
 
-/** A relay error with a stable `code` (`INVALID_OPTION`, `RELAY_UNREACHABLE`, `STREAM_NOT_FOUND`, `SUBJECT_NOT_IN_STREAM`). */
-export class RelayError extends Error {
-  constructor(code, message, cause) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = "RelayError";
-    this.code = code;
-  }
-}
+export { RelayError };
 
 const PER_SUBJECT_FULL = /maximum messages per subject exceeded/i;
 const invalid = (option, why) => Object.assign(new RelayError("INVALID_OPTION", `invalid option \`${option}\`: ${why}`), { option });

@@ -14,7 +14,7 @@ for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
 // Small JS companions of the wasm API (js/): copied as they are, each its own export.
-const companions = ["deno-kv.js", "deno-kv.d.ts", "jetstream.js", "jetstream.d.ts"];
+const companions = ["deno-kv.js", "deno-kv.d.ts", "jetstream.js", "jetstream.d.ts", "http.js", "http.d.ts", "relay-error.js", "relay-error.d.ts"];
 for (const f of companions) copyFileSync(new URL(`js/${f}`, root), new URL(f, pkg));
 const docs = [];
 for (const f of ["README.md", "LICENSE"]) {
@@ -72,6 +72,7 @@ const manifest = {
     ".": { types: "./wasmq.d.ts", default: "./wasmq.js" },
     "./deno-kv": { types: "./deno-kv.d.ts", default: "./deno-kv.js" },
     "./jetstream": { types: "./jetstream.d.ts", default: "./jetstream.js" },
+    "./http": { types: "./http.d.ts", default: "./http.js" },
     "./wasmq_bg.wasm": "./wasmq_bg.wasm",
     "./package.json": "./package.json",
   },

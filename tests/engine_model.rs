@@ -26,6 +26,7 @@ enum Op {
     Lease(usize),
     Ack(usize),
     Nack(usize),
+    Reject(usize),
     Advance(u64),
     Expire,
     Redrive(usize),
@@ -56,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (1usize..4).prop_map(Op::Lease),
         2 => any::<usize>().prop_map(Op::Ack),
         2 => any::<usize>().prop_map(Op::Nack),
+        1 => any::<usize>().prop_map(Op::Reject),
         2 => (0u64..40).prop_map(Op::Advance),
         1 => Just(Op::Expire),
         1 => any::<usize>().prop_map(Op::Redrive),
@@ -209,6 +211,22 @@ impl Harness {
                     prop_assert!(
                         self.engine.nack(t, "late", self.now).is_err(),
                         "stale nack accepted"
+                    );
+                    prop_assert!(!self.engine.has_mutations());
+                }
+            }
+            Op::Reject(i) => {
+                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                    self.engine.reject(t, "unrecoverable", self.now).unwrap();
+                    let m = &self.engine.records().messages[&t.id];
+                    prop_assert!(
+                        matches!(m.state, MessageState::Dead { .. }),
+                        "rejected but not dead"
+                    );
+                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                    prop_assert!(
+                        self.engine.reject(t, "late", self.now).is_err(),
+                        "stale reject accepted"
                     );
                     prop_assert!(!self.engine.has_mutations());
                 }

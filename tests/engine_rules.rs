@@ -1310,3 +1310,26 @@ fn origin_is_made_once_journaled_and_kept_by_a_rebuild() {
     assert_eq!(rebuilt.origin(), Some("a1"));
     assert!(rebuilt.same_state(&e));
 }
+
+#[test]
+fn a_rejected_try_is_a_dead_letter_at_once_and_unblocks_its_group() {
+    let mut e = engine(exact());
+    let a = put(&mut e, 1, group("g"), T0);
+    let b = put(&mut e, 2, group("g"), T0);
+    let l = lease_one(&mut e, T0);
+    assert_eq!(
+        (l.token.id, l.attempt, l.max_attempts),
+        (a, 1, 5),
+        "tries are left"
+    );
+    e.reject(l.token, "HTTP 400", T0 + 5).unwrap();
+    let dead = e.dead_letters(None, 10);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].id, dead[0].last_error.as_deref()),
+        (a, Some("HTTP 400"))
+    );
+    assert_eq!(e.stats().retried, 0, "not a retry");
+    assert_eq!(lease_ids(&mut e, T0 + 5, 10), vec![b]);
+    assert_eq!(e.reject(l.token, "again", T0 + 6), Err(Error::StaleLease));
+}

@@ -10,7 +10,7 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::job::error_text;
+use super::failure::Failure;
 use super::{now_ms, Shared};
 use crate::core::Lease;
 
@@ -107,12 +107,12 @@ impl Shared {
         };
         for call in due {
             let error = format!("timed out after {} ms (leaseMs)", call.budget);
-            self.conclude(call.leases, call.controller, Err(error));
+            self.conclude(call.leases, call.controller, Err(Failure::retry(error)));
         }
     }
 
     /// A call's promise settled (`outcome`): settle its jobs, unless it was cut off already.
-    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), String>) {
+    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>) {
         let call = match self.calls.try_borrow_mut() {
             Ok(mut calls) => calls.waiting.remove(&n),
             Err(_) => None,
@@ -128,7 +128,7 @@ impl Shared {
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
         controller: Option<web_sys::AbortController>,
-        outcome: Result<(), String>,
+        outcome: Result<(), Failure>,
     ) {
         if let (Err(_), Some(c)) = (&outcome, &controller) {
             c.abort();
@@ -162,7 +162,11 @@ impl Shared {
             let weak = Rc::downgrade(self);
             Closure::<dyn Fn(f64, JsValue)>::new(move |n: f64, value: JsValue| {
                 if let Some(me) = weak.upgrade() {
-                    let outcome = if ok { Ok(()) } else { Err(error_text(&value)) };
+                    let outcome = if ok {
+                        Ok(())
+                    } else {
+                        Err(Failure::thrown(&value))
+                    };
                     me.call_settled(n as u64, outcome);
                 }
             })

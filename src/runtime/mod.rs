@@ -15,6 +15,7 @@ mod commit;
 pub mod convert;
 pub mod error;
 pub mod events;
+mod failure;
 mod handle;
 mod job;
 mod lifecycle;

@@ -11,7 +11,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::calls::Waiting;
 use super::convert::{clone_payload, get_key};
 use super::events::names;
-use super::job::{detail, error_text, job_list};
+use super::failure::Failure;
+use super::job::{detail, job_list};
 use super::{now_ms, Phase, Shared};
 use crate::core::{Expired, Lease, Settled};
 
@@ -94,8 +95,8 @@ impl Shared {
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {
-            None => Err("no handler".to_owned()),
-            Some(Err(thrown)) => Err(error_text(&thrown)),
+            None => Err(Failure::retry("no handler".to_owned())),
+            Some(Err(thrown)) => Err(Failure::thrown(&thrown)),
             Some(Ok(returned)) if is_thenable(&returned) => {
                 let call = Waiting {
                     leases,
@@ -116,7 +117,7 @@ impl Shared {
     pub(crate) fn settle(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
-        outcome: Result<(), String>,
+        outcome: Result<(), Failure>,
     ) {
         let now = now_ms();
         let mut events = Vec::new();
@@ -137,7 +138,12 @@ impl Shared {
                         .ack(lease.token)
                         .ok()
                         .map(|_| (names::COMPLETED, None)),
-                    Err(msg) => match st.engine.nack(lease.token, msg, now) {
+                    Err(f) if !f.retry => st
+                        .engine
+                        .reject(lease.token, &f.message, now)
+                        .ok()
+                        .map(|()| (names::DEAD, None)),
+                    Err(f) => match st.engine.nack(lease.token, &f.message, now) {
                         Ok(Settled::Dead) => Some((names::DEAD, None)),
                         Ok(Settled::Retry { due_ms }) => Some((names::RETRYING, Some(due_ms))),
                         Err(_) => None,
@@ -155,7 +161,7 @@ impl Shared {
         let me = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             if committed.await.is_ok() {
-                let error = outcome.err();
+                let error = outcome.err().map(|f| f.message);
                 for (kind, id, attempt, retry_at) in events {
                     me.events()
                         .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));

@@ -5,6 +5,7 @@
 pub mod bad_input;
 pub mod batch;
 pub mod door;
+pub mod give_up;
 pub mod origin;
 pub mod poison;
 pub mod support;
@@ -37,6 +38,7 @@ macro_rules! scenario_tests {
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
             origin_kept => origin::origin_is_kept_with_the_jobs,
+            give_up => give_up::error_with_retry_false_is_dead_at_once,
             enqueue_many => batch::enqueue_many_and_batches_process_everything_once,
             batch_retry => batch::failed_batch_retries_each_job,
             enqueue_many_follower => batch::enqueue_many_from_a_follower,

@@ -119,6 +119,19 @@ impl<P: Clone> Engine<P> {
         Ok(self.fail(token.id, error.to_owned(), true))
     }
 
+    /// The job failed with `error` in a way no retry can mend (a relay's
+    /// "400 Bad Request"): a dead letter at once, whatever tries are left.
+    pub fn reject(&mut self, token: LeaseToken, error: &str, now_ms: u64) -> Result<()> {
+        let deadline = self.check_lease(token)?;
+        self.tick(now_ms);
+        self.leases.remove(&Slot::at(deadline, token.id));
+        if let Some(e) = self.messages.get_mut(&token.id) {
+            e.meta.last_error = Some(error.to_owned());
+        }
+        self.bury(token.id);
+        Ok(())
+    }
+
     /// Ends every lease whose deadline passed: each message is retried at
     /// once, or becomes a dead letter when out of tries.
     pub fn expire(&mut self, now_ms: u64) -> Vec<Expired> {
@@ -146,6 +159,19 @@ impl<P: Clone> Engine<P> {
         }
     }
 
+    /// Makes in-flight message `id` a dead letter now.
+    fn bury(&mut self, id: MessageId) {
+        let Some(e) = self.messages.get_mut(&id) else {
+            return;
+        };
+        e.meta.state = MessageState::Dead {
+            failed_at_ms: self.clock,
+        };
+        self.group_settle(id, true);
+        self.index_dead(id);
+        self.record_message(id);
+    }
+
     /// Ends a failed try: dead letter when out of tries, else waiting again,
     /// after the backoff (`with_backoff`) or at once (an expired lease).
     fn fail(&mut self, id: MessageId, error: String, with_backoff: bool) -> Settled {
@@ -154,12 +180,7 @@ impl<P: Clone> Engine<P> {
         };
         e.meta.last_error = Some(error);
         if e.meta.attempts >= e.meta.max_attempts {
-            e.meta.state = MessageState::Dead {
-                failed_at_ms: self.clock,
-            };
-            self.group_settle(id, true);
-            self.index_dead(id);
-            self.record_message(id);
+            self.bury(id);
             return Settled::Dead;
         }
         let delay = if with_backoff {

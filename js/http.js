@@ -1,0 +1,77 @@
+// @ts-self-types="./http.d.ts"
+// `wasmq/http`: relays a queue's jobs to an HTTP endpoint, each POSTed with `Idempotency-Key: <origin>:<job id>` so the server can drop a repeat.
+import { RelayError } from "./relay-error.js";
+
+const RETRYABLE = new Set([408, 409, 425, 429]);
+const invalid = (option, why) => Object.assign(new RelayError("INVALID_OPTION", `invalid option \`${option}\`: ${why}`), { option });
+
+function readOptions(options) {
+  if (options === null || typeof options !== "object") throw invalid("options", "must be an object");
+  const known = ["url", "method", "headers", "window", "timeoutMs", "body"];
+  for (const name of Object.keys(options)) if (!known.includes(name)) throw invalid(name, "is not an option of relayToHttp");
+  const { url, method = "POST", headers = {}, window = 16, timeoutMs = 10_000, body } = options;
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid("url", `${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw invalid("url", "must be an http:// or https:// address");
+  if (!["POST", "PUT", "PATCH"].includes(method)) throw invalid("method", "must be POST, PUT or PATCH");
+  if (headers === null || typeof headers !== "object") throw invalid("headers", "must be an object of header names and values");
+  if (!Number.isInteger(window) || window < 1 || window > 1000) throw invalid("window", "must be an integer in [1, 1000]");
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw invalid("timeoutMs", "must be a positive number of ms");
+  if (body !== undefined && typeof body !== "function") throw invalid("body", "must be a function (job) => request body");
+  return { url: parsed.href, method, headers, window, timeoutMs, body };
+}
+
+/**
+ * Relays every job of `queue` to `options.url`: one request per job with
+ * `Idempotency-Key: ${queue.origin}:${job.id}` (the same on every retry,
+ * reload and tab), the payload as JSON. A 2xx acks the job; 408, 409, 425,
+ * 429, 5xx, a timeout or a network error retries it with the queue's
+ * backoff; any other status makes it a dead letter at once, with the status.
+ */
+export function relayToHttp(queue, options) {
+  const o = readOptions(options);
+  const stats = { inFlight: 0, relayed: 0, retried: 0, rejected: 0 };
+  let closed = false;
+  queue.process(async (job) => {
+    if (job.attempt > 1) stats.retried++;
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
+    job.signal.addEventListener("abort", () => timeout.abort(job.signal.reason), { once: true });
+    stats.inFlight++;
+    let res;
+    try {
+      res = await fetch(o.url, {
+        method: o.method,
+        headers: { "content-type": "application/json", ...o.headers, "idempotency-key": `${queue.origin}:${job.id}` },
+        body: o.body ? o.body(job) : JSON.stringify(job.payload ?? null),
+        signal: timeout.signal,
+      });
+      await res.arrayBuffer().catch(() => {}); // let the connection be reused
+    } finally {
+      clearTimeout(timer);
+      stats.inFlight--;
+    }
+    if (res.ok) {
+      stats.relayed++;
+      return;
+    }
+    const error = new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
+    if (res.status >= 500 || RETRYABLE.has(res.status)) throw error;
+    stats.rejected++;
+    throw Object.assign(error, { retry: false });
+  }, { concurrency: o.window });
+  return {
+    stats,
+    /** Stops relaying (pauses the queue; close it separately). */
+    close() {
+      if (!closed && !queue.closed) queue.pause();
+      closed = true;
+    },
+  };
+}
+
+export { RelayError };

@@ -1,4 +1,4 @@
-// A real nats-server (Debian's) for the relay tests: JetStream on a temporary store, a WebSocket listener on loopback; started, stopped and started again on the same ports and store.
+// Real nats-servers (Debian's) for the relay tests: JetStream on temporary stores, WebSocket listeners on loopback; one server, or a three-node cluster. Each can be stopped and started again on the same ports and store.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
@@ -18,41 +18,71 @@ const listening = (port) => new Promise((resolve) => {
   const s = connect(port, "127.0.0.1").once("connect", () => (s.destroy(), resolve(true))).once("error", () => resolve(false));
 });
 
-/** A nats-server with JetStream and WebSocket; `ws` is its WebSocket address. */
-export async function natsServer() {
-  const dir = mkdtempSync(`${tmpdir()}/wasmq-nats-`);
-  const [port, wsPort] = [await freePort(), await freePort()];
-  writeFileSync(`${dir}/nats.conf`, `listen: "127.0.0.1:${port}"
-jetstream { store_dir: "${dir}/js" }
-websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }
-`);
+/** One nats-server process on `config` (written to `dir/<name>.conf`), with start/stop. */
+function process_(dir, name, config, ports) {
+  writeFileSync(`${dir}/${name}.conf`, config);
   let child = null;
   let log = "";
-  const server = {
-    ws: `ws://127.0.0.1:${wsPort}`,
+  return {
+    name,
+    ws: `ws://127.0.0.1:${ports.ws}`,
+    wsPort: ports.ws,
     log: () => log,
     async start() {
-      child = spawn(NATS_SERVER, ["-c", `${dir}/nats.conf`], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(NATS_SERVER, ["-c", `${dir}/${name}.conf`], { stdio: ["ignore", "pipe", "pipe"] });
       child.stdout.on("data", (d) => (log += d));
       child.stderr.on("data", (d) => (log += d));
-      const exited = new Promise((r) => child.once("exit", r));
-      child.exited = exited;
-      for (let i = 0; !(await listening(wsPort)) || !(await listening(port)); i++) {
-        if (i > 200) throw new Error(`nats-server did not listen within 10 s:\n${log}`);
-        if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}:\n${log}`);
+      child.exited = new Promise((r) => child.once("exit", r));
+      for (let i = 0; !(await listening(ports.ws)) || !(await listening(ports.client)); i++) {
+        if (i > 200) throw new Error(`nats-server ${name} did not listen within 10 s:\n${log}`);
+        if (child.exitCode !== null) throw new Error(`nats-server ${name} exited with ${child.exitCode}:\n${log}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async stop() {
+    async stop(signal = "SIGTERM") {
       if (!child || child.exitCode !== null) return;
-      child.kill("SIGTERM");
+      child.kill(signal);
       await child.exited;
     },
-    async remove() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+  };
+}
+
+/** A nats-server with JetStream and WebSocket; `ws` is its WebSocket address. */
+export async function natsServer() {
+  const dir = mkdtempSync(`${tmpdir()}/wasmq-nats-`);
+  const ports = { client: await freePort(), ws: await freePort() };
+  const server = process_(dir, "nats", `listen: "127.0.0.1:${ports.client}"
+jetstream { store_dir: "${dir}/js" }
+websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true }
+`, ports);
+  server.remove = async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
   await server.start();
   return server;
+}
+
+/** A JetStream cluster of `n` nats-servers (`n0`, `n1`, ...) routed to each other on loopback. */
+export async function natsCluster(n = 3) {
+  const dir = mkdtempSync(`${tmpdir()}/wasmq-nats-cluster-`);
+  const ports = [];
+  for (let i = 0; i < n; i++) ports.push({ client: await freePort(), ws: await freePort(), route: await freePort() });
+  const routes = ports.map((p) => `"nats-route://127.0.0.1:${p.route}"`).join(", ");
+  const nodes = ports.map((p, i) => process_(dir, `n${i}`, `server_name: "n${i}"
+listen: "127.0.0.1:${p.client}"
+jetstream { store_dir: "${dir}/n${i}" }
+websocket { listen: "127.0.0.1:${p.ws}", no_tls: true }
+cluster { name: "wasmq", listen: "127.0.0.1:${p.route}", routes: [${routes}] }
+`, p));
+  await Promise.all(nodes.map((s) => s.start()));
+  return {
+    nodes,
+    ws: nodes.map((s) => s.ws),
+    node: (name) => nodes.find((s) => s.name === name),
+    async remove() {
+      await Promise.all(nodes.map((s) => s.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

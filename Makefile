@@ -43,9 +43,14 @@ package: setup
 js-test: package
 	node --test tests/js/*.test.mjs
 
-## make test-relay: the JetStream relay (wasmq/jetstream) against a real nats-server
-## (Debian's, started and stopped by the tests on loopback with a temporary store).
+## make test-relay: the relays (wasmq/jetstream, wasmq/http) against a real nats-server
+## (Debian's, started and stopped by the tests on loopback with temporary stores) and a
+## local HTTP server, and examples/consumer (native, async-nats) reading what they stored.
+CONSUMER := examples/consumer/Cargo.toml
 test-relay: package
+	cargo fmt --manifest-path $(CONSUMER) -- --check
+	cargo clippy --manifest-path $(CONSUMER) -- -D warnings
+	cargo build --manifest-path $(CONSUMER)
 	node --experimental-websocket --test tests/relay/*.test.mjs
 
 ## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.

@@ -9,7 +9,7 @@ const production = { "process.env.NODE_ENV": '"production"' };
 /** Writes page.js, sw.js and workbox-background-sync.min.js into target/bench/build/. */
 export async function bundle() {
   const common = { bundle: true, absWorkingDir: root, logLevel: "warning", define: production, target: "es2022" };
-  await build({ ...common, entryPoints: ["bench/page.js"], outfile: `${OUT}/page.js`, format: "esm", external: ["/pkg/*"],
+  await build({ ...common, entryPoints: ["bench/page.js"], outfile: `${OUT}/page.js`, format: "esm", external: ["/pkg/*"], platform: "browser",
     define: { ...production, "process.nextTick": "queueMicrotask" } }); // fastq calls process.nextTick
   await build({ ...common, entryPoints: ["bench/sw.js"], outfile: `${OUT}/sw.js`, format: "iife" });
   await build({

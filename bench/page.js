@@ -1,5 +1,8 @@
-// Browser side of the benchmarks (bundled by bench/build.mjs into /build/page.js): IndexedDB ceiling, wasmq on IndexedDB and memory, p-queue, fastq, Workbox via the service worker, open time.
+// Browser side of the benchmarks (bundled by bench/build.mjs into /build/page.js): IndexedDB ceiling, wasmq on IndexedDB and memory, p-queue, fastq, Workbox via the service worker, open time, the JetStream relay beside the client publishing directly.
 import init, { Queue } from "/pkg/wasmq.js";
+import { wsconnect } from "@nats-io/nats-core";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { relayToJetStream } from "../pkg/jetstream.js"; // bundled with the @nats-io packages (CommonJS)
 import PQueue from "p-queue";
 import fastqLib from "fastq";
 import * as memory from "./memory.mjs";
@@ -136,7 +139,55 @@ async function scaleOpen(name, n, drop) {
   return { ms, wasmMemoryBeforeBytes: before.wasm, wasmMemoryBytes: after.wasm, jsHeapBeforeBytes: before.heap, jsHeapBytes: after.heap };
 }
 
+/** A fresh stream on nats-server `ws`, through a new connection. */
+async function natsStream(ws) {
+  const nc = await wsconnect({ servers: ws });
+  const jsm = await jetstreamManager(nc);
+  const name = fresh("B").replace(/[^A-Za-z0-9]/g, "_");
+  await jsm.streams.add({ name, subjects: [`${name}.>`] });
+  const done = async (n) => {
+    const stored = (await jsm.streams.info(name)).state.messages;
+    await jsm.streams.delete(name);
+    await nc.close();
+    if (stored !== n) throw new Error(`stream ${name} holds ${stored} of ${n}`);
+  };
+  return { nc, name, done };
+}
+
+/** The client publishing n messages (wasmq's payloads as JSON, each with a Nats-Msg-Id) straight from JS: awaited one by one, or all in flight. */
+async function natsDirect(ws, n, mode) {
+  const { nc, name, done } = await natsStream(ws);
+  const js = jetstream(nc);
+  const data = Array.from({ length: n }, (_, i) => new TextEncoder().encode(JSON.stringify(message(i))));
+  const t0 = performance.now();
+  if (mode === "serial") {
+    for (let i = 0; i < n; i++) await js.publish(`${name}.jobs`, data[i], { msgID: `direct:${i}` });
+  } else {
+    await Promise.all(data.map((d, i) => js.publish(`${name}.jobs`, d, { msgID: `direct:${i}` })));
+  }
+  const ms = performance.now() - t0;
+  await done(n);
+  return { ms };
+}
+
+/** wasmq's relay: n jobs already stored in IndexedDB, from relayToJetStream until drained (every PubAck in, every job acked and committed). */
+async function natsRelay(ws, n, window) {
+  const { nc, name, done } = await natsStream(ws);
+  const qname = fresh("relay");
+  const q = await openIdb(qname);
+  for (let i = 0; i < n; i += 1000) await Promise.all(Array.from({ length: Math.min(1000, n - i) }, (_, j) => q.enqueue(message(i + j))));
+  const t0 = performance.now();
+  const relay = await relayToJetStream(q, { connection: nc, stream: name, subject: `${name}.jobs`, window });
+  await q.drained();
+  const ms = performance.now() - t0;
+  await relay.close();
+  await dropIdb(q, qname);
+  await done(n);
+  return { ms };
+}
+
 window.bench = {
+  natsDirect, natsRelay,
   ready: init({ module_or_path: "/pkg/wasmq_bg.wasm" }).then((w) => { wasm = w; }),
   ceiling, wasmqSerial, wasmqBurst, wasmqEndToEnd, workbox, memory: memoryRun, scaleFill, scaleOpen, deleteDb,
 };

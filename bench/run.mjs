@@ -8,6 +8,7 @@ import { serve } from "./serve.mjs";
 import { launch } from "./browser.mjs";
 import { sizes } from "./sizes.mjs";
 import { summarize } from "./stats.mjs";
+import { natsServer } from "../scripts/nats-server.mjs";
 import { evaluate, table, markdown } from "./report.mjs";
 import { chartHtml } from "./chart.mjs";
 
@@ -20,8 +21,8 @@ const log = (msg) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStar
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUICK = process.env.BENCH_QUICK === "1"; // a smoke run with small sizes
 const N = QUICK
-  ? { ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
-  : { ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
+  ? { natsSerial: 200, nats: 2000, ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
+  : { natsSerial: 1000, nats: 10_000, ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
 N.libSmall = N.wasmqMem; // p-queue and fastq also at wasmq's job count, for a like-for-like ratio
 // 10^6 pending in IndexedDB is opened only if the run is still this young (seconds), to stay under 10 minutes.
 const BIG_OPEN_IF_BEFORE_S = Number(process.env.BENCH_BIG_OPEN_BEFORE ?? 330);
@@ -140,6 +141,22 @@ try {
     r = await repeat(() => chromium.run("wasmqEndToEnd", N.e2e));
     row("wasmq_idb_e2e", B, "wasmq end to end (IndexedDB): enqueue → no-op handler → ack, concurrency 16", N.e2e, "jobs/s",
       perSecond(N.e2e, r), raw(r));
+  });
+
+  // The JetStream relay beside the same client publishing directly, over WebSocket to a local nats-server.
+  await step("JetStream relay", async () => {
+    const nats = await natsServer();
+    try {
+      const NOTE = "nats-server 2.9.10 (Debian) on loopback, JetStream file store, WebSocket; @nats-io/jetstream 3.4.0 in the page; ~85-byte JSON messages, each with a Nats-Msg-Id";
+      let r = await repeat(() => chromium.run("natsDirect", nats.ws, N.natsSerial, "serial"));
+      row("nats_direct_serial", B, "JetStream publish from JS (no queue), awaited one by one", N.natsSerial, "messages/s", perSecond(N.natsSerial, r), raw(r, { note: NOTE }));
+      r = await repeat(() => chromium.run("natsDirect", nats.ws, N.nats, "all"));
+      row("nats_direct_all", B, `JetStream publish from JS (no queue), ${N.nats.toLocaleString("en")} all in flight`, N.nats, "messages/s", perSecond(N.nats, r), raw(r, { note: NOTE }));
+      r = await repeat(() => chromium.run("natsRelay", nats.ws, N.nats, 1024));
+      row("nats_relay", B, "wasmq relay, IndexedDB → JetStream (window 1,024), stored jobs until drained", N.nats, "messages/s", perSecond(N.nats, r), raw(r, { note: NOTE }));
+    } finally {
+      await nats.remove();
+    }
   });
 
   // Memory, in Chromium.

@@ -1,8 +1,11 @@
 // Serves the demo page (www/) and the built package (pkg/ at /pkg/) on
-// 127.0.0.1 with the right MIME types, and prints the address.
+// 127.0.0.1 with the right MIME types, and prints the address. The relay
+// panel's wasmq/jetstream is bundled with the @nats-io client (CommonJS)
+// into target/demo/jetstream.js, served at /build/jetstream.js.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
+import { build } from "esbuild";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -20,10 +23,16 @@ const types = {
   ".ts": "text/plain; charset=utf-8",
 };
 
+await build({
+  entryPoints: [join(root, "pkg/jetstream.js")], outfile: join(root, "target/demo/jetstream.js"),
+  bundle: true, format: "esm", platform: "browser", target: "es2022", logLevel: "error",
+});
+
 function resolvePath(urlPath) {
   const path = normalize(decodeURIComponent(urlPath.split("?")[0]));
   if (path.includes("..")) return null;
   if (path.startsWith("/pkg/")) return join(root, path);
+  if (path.startsWith("/build/")) return join(root, "target/demo", path.slice("/build/".length));
   return join(root, "www", path === "/" ? "index.html" : path);
 }
 

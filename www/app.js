@@ -1,6 +1,7 @@
 // The demo page's logic: opens queue "demo" through the public package API, simulates a producer and a handler, shows it all live.
 import init, { Queue, version } from "/pkg/wasmq.js";
 import { drawChart } from "./chart.js";
+import { startRelayPanel } from "./relay-panel.js";
 
 const OPTIONS = {
   concurrency: 8,
@@ -223,6 +224,7 @@ async function start() {
   tickChart();
   setInterval(tickStats, 200);
   setInterval(tickChart, 1000);
+  startRelayPanel();
   return queue;
 }
 

@@ -6,7 +6,7 @@ import { wsconnect } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import init, { Queue } from "../../pkg/wasmq.js";
 import { relayToJetStream } from "../../pkg/jetstream.js";
-import { natsCluster, natsServer } from "./nats.mjs";
+import { natsCluster, natsServer } from "../../scripts/nats-server.mjs";
 import { lossyProxy } from "./proxy.mjs";
 
 await init({ module_or_path: readFileSync(new URL("../../pkg/wasmq_bg.wasm", import.meta.url)) });

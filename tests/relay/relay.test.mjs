@@ -7,7 +7,7 @@ import { wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import init, { Queue } from "../../pkg/wasmq.js";
 import { relayToJetStream } from "../../pkg/jetstream.js";
-import { natsServer } from "./nats.mjs";
+import { natsServer } from "../../scripts/nats-server.mjs";
 
 let server;
 let admin;

@@ -1,6 +1,7 @@
-// The JetStream relay in headless Chromium (playwright-core, Debian's chromium) with the IndexedDB store, against a real nats-server: 5,000 jobs exactly once, and a page reloaded mid-relay.
+// The JetStream relay in headless Chromium (playwright-core, Debian's chromium) with the IndexedDB store, against a real nats-server: 5,000 jobs exactly once, a page reloaded mid-relay, and the demo page's relay panel.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,7 @@ import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { wsconnect } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { natsServer } from "./nats.mjs";
+import { natsServer } from "../../scripts/nats-server.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = `${root}target/relay-web`;
@@ -122,4 +123,30 @@ test("Chromium, IndexedDB: the page reloaded mid-relay: after reopening, all arr
   const { messages, ids } = await stored("WEB2");
   assert.deepEqual([messages, ids.size], [3000, 3000]);
   await page.close();
+});
+
+test("the demo's relay panel relays queue demo-relay to the stream given in the address", { timeout: 120_000 }, async () => {
+  await jsm.streams.add({ name: "DEMO", subjects: ["DEMO.>"] });
+  const demo = spawn(process.execPath, [`${root}scripts/serve.mjs`, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const address = await new Promise((resolve, reject) => {
+      demo.once("exit", (code) => reject(new Error(`serve.mjs exited with ${code}`)));
+      demo.stdout.on("data", (d) => {
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(d));
+        if (m) resolve(m[0]);
+      });
+    });
+    const page = await browser.newPage();
+    await page.goto(`${address}?nats=${encodeURIComponent(server.ws)}&stream=DEMO&subject=DEMO.jobs`);
+    await page.waitForFunction(() => window.wasmqRelayPanel?.stats()?.connected === true, null, { timeout: 30_000 });
+    await page.click("#relay-enqueue");
+    await page.waitForFunction(() => window.wasmqRelayPanel.stats().relayed >= 1000 && window.wasmqRelayPanel.pending() === 0, null, { timeout: 60_000 });
+    assert.equal(await page.textContent("#r-connected"), "yes");
+    await page.waitForFunction(() => document.getElementById("r-relayed").textContent === "1,000");
+    const { messages, ids } = await stored("DEMO");
+    assert.deepEqual([messages, ids.size], [1000, 1000]);
+    await page.close();
+  } finally {
+    demo.kill();
+  }
 });

@@ -1,4 +1,4 @@
-// Real nats-servers (Debian's) for the relay tests: JetStream on temporary stores, WebSocket listeners on loopback; one server, or a three-node cluster. Each can be stopped and started again on the same ports and store.
+// Real nats-servers (Debian's) for the relay tests and the relay benchmark: JetStream on temporary stores, WebSocket listeners on loopback; one server, or a three-node cluster. Each can be stopped and started again on the same ports and store.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
@@ -26,6 +26,7 @@ function process_(dir, name, config, ports) {
   return {
     name,
     ws: `ws://127.0.0.1:${ports.ws}`,
+    url: `nats://127.0.0.1:${ports.client}`,
     wsPort: ports.ws,
     log: () => log,
     async start() {

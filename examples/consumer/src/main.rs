@@ -84,9 +84,11 @@ async fn main() -> Result<(), Error> {
                 .as_ref()
                 .and_then(|h| h.get("Nats-Msg-Id"))
                 .map(|v| v.to_string());
-            match id {
-                Some(id) if !seen.insert(id) => duplicates += 1,
-                _ => processed += 1, // here a real consumer does the job
+            let repeated = id.is_some_and(|id| !seen.insert(id));
+            if repeated {
+                duplicates += 1;
+            } else {
+                processed += 1; // here a real consumer does the job
             }
             message.ack().await?;
         }

@@ -8,19 +8,11 @@ import init, { Queue } from "../../pkg/wasmq.js";
 import { relayToJetStream } from "../../pkg/jetstream.js";
 import { natsCluster, natsServer } from "../../scripts/nats-server.mjs";
 import { lossyProxy } from "./proxy.mjs";
+import { sleep, stored, until } from "./support.mjs";
 
 await init({ module_or_path: readFileSync(new URL("../../pkg/wasmq_bg.wasm", import.meta.url)) });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const RETRY = { maxAttempts: 500, backoff: { type: "fixed", delayMs: 100, jitter: false } };
-
-async function until(what, cond, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** Cleanup steps, run last-registered first (the relay before its server), whatever the test did. */
 function cleanup(t) {
@@ -29,17 +21,6 @@ function cleanup(t) {
     for (const step of steps.reverse()) await step();
   });
   return (step) => steps.push(step);
-}
-
-async function stored(jsm, stream) {
-  const { state } = await jsm.streams.info(stream);
-  const ids = new Set();
-  for (let seq = state.first_seq; seq <= state.last_seq; seq += 250) {
-    const batch = [];
-    for (let s = seq; s < seq + 250 && s <= state.last_seq; s++) batch.push(jsm.streams.getMessage(stream, { seq: s }));
-    for (const m of await Promise.all(batch)) if (m) ids.add(m.header.get("Nats-Msg-Id"));
-  }
-  return { messages: state.messages, ids };
 }
 
 test("PubAcks lost for a while: the retries come back as duplicates and the stream does not grow", { timeout: 120_000 }, async (t) => {

@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import init, { Queue } from "../../pkg/wasmq.js";
 import { relayToJetStream } from "../../pkg/jetstream.js";
 import { natsServer } from "../../scripts/nats-server.mjs";
+import { sleep, stored as storedIn, until } from "./support.mjs";
 
 let server;
 let admin;
@@ -25,36 +26,16 @@ after(async () => {
   await server?.remove();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Retries fast and long enough to outlast an outage: no job goes dead here unless a test wants it. */
 const RETRY = { maxAttempts: 200, backoff: { type: "fixed", delayMs: 100, jitter: false } };
 let streams = 0;
+const stored = (stream) => storedIn(jsm, stream);
 
 /** A new stream `S<n>` on subjects `S<n>.>`; returns its name. */
 async function newStream(config = {}) {
   const name = `S${++streams}`;
   await jsm.streams.add({ name, subjects: [`${name}.>`], ...config });
   return name;
-}
-
-/** How many messages `stream` holds, and their distinct Nats-Msg-Id headers. */
-async function stored(stream) {
-  const { state } = await jsm.streams.info(stream);
-  const ids = new Set();
-  for (let seq = state.first_seq; seq <= state.last_seq; seq += 250) {
-    const batch = [];
-    for (let s = seq; s < seq + 250 && s <= state.last_seq; s++) batch.push(jsm.streams.getMessage(stream, { seq: s }));
-    for (const m of await Promise.all(batch)) if (m) ids.add(m.header.get("Nats-Msg-Id"));
-  }
-  return { messages: state.messages, ids };
-}
-
-async function until(what, cond, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** Closes the relay and the queue when the test ends, passed or failed (a relay left open keeps Node alive). */

@@ -1,8 +1,11 @@
-// The JetStream relay through faults in headless Chromium with the IndexedDB store: the server stopped mid-relay, PubAcks lost, a reload past the window in a per-subject stream, going offline, and bad configuration.
+// The JetStream relay through faults in headless Chromium with the IndexedDB store: the server stopped mid-relay, PubAcks lost, a reload past the window in a per-subject stream, going offline, bad configuration, and a cluster's stream leader killed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { wsconnect } from "@nats-io/nats-core";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { natsCluster } from "../../scripts/nats-server.mjs";
 import { lossyProxy } from "./proxy.mjs";
-import { sleep, until } from "./support.mjs";
+import { sleep, stored, until } from "./support.mjs";
 import { drained, startRelay, state, useRelayBrowser } from "./web_harness.mjs";
 
 const env = useRelayBrowser("faults");
@@ -118,5 +121,35 @@ test("Chromium: bad configuration is a typed error and no job leaves the queue",
     "RelayError:RELAY_UNREACHABLE", "RelayError:STREAM_NOT_FOUND", "RelayError:SUBJECT_NOT_IN_STREAM", "RelayError:INVALID_OPTION",
   ]);
   assert.equal(result.pending, 1, "no job left the queue");
+  await page.close();
+});
+
+test("Chromium: a three-node cluster with an R3 stream, its leader killed mid-relay: nothing lost, none twice", { timeout: 180_000 }, async (t) => {
+  const cluster = await natsCluster(3);
+  const admin = await wsconnect({ servers: cluster.ws, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  t.after(async () => {
+    await admin.close();
+    await cluster.remove();
+  });
+  let jsm;
+  await until("an R3 stream", async () => {
+    try {
+      jsm ??= await jetstreamManager(admin, { timeout: 2000 });
+      await jsm.streams.add({ name: "WF6", subjects: ["WF6.>"], num_replicas: 3 });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const page = await env.openPage();
+  await startRelay(page, { name: "wf-cluster", n: 3000, ws: cluster.ws, stream: "WF6", window: 64, timeoutMs: 2000 });
+  await until("500 relayed", async () => (await state(page)).relayed >= 500);
+  const leader = (await jsm.streams.info("WF6")).cluster.leader;
+  await cluster.node(leader).stop("SIGKILL");
+  const stats = await drained(page);
+  assert.deepEqual([stats.completed, stats.dead], [3000, 0]);
+  assert.notEqual((await jsm.streams.info("WF6")).cluster.leader, leader);
+  const { messages, ids } = await stored(jsm, "WF6");
+  assert.deepEqual([messages, ids.size], [3000, 3000]);
   await page.close();
 });

@@ -1,5 +1,5 @@
-//! IndexedDB's events as Rust callbacks and futures, and browser errors as
-//! [`StoreError`]s.
+//! IndexedDB's events as Rust callbacks and futures, browser errors as
+//! [`StoreError`]s, and the stores' console warnings.
 //!
 //! A transaction reports its outcome once, through one of a few events.
 //! [`on_transaction_done`] installs listeners for all of them; the
@@ -289,5 +289,16 @@ fn join(context: &str, detail: &str) -> String {
         detail.to_owned()
     } else {
         format!("{context}: {detail}")
+    }
+}
+
+/// A warning on the console, prefixed `wasmq:`, with `value` when it is not
+/// `undefined`: what a store reports when it carries on after a failure.
+pub(crate) fn warn(message: &str, value: &JsValue) {
+    let message = JsValue::from_str(&format!("wasmq: {message}"));
+    if value.is_undefined() {
+        web_sys::console::warn_1(&message);
+    } else {
+        web_sys::console::warn_2(&message, value);
     }
 }

@@ -43,7 +43,7 @@ use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 use super::idb_cipher::Cipher;
 use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
 use super::idb_quarantine::{self, Unreadable};
-use super::idb_request::{js_error, open_database, transaction_done, unavailable};
+use super::idb_request::{js_error, open_database, transaction_done, unavailable, warn};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
 use crate::runtime::quote::quoted;
@@ -534,15 +534,6 @@ fn factory() -> Result<IdbFactory, StoreError> {
             StoreErrorKind::Unavailable,
             "IndexedDB is not available in this runtime",
         ))
-    }
-}
-
-fn warn(message: &str, value: &JsValue) {
-    let message = JsValue::from_str(&format!("wasmq: {message}"));
-    if value.is_undefined() {
-        web_sys::console::warn_1(&message);
-    } else {
-        web_sys::console::warn_2(&message, value);
     }
 }
 

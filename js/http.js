@@ -1,14 +1,11 @@
 // @ts-self-types="./http.d.ts"
 // `wasmq/http`: relays a queue's jobs to an HTTP endpoint, each POSTed with `Idempotency-Key: <origin>:<job id>` so the server can drop a repeat.
-import { RelayError } from "./relay-error.js";
+import { RelayError, checkOptionNames, invalid } from "./relay-error.js";
 
 const RETRYABLE = new Set([408, 409, 425, 429]);
-const invalid = (option, why) => Object.assign(new RelayError("INVALID_OPTION", `invalid option \`${option}\`: ${why}`), { option });
 
 function readOptions(options) {
-  if (options === null || typeof options !== "object") throw invalid("options", "must be an object");
-  const known = ["url", "method", "headers", "window", "timeoutMs", "body"];
-  for (const name of Object.keys(options)) if (!known.includes(name)) throw invalid(name, "is not an option of relayToHttp");
+  checkOptionNames(options, ["url", "method", "headers", "window", "timeoutMs", "body"], "relayToHttp");
   const { url, method = "POST", headers = {}, window = 16, timeoutMs = 10_000, body } = options;
   let parsed;
   try {

@@ -2,18 +2,15 @@
 // `wasmq/jetstream`: relays a queue's jobs to a NATS JetStream stream over WebSocket with the official client (@nats-io/nats-core, @nats-io/jetstream: optional peer dependencies).
 import { wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { RelayError } from "./relay-error.js";
+import { RelayError, checkOptionNames, invalid } from "./relay-error.js";
 
 export { RelayError };
 
 const PER_SUBJECT_FULL = /maximum messages per subject exceeded/i;
-const invalid = (option, why) => Object.assign(new RelayError("INVALID_OPTION", `invalid option \`${option}\`: ${why}`), { option });
 
 /** Reads and checks the options; throws RelayError INVALID_OPTION naming the option. */
 function readOptions(options) {
-  if (options === null || typeof options !== "object") throw invalid("options", "must be an object");
-  const known = ["servers", "connection", "connectionOptions", "stream", "subject", "window", "timeoutMs", "pauseWhenOffline"];
-  for (const name of Object.keys(options)) if (!known.includes(name)) throw invalid(name, "is not an option of relayToJetStream");
+  checkOptionNames(options, ["servers", "connection", "connectionOptions", "stream", "subject", "window", "timeoutMs", "pauseWhenOffline"], "relayToJetStream");
   const { servers, connection, connectionOptions = {}, stream, subject, window = 128, timeoutMs = 5000, pauseWhenOffline = true } = options;
   if (connection === undefined) {
     const list = Array.isArray(servers) ? servers : [servers];

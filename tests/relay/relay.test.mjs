@@ -164,10 +164,10 @@ test("a stream made for dedup (one message per subject): a repeat past the 2 s w
   await q.close();
 });
 
-test("a retry past the duplicate window is reported as a possible duplicate", { timeout: 60_000 }, async (t) => {
-  const stream = await newStream({ duplicate_window: 1e9 });
-  // Every first try fails (as if its PubAck were lost); the retry comes 1.2 s later, past the 1 s window.
-  const q = await Queue.open("relay-window", { storage: "memory", maxAttempts: 3, backoff: { type: "fixed", delayMs: 1200, jitter: false } });
+/** Five jobs relayed to a new stream with a `windowNs` duplicate window; every first try fails (as if its PubAck were lost) and is retried after `retryMs`. */
+async function relayLosingFirstTries(t, name, windowNs, retryMs) {
+  const stream = await newStream({ duplicate_window: windowNs });
+  const q = await Queue.open(name, { storage: "memory", maxAttempts: 3, backoff: { type: "fixed", delayMs: retryMs, jitter: false } });
   await enqueueAll(q, 5);
   const subject = (job) => {
     if (job.attempt === 1) throw new Error("first try lost");
@@ -175,6 +175,12 @@ test("a retry past the duplicate window is reported as a possible duplicate", { 
   };
   const relay = await relayToJetStream(q, { servers: server.ws, stream, subject });
   closing(t, relay, q);
+  return { q, relay };
+}
+
+test("a retry past the duplicate window is reported as a possible duplicate", { timeout: 60_000 }, async (t) => {
+  // The retry comes 1.2 s after the first try, past the 1 s window.
+  const { q, relay } = await relayLosingFirstTries(t, "relay-window", 1e9, 1200);
   const reported = [];
   relay.addEventListener("possibleduplicate", (e) => reported.push(e.detail.msgID));
   await q.drained();
@@ -183,15 +189,7 @@ test("a retry past the duplicate window is reported as a possible duplicate", { 
 });
 
 test("a retry within the duplicate window is not reported", { timeout: 60_000 }, async (t) => {
-  const stream = await newStream({ duplicate_window: 60e9 });
-  const q = await Queue.open("relay-in-window", { storage: "memory", maxAttempts: 3, backoff: { type: "fixed", delayMs: 50, jitter: false } });
-  await enqueueAll(q, 5);
-  const subject = (job) => {
-    if (job.attempt === 1) throw new Error("first try lost");
-    return `${stream}.jobs`;
-  };
-  const relay = await relayToJetStream(q, { servers: server.ws, stream, subject });
-  closing(t, relay, q);
+  const { q, relay } = await relayLosingFirstTries(t, "relay-in-window", 60e9, 50);
   await q.drained();
   assert.deepEqual([q.stats().completed, relay.stats.retried, relay.stats.possibleDuplicates], [5, 5, 0]);
 });

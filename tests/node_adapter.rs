@@ -116,10 +116,7 @@ async fn a_commit_is_parts_then_a_marker_under_the_queue_prefix() {
         .filter(|k| k.starts_with(&format!("d/{seq}/")))
         .collect();
     assert_eq!(parts.len() as f64, n);
-    wait(q.close()).await.unwrap();
-    let q = open_on(&name, &adapter, "{}").await.unwrap();
-    assert_eq!(num(&q.stats().unwrap(), "pending"), 300.0);
-    wait(q.close()).await.unwrap();
+    assert_eq!(pending_after_reopen_on(q, &name, &adapter).await, 300.0);
 }
 
 #[test]
@@ -152,10 +149,7 @@ async fn a_commit_cut_short_before_its_marker_is_not_applied_and_its_parts_go() 
     assert!(!map.has(&orphan.into()), "the orphan part was deleted");
     // Commits go on after the orphan's number.
     enqueue(&q, js("3"), "").await.unwrap();
-    wait(q.close()).await.unwrap();
-    let q = open_on(&name, &adapter, "{}").await.unwrap();
-    assert_eq!(num(&q.stats().unwrap(), "pending"), 2.0);
-    wait(q.close()).await.unwrap();
+    assert_eq!(pending_after_reopen_on(q, &name, &adapter).await, 2.0);
 }
 
 #[test]
@@ -171,10 +165,7 @@ async fn a_full_adapter_is_quota_exceeded_and_changes_nothing() {
     assert_eq!(keys(&map_of(&adapter), &name), before, "nothing stored");
     set(&adapter, "quota", false.into());
     enqueue(&q, js("3"), "").await.unwrap();
-    wait(q.close()).await.unwrap();
-    let q = open_on(&name, &adapter, "{}").await.unwrap();
-    assert_eq!(num(&q.stats().unwrap(), "pending"), 2.0);
-    wait(q.close()).await.unwrap();
+    assert_eq!(pending_after_reopen_on(q, &name, &adapter).await, 2.0);
 }
 
 #[test]

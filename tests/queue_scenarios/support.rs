@@ -102,8 +102,16 @@ pub fn eval(expression: &str) -> JsValue {
 /// Closes `q`, reopens `name` and returns how many jobs are pending there:
 /// what the store holds.
 pub async fn pending_after_reopen(q: Queue, name: &str, storage: &str) -> f64 {
+    pending_after_reopen_on(q, name, &storage_option(storage)).await
+}
+
+/// [`pending_after_reopen`] with the `storage` option as a value (a
+/// particular adapter object).
+pub async fn pending_after_reopen_on(q: Queue, name: &str, storage: &JsValue) -> f64 {
     wait(q.close()).await.unwrap();
-    let q = open(name, storage, "{}").await;
+    let opts = js("{}");
+    Reflect::set(&opts, &"storage".into(), storage).unwrap();
+    let q = Queue::open_with(name, &opts).await.expect("queue opens");
     let pending = num(&q.stats().unwrap(), "pending");
     wait(q.close()).await.unwrap();
     pending

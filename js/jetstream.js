@@ -134,7 +134,10 @@ class Relay extends EventTarget {
       if (ack.duplicate) this.stats.duplicates++;
     } catch (e) {
       // In a stream made for dedup (one message per subject, the job id in it), a refusal means it is stored.
-      if (!(this.perSubject && PER_SUBJECT_FULL.test(e?.message ?? ""))) throw new Error(`${e?.name ?? "Error"}: ${e?.message ?? e}`);
+      if (!(this.perSubject && PER_SUBJECT_FULL.test(e?.message ?? ""))) {
+        if (job.attempt >= job.maxAttempts) this.#firstTry.delete(msgID); // its last try: a dead letter next
+        throw new Error(`${e?.name ?? "Error"}: ${e?.message ?? e}`);
+      }
       this.stats.duplicates++;
     } finally {
       this.stats.inFlight--;

@@ -1,7 +1,7 @@
 // Serves the demo page (www/) and the built package (pkg/ at /pkg/) on
 // 127.0.0.1 with the right MIME types, and prints the address. The relay
 // panel's wasmq/jetstream is bundled with the @nats-io client (CommonJS)
-// into target/demo/jetstream.js, served at /build/jetstream.js.
+// into target/demo/jetstream.js when first asked for at /build/jetstream.js.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
@@ -23,10 +23,12 @@ const types = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-await build({
+// Built on the first request for it: only a page that connects the relay panel needs it.
+let relayBundle = null;
+const buildRelay = () => (relayBundle ??= build({
   entryPoints: [join(root, "pkg/jetstream.js")], outfile: join(root, "target/demo/jetstream.js"),
   bundle: true, format: "esm", platform: "browser", target: "es2022", logLevel: "error",
-});
+}));
 
 function resolvePath(urlPath) {
   const path = normalize(decodeURIComponent(urlPath.split("?")[0]));
@@ -39,6 +41,7 @@ function resolvePath(urlPath) {
 const server = createServer(async (req, res) => {
   const file = resolvePath(req.url ?? "/");
   try {
+    if (file?.endsWith("target/demo/jetstream.js")) await buildRelay();
     if (!file || !(await stat(file)).isFile()) throw new Error("not a file");
     const body = await readFile(file);
     res.writeHead(200, {

@@ -31,7 +31,7 @@ scenario_tests!(STORAGE);
 /// the package builds them from JavaScript's digits (no float formatting code).
 #[test]
 fn numbers_read_as_rust_writes_them() {
-    use wasmq::runtime::number_text::f64_text;
+    use wasmq::js::f64_text;
     let mut cases = vec![
         0.0,
         -0.0,
@@ -80,7 +80,7 @@ fn numbers_read_as_rust_writes_them() {
 /// backslashes, controls, invisible format characters and combining marks.
 #[test]
 fn strings_are_quoted_as_rust_quotes_them() {
-    use wasmq::runtime::quote::{quoted, quoted_list};
+    use wasmq::js::{quoted, quoted_list};
     let mut cases: Vec<String> = [
         "",
         "memory",
@@ -114,4 +114,34 @@ fn strings_are_quoted_as_rust_quotes_them() {
     let usages = vec!["encrypt".to_string(), "sign\"".to_string()];
     assert_eq!(quoted_list(&usages), format!("{usages:?}"));
     assert_eq!(quoted_list(&[]), "[]");
+}
+
+/// Keys and groups reach handlers through a JSON text the runtime writes:
+/// every string — controls, quotes, backslashes, non-ASCII — parses back
+/// as itself.
+#[test]
+fn json_strings_parse_back_as_themselves() {
+    use wasmq::js::quote::push_json_string;
+    let mut cases: Vec<String> = [
+        "",
+        "plain",
+        "a\"b\\c",
+        "line\nbreak\r\ttab\0nul\u{1f}",
+        "é 東京 🚀",
+        "\u{2028}\u{7f}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    cases.extend(
+        (0u32..0x80)
+            .filter_map(char::from_u32)
+            .map(|c| format!("x{c}y")),
+    );
+    for s in &cases {
+        let mut text = String::new();
+        push_json_string(&mut text, s);
+        let parsed = js_sys::JSON::parse(&text).map(|v| v.as_string());
+        assert_eq!(parsed.ok().flatten().as_deref(), Some(s.as_str()), "{text}");
+    }
 }

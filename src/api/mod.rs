@@ -47,7 +47,10 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
         )),
         None => Err(QueueError::invalid(
             "name",
-            format!("must be a string, got {}", options::type_name(name)),
+            format!(
+                "must be a string, got {}",
+                crate::js::object::type_name(name)
+            ),
         )),
     }
 }

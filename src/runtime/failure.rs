@@ -5,7 +5,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::job::error_text;
+use crate::js::error_text;
 
 /// A failed handler call.
 #[derive(Debug, Clone)]

@@ -21,12 +21,10 @@ mod job;
 mod lifecycle;
 mod link;
 mod memory_registry;
-pub mod number_text;
 pub mod options;
 mod origin;
 mod panic;
 mod process;
-pub mod quote;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
@@ -46,7 +44,6 @@ pub use clock::now_ms;
 pub use error::{codes, QueueError};
 pub use events::Events;
 pub use handle::{is_internal_key, Handle};
-pub use job::error_text;
 pub use memory_registry::drop_memory_store;
 pub use panic::install_panic_hook;
 

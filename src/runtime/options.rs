@@ -4,29 +4,13 @@
 //! An object whose properties cannot be read (a getter or `Proxy` trap that
 //! throws, a revoked `Proxy`) is refused as an invalid option, not thrown through.
 
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
-use crate::runtime::number_text::f64_text;
-use crate::runtime::quote::{quoted, quoted_list};
+use crate::js::object::{is_array, own_entries, type_name};
+use crate::js::{error_text, f64_text, quoted, quoted_list};
 use crate::runtime::{QueueError, StorageKind};
 use crate::store::kv_adapter::KvAdapter;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `Object.entries`, with what a getter or `Proxy` trap throws caught.
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
-    pub(crate) fn own_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-    /// `Array.isArray`, which throws on a revoked `Proxy`.
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
-    fn is_array_or_throw(value: &JsValue) -> Result<bool, JsValue>;
-}
-
-/// `Array.isArray`, false where it throws.
-fn is_array(value: &JsValue) -> bool {
-    is_array_or_throw(value).unwrap_or(false)
-}
 
 /// The own properties of an options object, checked against the allowed names.
 pub struct Fields {
@@ -57,7 +41,7 @@ impl Fields {
         let own = own_entries(value).map_err(|e| {
             QueueError::invalid(
                 what,
-                format!("its properties cannot be read: {}", super::error_text(&e)),
+                format!("its properties cannot be read: {}", error_text(&e)),
             )
         })?;
         let mut entries = Vec::new();
@@ -188,19 +172,6 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
             name,
             format!("must be a number, got {}", type_name(v)),
         )),
-    }
-}
-
-/// `typeof`-like name of a value, for error messages.
-pub fn type_name(v: &JsValue) -> String {
-    if v.is_null() {
-        "null".into()
-    } else if is_array(v) {
-        "array".into()
-    } else {
-        v.js_typeof()
-            .as_string()
-            .unwrap_or_else(|| "unknown".into())
     }
 }
 

@@ -9,12 +9,13 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::calls::Waiting;
-use super::convert::{clone_payload, get_key};
+use super::convert::clone_payload;
 use super::events::names;
 use super::failure::Failure;
 use super::job::{detail, job_list};
 use super::{now_ms, Phase, Shared};
 use crate::core::{Expired, Lease, Settled};
+use crate::js::object::get_key;
 
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;

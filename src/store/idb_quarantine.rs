@@ -7,7 +7,7 @@
 use wasm_bindgen::JsValue;
 
 use crate::core::{Counters, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
-use crate::runtime::number_text::f64_text;
+use crate::js::f64_text;
 
 /// A stored value that could not be decoded.
 pub(crate) struct Unreadable {

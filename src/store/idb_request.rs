@@ -1,5 +1,5 @@
-//! IndexedDB's events as Rust callbacks and futures, browser errors as
-//! [`StoreError`]s, and the stores' console warnings.
+//! IndexedDB's events as Rust callbacks and futures, and browser errors as
+//! [`StoreError`]s.
 //!
 //! A transaction reports its outcome once, through one of a few events.
 //! [`on_transaction_done`] installs listeners for all of them; the
@@ -21,7 +21,7 @@ use web_sys::{
 };
 
 use super::{StoreError, StoreErrorKind};
-use crate::runtime::quote::quoted;
+use crate::js::{error_text, quoted};
 
 type Listener = Closure<dyn FnMut(Event)>;
 type OnEvent = Box<dyn FnOnce(&'static str, &Event)>;
@@ -272,7 +272,7 @@ pub(crate) fn js_error(err: &JsValue, context: &str) -> StoreError {
         )
     } else {
         // Not `{err:?}`: JsValue's Debug needs wasm-bindgen's debugString glue (~2 KB of JS).
-        crate::runtime::error_text(err)
+        error_text(err)
     };
     StoreError::new(StoreErrorKind::Failed, join(context, &detail))
 }
@@ -289,16 +289,5 @@ fn join(context: &str, detail: &str) -> String {
         detail.to_owned()
     } else {
         format!("{context}: {detail}")
-    }
-}
-
-/// A warning on the console, prefixed `wasmq:`, with `value` when it is not
-/// `undefined`: what a store reports when it carries on after a failure.
-pub(crate) fn warn(message: &str, value: &JsValue) {
-    let message = JsValue::from_str(&format!("wasmq: {message}"));
-    if value.is_undefined() {
-        web_sys::console::warn_1(&message);
-    } else {
-        web_sys::console::warn_2(&message, value);
     }
 }

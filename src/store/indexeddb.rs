@@ -43,10 +43,11 @@ use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 use super::idb_cipher::Cipher;
 use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
 use super::idb_quarantine::{self, Unreadable};
-use super::idb_request::{js_error, open_database, transaction_done, unavailable, warn};
+use super::idb_request::{js_error, open_database, transaction_done, unavailable};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
-use crate::runtime::quote::quoted;
+use crate::js::console::warn;
+use crate::js::quoted;
 
 const DB_VERSION: u32 = 1;
 const LOG: &str = "log";

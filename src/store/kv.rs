@@ -35,7 +35,6 @@ use wasm_bindgen::JsValue;
 use super::idb_cipher::Cipher;
 use super::idb_codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION};
 use super::idb_quarantine::{self, Unreadable};
-use super::idb_request;
 use super::kv_adapter::KvAdapter;
 use super::kv_keys::{self, Key};
 use super::{Store, StoreError};
@@ -470,5 +469,5 @@ fn unreadable_value(store: &'static str, seq: u64, raw: JsValue, reason: String)
 }
 
 fn warn(message: &str) {
-    idb_request::warn(message, &JsValue::UNDEFINED);
+    crate::js::console::warn(message, &JsValue::UNDEFINED);
 }

@@ -20,10 +20,11 @@ use wasm_bindgen::JsValue;
 use super::link::{Link, Lock};
 use super::{codes, convert, now_ms, Events, QueueError, Shared, StorageKind};
 use crate::core::{Config, EnqueueOptions, Stats};
-use crate::runtime::number_text::f64_text;
+use crate::js::f64_text;
+use crate::js::object::set;
 use crate::store::indexeddb::IndexedDbStore;
 use outstanding::Outstanding;
-use protocol::{message, set};
+use protocol::message;
 
 /// Idempotency keys the runtime adds to forwarded enqueues start with this
 /// (so a call re-sent after a leader died is stored once); users never see them.

@@ -6,8 +6,9 @@
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
-use super::protocol::{message, set};
+use super::protocol::message;
 use super::Handle;
+use crate::js::object::set;
 
 impl Handle {
     /// Queues `m` for the end of this turn.

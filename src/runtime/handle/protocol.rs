@@ -11,19 +11,8 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::js::object::{get, get_str, set};
 use crate::runtime::{codes, QueueError};
-
-pub(crate) use crate::runtime::convert::set;
-
-/// Reads `key` of `obj`.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Reads a string field.
-pub fn get_str(obj: &JsValue, key: &str) -> String {
-    get(obj, key).as_string().unwrap_or_default()
-}
 
 /// A message of type `t` from `from`.
 pub fn message(t: &str, from: &str) -> JsValue {

@@ -5,10 +5,11 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use super::protocol::{get, get_str, response, result_of};
+use super::protocol::{response, result_of};
 use super::{with_item_key, with_request_key, Handle, Role};
 use crate::core::{Enqueued, MessageId};
-use crate::runtime::quote::quoted;
+use crate::js::object::{get, get_str, set};
+use crate::js::quoted;
 use crate::runtime::{codes, convert, options, QueueError};
 
 impl Handle {
@@ -169,7 +170,7 @@ fn page(request: &JsValue) -> JsValue {
     for key in ["after", "limit"] {
         let v = get(request, key);
         if !v.is_undefined() {
-            super::protocol::set(&obj, key, &v);
+            set(&obj, key, &v);
         }
     }
     obj

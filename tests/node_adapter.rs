@@ -10,7 +10,6 @@ use js_sys::{Array, Map, Reflect};
 use queue_scenarios::support::{self, *};
 use queue_scenarios::*;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
 
@@ -300,15 +299,6 @@ async fn bad_adapters_are_refused_clearly() {
         let message = get(&err, "message").as_string().unwrap();
         assert!(message.contains(want), "{adapter}: {message}");
     }
-}
-
-async fn aes_key() -> JsValue {
-    eval("crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])")
-        .dyn_into::<js_sys::Promise>()
-        .map(JsFuture::from)
-        .unwrap()
-        .await
-        .unwrap()
 }
 
 #[test]

@@ -3,7 +3,8 @@
 
 mod queue_scenarios;
 
-use queue_scenarios::support::{code, js, wait};
+use js_sys::Reflect;
+use queue_scenarios::support::{aes_key, code, get, js, wait};
 use queue_scenarios::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
@@ -23,6 +24,35 @@ async fn node_has_no_indexeddb() {
     .await
     .unwrap_err();
     assert_eq!(code(&err), "STORAGE_UNAVAILABLE");
+}
+
+/// A key with the memory store — asked for, or the default here, where there
+/// is no IndexedDB — is refused: nothing would be encrypted, and a user who
+/// passed a key would believe something is protected.
+#[test]
+async fn encryption_key_with_the_memory_store_is_refused() {
+    for (storage, why) in [
+        ("{}", "no IndexedDB"),
+        (r#"{"storage": "memory"}"#, "keeps nothing at rest"),
+    ] {
+        let opts = js(storage);
+        Reflect::set(&opts, &"encryptionKey".into(), &aes_key().await).unwrap();
+        let err = wait(Queue::open("node-key".into(), opts))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&err), get(&err, "option").as_string()),
+            ("INVALID_OPTION".into(), Some("encryptionKey".into())),
+            "{storage}"
+        );
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(why), "{storage}: {message}");
+    }
+    // Nothing was opened: the name is free and empty.
+    let q = Queue::open_with("node-key", &js("{}")).await.unwrap();
+    assert!(q.is_leader());
+    assert_eq!(get(&q.stats().unwrap(), "pending").as_f64(), Some(0.0));
+    wait(q.close()).await.unwrap();
 }
 
 scenario_tests!(STORAGE);

@@ -72,7 +72,7 @@ impl Queue {
     async fn open_inner(name: &JsValue, options: &JsValue) -> Result<Queue, QueueError> {
         let name = queue_name(name)?;
         let opts = options::open_options(options)?;
-        let inner = Handle::open(&name, opts.config, opts.storage, opts.encryption_key).await?;
+        let inner = Handle::open(&name, opts.config, opts.store).await?;
         Ok(Queue {
             inner,
             concurrency: opts.concurrency,

@@ -6,7 +6,7 @@ use std::fmt;
 use wasm_bindgen::JsValue;
 
 use crate::core as queue_core;
-use crate::store::StoreError;
+use crate::store::{ChoiceError, StoreError};
 
 /// Stable error codes (the `code` of the JS `Error`).
 pub mod codes {
@@ -96,6 +96,15 @@ impl From<queue_core::Error> for QueueError {
                 QueueError::invalid(option, reason)
             }
             other => QueueError::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<ChoiceError> for QueueError {
+    fn from(e: ChoiceError) -> Self {
+        match e {
+            ChoiceError::Invalid { option, reason } => QueueError::invalid(option, reason),
+            ChoiceError::Unavailable(why) => QueueError::new(codes::STORAGE_UNAVAILABLE, why),
         }
     }
 }

@@ -6,9 +6,7 @@
 //! A queue is an `Rc<Shared>`; its mutable state sits in one `RefCell` that
 //! is never borrowed across an `.await`.
 
-mod any_store;
 mod batch_promise;
-mod by_name;
 mod calls;
 mod clock;
 mod commit;
@@ -20,7 +18,6 @@ mod handle;
 mod job;
 mod lifecycle;
 mod link;
-mod memory_registry;
 pub mod options;
 mod origin;
 mod panic;
@@ -34,31 +31,14 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 
 use crate::core::{Config, Engine, EnqueueOptions, Enqueued};
-use crate::store::indexeddb::IndexedDbStore;
-use crate::store::kv::KvStore;
-use crate::store::kv_adapter::KvAdapter;
-use crate::store::{Store, StoreError};
+use crate::store::{AnyStore, Store, StoreChoice, StoreError};
 
-pub use any_store::AnyStore;
+pub use crate::store::drop_memory_store;
 pub use clock::now_ms;
 pub use error::{codes, QueueError};
 pub use events::Events;
 pub use handle::{is_internal_key, Handle};
-pub use memory_registry::drop_memory_store;
 pub use panic::install_panic_hook;
-
-/// Which backend to open.
-#[derive(Debug, Clone)]
-pub enum StorageKind {
-    /// IndexedDB where available, else memory.
-    Default,
-    /// IndexedDB; an error where it is absent.
-    IndexedDb,
-    /// Memory.
-    Memory,
-    /// A key-value object the application gave (`storage: adapter`).
-    Adapter(KvAdapter),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -105,25 +85,16 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens queue `name` on `storage`, already resolved to memory or
-    /// IndexedDB by `Handle::open` (payloads encrypted at rest
-    /// with `key`, if given) and rebuilds its engine from what is stored.
+    /// Opens queue `name` in the store `choice` names and rebuilds its
+    /// engine from what is stored.
     pub async fn open(
         name: &str,
         config: Config,
-        storage: StorageKind,
-        key: Option<web_sys::CryptoKey>,
+        choice: &StoreChoice,
         events: Events,
     ) -> Result<Rc<Shared>, QueueError> {
         config.validate()?;
-        // `Handle::open` resolved the kind (and refused IndexedDB where there is none).
-        let store = match storage {
-            StorageKind::Memory => AnyStore::Memory(memory_registry::memory_store(name)),
-            StorageKind::Default | StorageKind::IndexedDb => {
-                AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?)
-            }
-            StorageKind::Adapter(adapter) => AnyStore::Kv(KvStore::new(adapter, name, key)?),
-        };
+        let store = crate::store::open(choice, name).await?;
         let records = store.load().await?;
         let mut engine = Engine::from_records(config, records, now_ms())?;
         // A new database gets its origin now, so that it never changes once seen.
@@ -168,11 +139,7 @@ impl Shared {
 
     /// Which backend: `"indexeddb"`, `"memory"` or `"adapter"`.
     pub fn storage(&self) -> &'static str {
-        match self.store {
-            AnyStore::Memory(_) => "memory",
-            AnyStore::IndexedDb(_) => "indexeddb",
-            AnyStore::Kv(_) => "adapter",
-        }
+        self.store.name()
     }
 
     /// The event target.

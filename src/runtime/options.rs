@@ -9,8 +9,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
 use crate::js::object::{is_array, own_entries, type_name};
 use crate::js::{error_text, f64_text, quoted, quoted_list};
-use crate::runtime::{QueueError, StorageKind};
-use crate::store::kv_adapter::KvAdapter;
+use crate::runtime::QueueError;
+use crate::store::{StorageKind, StoreChoice};
 
 /// The own properties of an options object, checked against the allowed names.
 pub struct Fields {
@@ -179,12 +179,10 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
 pub struct OpenOptions {
     /// Engine settings.
     pub config: Config,
-    /// Which backend.
-    pub storage: StorageKind,
+    /// Which backend, with the key that seals its payloads.
+    pub store: StoreChoice,
     /// Default concurrency of `process`.
     pub concurrency: usize,
-    /// AES-GCM key that encrypts payloads at rest (IndexedDB only).
-    pub encryption_key: Option<web_sys::CryptoKey>,
     /// `validate(payload)`: `true` admits a payload, anything else refuses it.
     pub validate: Option<js_sys::Function>,
     /// Largest payload admitted, as measured by `api::payload_size`.
@@ -231,51 +229,24 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         config.idempotency_window_ms = ms;
     }
     backoff(&f.raw("backoff"), &mut config)?;
-    let storage = storage(&f.raw("storage"))?;
+    let storage = StorageKind::from_option(&f.raw("storage"))
+        .map_err(|why| QueueError::invalid("storage", why))?;
     let concurrency = f
         .integer("concurrency", 1.0, MAX_CONCURRENCY)?
         .unwrap_or(1.0) as usize;
     config.validate()?;
     let encryption_key = encryption_key(&f.raw("encryptionKey"))?;
-    if encryption_key.is_some() && matches!(storage, StorageKind::Memory) {
-        return Err(QueueError::invalid(
-            "encryptionKey",
-            "only the IndexedDB store keeps payloads at rest; the memory store has nothing to encrypt",
-        ));
-    }
+    let validate = f.function("validate")?;
+    let max_payload_bytes = f
+        .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
+        .map(|n| n as u64);
     Ok(OpenOptions {
         config,
-        storage,
+        store: StoreChoice::new(storage, encryption_key)?,
         concurrency,
-        encryption_key,
-        validate: f.function("validate")?,
-        max_payload_bytes: f
-            .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
-            .map(|n| n as u64),
+        validate,
+        max_payload_bytes,
     })
-}
-
-/// `"indexeddb"`, `"memory"`, or an adapter object with `put`, `delete` and `list`.
-fn storage(value: &JsValue) -> Result<StorageKind, QueueError> {
-    const EXPECTED: &str =
-        "must be \"indexeddb\", \"memory\" or an object with put, delete and list methods";
-    if value.is_undefined() {
-        return Ok(StorageKind::Default);
-    }
-    match value.as_string().as_deref() {
-        Some("indexeddb") => return Ok(StorageKind::IndexedDb),
-        Some("memory") => return Ok(StorageKind::Memory),
-        Some(other) => {
-            return Err(QueueError::invalid(
-                "storage",
-                format!("{EXPECTED}, got {}", quoted(other)),
-            ))
-        }
-        None => {}
-    }
-    KvAdapter::new(value)
-        .map(StorageKind::Adapter)
-        .map_err(|why| QueueError::invalid("storage", format!("{EXPECTED}; this object {why}")))
 }
 
 /// An AES-GCM `CryptoKey` that may encrypt and decrypt.

@@ -12,6 +12,10 @@ pub mod kv_keys;
 mod memory;
 
 #[cfg(target_arch = "wasm32")]
+mod any;
+#[cfg(target_arch = "wasm32")]
+mod choice;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod idb_cipher;
 #[cfg(target_arch = "wasm32")]
 mod idb_codec;
@@ -25,6 +29,8 @@ pub mod indexeddb;
 pub mod kv;
 #[cfg(target_arch = "wasm32")]
 pub mod kv_adapter;
+#[cfg(target_arch = "wasm32")]
+mod memory_registry;
 
 use std::future::Future;
 
@@ -33,6 +39,13 @@ use crate::core::{Mutation, Records};
 pub use error::{StoreError, StoreErrorKind};
 pub use faulty::FaultyStore;
 pub use memory::MemoryStore;
+
+#[cfg(target_arch = "wasm32")]
+pub use any::AnyStore;
+#[cfg(target_arch = "wasm32")]
+pub use choice::{open, ChoiceError, StorageKind, StoreChoice};
+#[cfg(target_arch = "wasm32")]
+pub use memory_registry::drop_memory_store;
 
 /// Where a queue keeps its records. Single-threaded (wasm has one thread),
 /// so futures need not be `Send`.

@@ -5,6 +5,7 @@
 pub mod bad_input;
 pub mod batch;
 pub mod door;
+pub mod encryption;
 pub mod give_up;
 pub mod origin;
 pub mod poison;
@@ -45,6 +46,7 @@ macro_rules! scenario_tests {
             batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
             job_fields => batch::job_fields_are_exact,
             thenables => batch::thenables_are_followed,
+            encryption_key => encryption::encryption_key_only_where_payloads_rest,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

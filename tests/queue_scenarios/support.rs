@@ -99,6 +99,17 @@ pub fn eval(expression: &str) -> JsValue {
     js_sys::eval(&format!("({expression})")).expect("test expression is valid")
 }
 
+/// A fresh AES-GCM key that may encrypt and decrypt (`crypto.subtle`, in
+/// browsers and in Node alike).
+pub async fn aes_key() -> JsValue {
+    let made = eval(
+        "crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])",
+    );
+    JsFuture::from(Promise::from(made))
+        .await
+        .expect("WebCrypto makes an AES-GCM key")
+}
+
 /// Closes `q`, reopens `name` and returns how many jobs are pending there:
 /// what the store holds.
 pub async fn pending_after_reopen(q: Queue, name: &str, storage: &str) -> f64 {

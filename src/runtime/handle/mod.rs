@@ -18,11 +18,11 @@ use futures::channel::oneshot;
 use wasm_bindgen::JsValue;
 
 use super::link::{Link, Lock};
-use super::{codes, convert, now_ms, Events, QueueError, Shared, StorageKind};
+use super::{codes, convert, now_ms, Events, QueueError, Shared};
 use crate::core::{Config, EnqueueOptions, Stats};
 use crate::js::f64_text;
 use crate::js::object::set;
-use crate::store::indexeddb::IndexedDbStore;
+use crate::store::StoreChoice;
 use outstanding::Outstanding;
 use protocol::message;
 
@@ -65,24 +65,11 @@ pub struct Handle {
     name: String,
     id: String,
     config: Config,
-    storage: StorageKind,
-    encryption_key: Option<web_sys::CryptoKey>,
+    store: StoreChoice,
     events: Events,
     link: Link,
     me: std::rc::Weak<Handle>,
     state: RefCell<HandleState>,
-}
-
-fn resolve_storage(storage: StorageKind) -> Result<StorageKind, QueueError> {
-    match (storage, IndexedDbStore::is_available()) {
-        (StorageKind::IndexedDb, false) => Err(QueueError::new(
-            codes::STORAGE_UNAVAILABLE,
-            "storage \"indexeddb\" was asked for, but this runtime has no IndexedDB; use \"memory\"",
-        )),
-        (StorageKind::Default, true) => Ok(StorageKind::IndexedDb),
-        (StorageKind::Default, false) => Ok(StorageKind::Memory),
-        (kind, _) => Ok(kind),
-    }
 }
 
 fn instance_id() -> String {
@@ -96,11 +83,9 @@ impl Handle {
     pub async fn open(
         name: &str,
         config: Config,
-        storage: StorageKind,
-        encryption_key: Option<web_sys::CryptoKey>,
+        store: StoreChoice,
     ) -> Result<Rc<Handle>, QueueError> {
         config.validate()?;
-        let storage = resolve_storage(storage)?;
         let handle = Rc::new_cyclic(|me: &std::rc::Weak<Handle>| {
             let weak = me.clone();
             let link = Link::new(
@@ -115,8 +100,7 @@ impl Handle {
                 name: name.to_owned(),
                 id: instance_id(),
                 config,
-                storage,
-                encryption_key,
+                store,
                 events: Events::new(),
                 link,
                 me: me.clone(),
@@ -156,11 +140,7 @@ impl Handle {
 
     /// `"indexeddb"`, `"memory"` or `"adapter"`.
     pub fn storage(&self) -> &'static str {
-        match self.storage {
-            StorageKind::Memory => "memory",
-            StorageKind::Adapter(_) => "adapter",
-            StorageKind::Default | StorageKind::IndexedDb => "indexeddb",
-        }
+        self.store.name()
     }
 
     /// Where listeners attach.
@@ -203,8 +183,7 @@ impl Handle {
         let shared = Shared::open(
             &self.name,
             self.config.clone(),
-            self.storage.clone(),
-            self.encryption_key.clone(),
+            &self.store,
             self.events.clone(),
         )
         .await?;
@@ -424,9 +403,10 @@ impl Handle {
         self.forward(request, n).await
     }
 
-    /// Encrypted payloads are stored as JSON: what will be stored, or a refusal now.
-    fn storable(&self, payload: &JsValue) -> Result<JsValue, QueueError> {
-        crate::store::idb_cipher::json_copy(payload).map_err(|why| {
+    /// The payload as the store keeps it (encrypted payloads are stored
+    /// as JSON), or a refusal now.
+    fn storable(&self, payload: JsValue) -> Result<JsValue, QueueError> {
+        self.store.storable(payload).map_err(|why| {
             QueueError::new(
                 codes::PAYLOAD_NOT_CLONEABLE,
                 format!("with encryptionKey, payloads must be JSON-serializable: {why}"),
@@ -437,9 +417,9 @@ impl Handle {
     /// The leader's engine, when this instance leads and stores payloads
     /// as given (no encryption): `enqueue` can then store a job at once.
     pub fn direct(&self) -> Option<Rc<Shared>> {
-        match self.encryption_key {
-            None => self.leader().ok().flatten(),
-            Some(_) => None,
+        match self.store.stores_payloads_as_given() {
+            true => self.leader().ok().flatten(),
+            false => None,
         }
     }
 
@@ -450,10 +430,7 @@ impl Handle {
         options: JsValue,
         parsed: EnqueueOptions,
     ) -> Result<JsValue, QueueError> {
-        let payload = match &self.encryption_key {
-            None => payload,
-            Some(_) => self.storable(&payload)?,
-        };
+        let payload = self.storable(payload)?;
         if let Some(shared) = self.leader()? {
             return Ok(convert::enqueued(shared.enqueue(payload, parsed).await?));
         }
@@ -469,13 +446,10 @@ impl Handle {
         options: JsValue,
         parsed: EnqueueOptions,
     ) -> Result<JsValue, QueueError> {
-        let payloads = match &self.encryption_key {
-            None => payloads,
-            Some(_) => payloads
-                .iter()
-                .map(|p| self.storable(p))
-                .collect::<Result<_, _>>()?,
-        };
+        let payloads = payloads
+            .into_iter()
+            .map(|p| self.storable(p))
+            .collect::<Result<Vec<_>, _>>()?;
         if let Some(shared) = self.leader()? {
             let items = payloads.into_iter().map(|p| (p, parsed.clone())).collect();
             return Ok(convert::ids(&shared.enqueue_many(items).await?));

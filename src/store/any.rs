@@ -1,13 +1,12 @@
-//! `AnyStore`: the backend a queue was opened with, chosen at run time
-//! (IndexedDB where the global scope has it, memory elsewhere, or the
-//! application's key-value adapter).
+//! `AnyStore`: the backend a queue was opened with (see `choice.rs` for how
+//! it is chosen), as one type the runtime holds without naming a backend.
 
 use wasm_bindgen::JsValue;
 
+use super::indexeddb::IndexedDbStore;
+use super::kv::KvStore;
+use super::{MemoryStore, Store, StoreError};
 use crate::core::{Mutation, Records};
-use crate::store::indexeddb::IndexedDbStore;
-use crate::store::kv::KvStore;
-use crate::store::{MemoryStore, Store, StoreError};
 
 /// One of the store backends.
 pub enum AnyStore {
@@ -20,6 +19,15 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
+    /// `"memory"`, `"indexeddb"` or `"adapter"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnyStore::Memory(_) => "memory",
+            AnyStore::IndexedDb(_) => "indexeddb",
+            AnyStore::Kv(_) => "adapter",
+        }
+    }
+
     /// Closes the backend's connection, if it has one.
     pub fn close(&self) {
         if let AnyStore::IndexedDb(s) = self {

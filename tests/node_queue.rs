@@ -8,6 +8,36 @@ use queue_scenarios::support::{aes_key, code, get, js, wait};
 use queue_scenarios::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
+use wasmq::store::MemoryStore;
+
+// The memory store refuses no batch: the refused-commit cases are not for it.
+#[allow(dead_code)]
+mod store_contract;
+
+/// The `Store` contract on the memory store: a reopen of a name gets the
+/// same records (as the runtime's registry does), in a new handle.
+struct Memory;
+
+thread_local! {
+    static MEMORY: std::cell::RefCell<Vec<(String, MemoryStore<wasm_bindgen::JsValue>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl store_contract::Backend for Memory {
+    type S = MemoryStore<wasm_bindgen::JsValue>;
+    async fn open(&self, name: &str) -> Self::S {
+        MEMORY.with(|all| {
+            let mut all = all.borrow_mut();
+            if let Some((_, s)) = all.iter().find(|(n, _)| n == name) {
+                return s.clone();
+            }
+            all.push((name.to_owned(), MemoryStore::new()));
+            all[all.len() - 1].1.clone()
+        })
+    }
+}
+
+store_contract::store_contract_tests!(Memory);
 
 const STORAGE: &str = "memory";
 

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::runtime::{convert, options, Handle, QueueError};
+use crate::runtime::{convert, options, Instance, QueueError};
 
 /// The version of the wasmq package.
 #[wasm_bindgen]
@@ -58,7 +58,7 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
 /// A durable job queue. Open one with `Queue.open(name, options)`.
 #[wasm_bindgen]
 pub struct Queue {
-    inner: Rc<Handle>,
+    inner: Rc<Instance>,
     concurrency: usize,
     door: door::Door,
 }
@@ -72,12 +72,23 @@ impl Queue {
     async fn open_inner(name: &JsValue, options: &JsValue) -> Result<Queue, QueueError> {
         let name = queue_name(name)?;
         let opts = options::open_options(options)?;
-        let inner = Handle::open(&name, opts.config, opts.store).await?;
+        let inner = Instance::open(&name, opts.config, opts.store).await?;
         Ok(Queue {
             inner,
             concurrency: opts.concurrency,
             door: door::Door::new(opts.validate, opts.max_payload_bytes),
         })
+    }
+}
+
+impl Queue {
+    /// `redrive` or `purge` of dead letter `id` (all when `undefined`).
+    fn on_dead_letters(&self, op: &'static str, id: JsValue) -> js_sys::Promise {
+        if let Err(e) = options::message_id(&id) {
+            return rejected(e);
+        }
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.on_dead_letters(op, id).await })
     }
 }
 
@@ -298,11 +309,7 @@ impl Queue {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
     ) -> js_sys::Promise {
-        if let Err(e) = options::message_id(&id) {
-            return rejected(e);
-        }
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.redrive(id).await })
+        self.on_dead_letters("redrive", id)
     }
 
     /// Deletes dead letter `id` (or every dead letter); resolves with how many.
@@ -311,11 +318,7 @@ impl Queue {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
     ) -> js_sys::Promise {
-        if let Err(e) = options::message_id(&id) {
-            return rejected(e);
-        }
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.purge(id).await })
+        self.on_dead_letters("purge", id)
     }
 
     /// Stops processing, waits for jobs in flight, commits, and closes the store.

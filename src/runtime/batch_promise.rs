@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{QueueError, Shared};
+use super::{Leader, QueueError};
 use crate::core::{Enqueued, MessageId};
 
 #[wasm_bindgen]
@@ -33,7 +33,7 @@ thread_local! {
     .into_js_value();
 }
 
-impl Shared {
+impl Leader {
     /// Stores a message now; the promise resolves with `{ id, duplicate }`
     /// once its batch is durable.
     pub fn enqueue_now(

@@ -9,11 +9,11 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 
 use super::events::names;
-use super::{now_ms, QueueError, Shared};
+use super::{now_ms, Leader, QueueError};
 use crate::core::Engine;
 use crate::store::{Store, StoreError, StoreErrorKind};
 
-impl Shared {
+impl Leader {
     /// Resolves when everything the engine changed so far is durable.
     pub(crate) fn flush(
         self: &Rc<Self>,

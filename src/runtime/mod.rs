@@ -3,8 +3,13 @@
 //! timer for the next wake-up (no polling), pause/resume, drained, close,
 //! and events.
 //!
-//! A queue is an `Rc<Shared>`; its mutable state sits in one `RefCell` that
-//! is never borrowed across an `.await`.
+//! Two types carry a queue. An [`Instance`] is one `Queue` object of the
+//! JavaScript API (`instance/`): a leader or a follower of its name, which
+//! forwards its calls to the leader. A [`Leader`] is the open queue that the
+//! holder of the name's lock owns: the engine, the store, the commit loop
+//! and the processing loop. An instance opens a `Leader` each time it takes
+//! the lead and closes it when it steps down. A `Leader`'s mutable state
+//! sits in one `RefCell` that is never borrowed across an `.await`.
 
 mod batch_promise;
 mod calls;
@@ -14,7 +19,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 mod failure;
-mod handle;
+mod instance;
 mod job;
 mod lifecycle;
 mod link;
@@ -22,6 +27,7 @@ pub mod options;
 mod origin;
 mod panic;
 mod process;
+mod processing;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
@@ -37,8 +43,9 @@ pub use crate::store::drop_memory_store;
 pub use clock::now_ms;
 pub use error::{codes, QueueError};
 pub use events::Events;
-pub use handle::{is_internal_key, Handle};
+pub use instance::{is_internal_key, Instance};
 pub use panic::install_panic_hook;
+pub(crate) use processing::Processing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -50,12 +57,6 @@ enum Phase {
 pub(crate) struct State {
     engine: Engine<JsValue>,
     phase: Phase,
-    paused: bool,
-    handler: Option<js_sys::Function>,
-    /// Handler calls at once.
-    concurrency: usize,
-    /// Jobs per handler call: `Some` for a batch handler (`processBatch`).
-    batch: Option<usize>,
     /// Jobs leased and not yet settled.
     running: usize,
     /// Handler calls not yet settled (each holds one job, or one batch).
@@ -71,11 +72,12 @@ pub(crate) struct State {
     timer: Option<(u64, Timeout)>,
 }
 
-/// One open queue.
-pub struct Shared {
-    name: String,
+/// The open queue of the instance that holds its name's lock.
+pub struct Leader {
     store: AnyStore,
     events: Events,
+    /// The handler and pause flag, owned by the instance that leads.
+    processing: Rc<Processing>,
     observer: RefCell<Option<Rc<dyn Fn()>>>,
     #[cfg(feature = "test-hooks")]
     faults: RefCell<std::collections::VecDeque<StoreError>>,
@@ -84,18 +86,19 @@ pub struct Shared {
     calls: RefCell<calls::Calls>,
 }
 
-impl Shared {
+impl Leader {
     /// Opens queue `name` in the store `choice` names and rebuilds its
-    /// engine from what is stored.
-    pub async fn open(
+    /// engine from what is stored; `processing` is the instance's handler.
+    pub(crate) async fn open(
         name: &str,
         config: Config,
         choice: &StoreChoice,
         events: Events,
-    ) -> Result<Rc<Shared>, QueueError> {
+        processing: Rc<Processing>,
+    ) -> Result<Rc<Leader>, QueueError> {
         config.validate()?;
         let store = crate::store::open(choice, name).await?;
-        let records = store.load().await?;
+        let records = store.load(now_ms()).await?;
         let mut engine = Engine::from_records(config, records, now_ms())?;
         // A new database gets its origin now, so that it never changes once seen.
         engine.ensure_origin(origin::new_origin);
@@ -103,20 +106,16 @@ impl Shared {
         if !made.is_empty() {
             store.commit(made).await?;
         }
-        let shared = Rc::new(Shared {
-            name: name.to_owned(),
+        let shared = Rc::new(Leader {
             store,
             events,
+            processing,
             observer: RefCell::new(None),
             #[cfg(feature = "test-hooks")]
             faults: RefCell::default(),
             state: RefCell::new(State {
                 engine,
                 phase: Phase::Open,
-                paused: false,
-                handler: None,
-                concurrency: 1,
-                batch: None,
                 running: 0,
                 calls: 0,
                 waiters: Vec::new(),
@@ -130,16 +129,6 @@ impl Shared {
         });
         panic::register(&shared);
         Ok(shared)
-    }
-
-    /// The queue's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Which backend: `"indexeddb"`, `"memory"` or `"adapter"`.
-    pub fn storage(&self) -> &'static str {
-        self.store.name()
     }
 
     /// The event target.

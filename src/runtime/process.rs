@@ -13,32 +13,35 @@ use super::convert::clone_payload;
 use super::events::names;
 use super::failure::Failure;
 use super::job::{detail, job_list};
-use super::{now_ms, Phase, Shared};
+use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
 use crate::js::object::get_key;
 
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
-impl Shared {
+impl Leader {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
     pub(crate) fn pump(self: &Rc<Self>) {
         let now = now_ms();
         // Calls past their deadline first, so their leases are settled, not expired.
         self.time_out_calls(now);
+        let Some(handler) = self.processing.handler() else {
+            return;
+        };
         let Ok(mut st) = self.state() else { return };
-        if st.phase != Phase::Open || st.paused || st.handler.is_none() {
+        if st.phase != Phase::Open || self.processing.paused() {
             return;
         }
         let expired = st.engine.expire(now);
-        let per_call = st.batch.unwrap_or(1);
-        let free = st.concurrency.saturating_sub(st.calls) * per_call;
+        let per_call = handler.batch.unwrap_or(1);
+        let free = handler.concurrency.saturating_sub(st.calls) * per_call;
         let leases = st.engine.lease(now, free);
         let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
         st.calls += calls;
-        let batch = st.batch.is_some();
+        let batch = handler.batch.is_some();
         drop(st);
         self.report_expired(&expired);
         if !leases.is_empty() || !expired.is_empty() {
@@ -84,7 +87,7 @@ impl Shared {
 
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
-        let handler = self.state().ok().and_then(|st| st.handler.clone());
+        let handler = self.processing.handler().map(|h| h.function);
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
         let payloads = delivered_payloads(&leases, batch);
@@ -175,7 +178,7 @@ impl Shared {
     /// than the timer already set.
     pub(crate) fn schedule_timer(self: &Rc<Self>) {
         let Ok(mut st) = self.state() else { return };
-        if st.phase != Phase::Open || st.paused || st.handler.is_none() {
+        if st.phase != Phase::Open || !self.processing.active() {
             st.timer = None;
             return;
         }

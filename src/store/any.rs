@@ -27,21 +27,14 @@ impl AnyStore {
             AnyStore::Kv(_) => "adapter",
         }
     }
-
-    /// Closes the backend's connection, if it has one.
-    pub fn close(&self) {
-        if let AnyStore::IndexedDb(s) = self {
-            s.close();
-        }
-    }
 }
 
 impl Store<JsValue> for AnyStore {
-    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+    async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
         match self {
-            AnyStore::Memory(s) => s.load().await,
-            AnyStore::IndexedDb(s) => s.load().await,
-            AnyStore::Kv(s) => s.load().await,
+            AnyStore::Memory(s) => s.load(now_ms).await,
+            AnyStore::IndexedDb(s) => s.load(now_ms).await,
+            AnyStore::Kv(s) => s.load(now_ms).await,
         }
     }
 
@@ -58,6 +51,14 @@ impl Store<JsValue> for AnyStore {
             AnyStore::Memory(s) => s.image(),
             AnyStore::IndexedDb(s) => s.image(),
             AnyStore::Kv(s) => s.image(),
+        }
+    }
+
+    fn close(&self) {
+        match self {
+            AnyStore::Memory(s) => s.close(),
+            AnyStore::IndexedDb(s) => s.close(),
+            AnyStore::Kv(s) => s.close(),
         }
     }
 }

@@ -66,21 +66,9 @@ pub fn result_of(response: &JsValue) -> Result<JsValue, QueueError> {
 }
 
 fn known_code(code: &str) -> &'static str {
-    [
-        codes::INVALID_OPTION,
-        codes::QUEUE_CLOSED,
-        codes::PAYLOAD_NOT_CLONEABLE,
-        codes::STORAGE_FAILED,
-        codes::QUOTA_EXCEEDED,
-        codes::STORAGE_UNAVAILABLE,
-        codes::NOT_FOUND,
-        codes::ALREADY_PROCESSING,
-        codes::DECRYPT_FAILED,
-        codes::VALIDATION_FAILED,
-        codes::PAYLOAD_TOO_LARGE,
-        "STALE_LEASE",
-    ]
-    .into_iter()
-    .find(|c| *c == code)
-    .unwrap_or(codes::INTERNAL_ERROR)
+    codes::ALL
+        .iter()
+        .copied()
+        .find(|c| *c == code)
+        .unwrap_or(codes::INTERNAL_ERROR)
 }

@@ -55,6 +55,14 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A message id, or `undefined` for every dead letter (checked by
+    /// `options::message_id`, not by the glue).
+    #[wasm_bindgen(typescript_type = "number | undefined")]
+    pub type IdOrAll;
+}
+
 /// A durable job queue. Open one with `Queue.open(name, options)`.
 #[wasm_bindgen]
 pub struct Queue {
@@ -187,11 +195,9 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "Handler")] handler: JsValue,
         #[wasm_bindgen(unchecked_param_type = "ProcessOptions | undefined")] options: JsValue,
     ) -> Result<(), JsValue> {
-        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
-            return Err(QueueError::invalid("handler", "must be a function").into());
-        };
+        let handler = options::handler(&handler)?;
         let concurrency = options::process_concurrency(&options, self.concurrency)?;
-        Ok(self.inner.process(handler.clone(), concurrency, None)?)
+        Ok(self.inner.process(handler, concurrency, None)?)
     }
 
     /// Starts processing in batches: `handler(jobs)` is called with an array
@@ -204,13 +210,9 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "BatchHandler")] handler: JsValue,
         #[wasm_bindgen(unchecked_param_type = "BatchOptions | undefined")] options: JsValue,
     ) -> Result<(), JsValue> {
-        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
-            return Err(QueueError::invalid("handler", "must be a function").into());
-        };
+        let handler = options::handler(&handler)?;
         let (concurrency, size) = options::batch_options(&options, self.concurrency)?;
-        Ok(self
-            .inner
-            .process(handler.clone(), concurrency, Some(size))?)
+        Ok(self.inner.process(handler, concurrency, Some(size))?)
     }
 
     /// Stops taking new jobs (jobs in flight finish).
@@ -305,20 +307,14 @@ impl Queue {
     /// Sends dead letter `id` (or, without an id, every dead letter) back
     /// to pending with fresh tries; resolves with how many.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn redrive(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
-    ) -> js_sys::Promise {
-        self.on_dead_letters("redrive", id)
+    pub fn redrive(&self, id: IdOrAll) -> js_sys::Promise {
+        self.on_dead_letters("redrive", id.into())
     }
 
     /// Deletes dead letter `id` (or every dead letter); resolves with how many.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn purge(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
-    ) -> js_sys::Promise {
-        self.on_dead_letters("purge", id)
+    pub fn purge(&self, id: IdOrAll) -> js_sys::Promise {
+        self.on_dead_letters("purge", id.into())
     }
 
     /// Stops processing, waits for jobs in flight, commits, and closes the store.

@@ -372,6 +372,14 @@ pub fn batch_options(value: &JsValue, default: usize) -> Result<(usize, usize), 
     Ok((concurrency, size))
 }
 
+/// `process`'s and `processBatch`'s first argument: a function.
+pub fn handler(value: &JsValue) -> Result<js_sys::Function, QueueError> {
+    value
+        .dyn_ref::<js_sys::Function>()
+        .cloned()
+        .ok_or_else(|| QueueError::invalid("handler", "must be a function"))
+}
+
 /// Checks `enqueueMany`'s first argument is an array.
 pub fn payload_list(value: &JsValue) -> Result<(), QueueError> {
     if is_array(value) {

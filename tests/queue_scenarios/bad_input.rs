@@ -154,26 +154,26 @@ pub async fn bad_input_is_refused_and_changes_nothing(storage: &str) {
     }
     for id in BAD_IDS {
         refused(
-            wait(q.redrive(eval(id))).await,
+            wait(q.redrive(id_arg(eval(id)))).await,
             "INVALID_OPTION",
             Some("id"),
             id,
         );
         refused(
-            wait(q.purge(eval(id))).await,
+            wait(q.purge(id_arg(eval(id)))).await,
             "INVALID_OPTION",
             Some("id"),
             id,
         );
     }
     refused(
-        wait(q.redrive(123_456.into())).await,
+        wait(q.redrive(id_arg(123_456.into()))).await,
         "NOT_FOUND",
         None,
         "redrive",
     );
     refused(
-        wait(q.purge(123_456.into())).await,
+        wait(q.purge(id_arg(123_456.into()))).await,
         "NOT_FOUND",
         None,
         "purge",

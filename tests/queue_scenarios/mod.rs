@@ -227,13 +227,13 @@ pub async fn dead_letters_and_redrive(storage: &str) {
 
     failing.set(false);
     assert_eq!(
-        wait(q.redrive(id.into())).await.unwrap().as_f64(),
+        wait(q.redrive(id_arg(id.into()))).await.unwrap().as_f64(),
         Some(1.0)
     );
     wait(q.drained()).await.unwrap();
     let s = q.stats().unwrap();
     assert_eq!((num(&s, "dead"), num(&s, "completed")), (0.0, 1.0));
-    let err = wait(q.redrive(id.into())).await.unwrap_err();
+    let err = wait(q.redrive(id_arg(id.into()))).await.unwrap_err();
     assert_eq!(code(&err), "NOT_FOUND");
     wait(q.close()).await.unwrap();
 }

@@ -94,6 +94,12 @@ pub async fn open_value(name: &str, storage: &str, opts: &JsValue) -> Queue {
     Queue::open_with(name, opts).await.expect("queue opens")
 }
 
+/// A message id (or anything, to test refusals) as `redrive`'s and
+/// `purge`'s argument.
+pub fn id_arg(v: JsValue) -> wasmq::api::IdOrAll {
+    v.unchecked_into()
+}
+
 /// Evaluates a JavaScript expression (a function, a `Proxy`, `NaN`...).
 pub fn eval(expression: &str) -> JsValue {
     js_sys::eval(&format!("({expression})")).expect("test expression is valid")

@@ -80,6 +80,8 @@ fn config() -> Config {
         lease_ms: LEASE_MS,
         idempotency_window_ms: WINDOW_MS,
         seed: 42,
+        rate_limit: None,
+        group_rate_limit: None,
     }
 }
 
@@ -162,6 +164,9 @@ impl Harness {
                         if let Some(k) = key {
                             self.keys.insert(k, (id, self.now));
                         }
+                    }
+                    Enqueued::Replaced(id) => {
+                        prop_assert!(false, "replaced {} without asking", id);
                     }
                     Enqueued::Duplicate(id) => {
                         prop_assert!(live, "duplicate for a key that is not live");

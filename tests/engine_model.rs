@@ -345,7 +345,11 @@ impl Harness {
                 }
             }
             Op::List(bits, group, limit) => {
-                self.check_listing(bits, group.map(|g| format!("g{g}")), limit)?;
+                let group = group.map(|g| format!("g{g}"));
+                // Pages of one too: every page that falls back to the indexes is cut.
+                for n in [limit, 1] {
+                    self.check_listing(bits, group.clone(), n)?;
+                }
             }
             Op::Takeover => {
                 self.commit();

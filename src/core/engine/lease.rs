@@ -97,7 +97,10 @@ impl<P: Clone> Engine<P> {
                 enqueued_at_ms: e.meta.enqueued_at_ms,
                 deadline_ms,
             });
-            let group = e.meta.group.clone();
+            let group = match self.config.group_rate_limit {
+                Some(_) => e.meta.group.clone(),
+                None => None,
+            };
             self.leases.insert(Slot::at(deadline_ms, id));
             self.record_start(group.as_deref());
             self.record_message(id);

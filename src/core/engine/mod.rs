@@ -49,7 +49,8 @@ pub use list::{Job, JobState, JobStates};
 /// Counts of messages by state, and lifetime counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Waiting and due (includes FIFO-group members waiting for their turn).
+    /// Waiting and due (includes FIFO-group members waiting for their turn,
+    /// and jobs held back by a rate limit).
     pub pending: usize,
     /// Waiting and not yet due (delays and retry backoff).
     pub delayed: usize,

@@ -133,12 +133,17 @@ fn assert_window(starts: &[u64], max: usize, interval: u64) {
 }
 
 /// Runs a driver that sleeps until `next_wake`, leases up to 10 and acks at
-/// once, until `n` starts were made. Returns the start times.
+/// once, until `n` starts were made. Returns the start times. With nothing
+/// delayed and no lease left running, every wake-up must start a job: so
+/// `next_wake` is exactly the next allowed start, never earlier.
 fn drive(e: &mut Engine<u32>, n: usize) -> Vec<(u64, MessageId)> {
     let mut now = e.clock();
     let mut starts = Vec::new();
+    let mut woken = false;
     while starts.len() < n {
         let leases = e.lease(now, 10);
+        assert!(!(woken && leases.is_empty()), "woken at {now} for nothing");
+        woken = false;
         for l in &leases {
             starts.push((now, l.token.id));
             e.ack(l.token).unwrap();
@@ -150,6 +155,7 @@ fn drive(e: &mut Engine<u32>, n: usize) -> Vec<(u64, MessageId)> {
         let wake = e.next_wake().expect("work is left, so a wake-up is due");
         assert!(wake > now, "next_wake {wake} is not after {now}");
         now = wake;
+        woken = true;
     }
     starts
 }

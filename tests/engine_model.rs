@@ -54,7 +54,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (
-            proptest::option::of(0u8..6),
+            proptest::option::weighted(0.7, 0u8..5),
             proptest::option::weighted(0.3, 0u64..50),
             -1i32..=1,
             proptest::option::weighted(0.5, 0u8..3),

@@ -37,6 +37,9 @@ enum Op {
     List(u8, Option<u8>, usize),
     /// The leader stops; another instance rebuilds and recovers its leases.
     Takeover,
+    /// A rebuild in the same instance (a rollback) that keeps the rate
+    /// limits' memory (`keep_pace`).
+    Rollback,
     Ack(usize),
     Nack(usize),
     Reject(usize),
@@ -77,6 +80,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..8, proptest::option::weighted(0.3, 0u8..3), 1usize..5)
             .prop_map(|(s, g, n)| Op::List(s, g, n)),
         1 => Just(Op::Takeover),
+        1 => Just(Op::Rollback),
         2 => any::<usize>().prop_map(Op::Ack),
         2 => any::<usize>().prop_map(Op::Nack),
         1 => any::<usize>().prop_map(Op::Reject),
@@ -445,6 +449,17 @@ impl Harness {
                     .to_owned();
                 let want = first.unwrap_or_else(|| format!("o{candidate}"));
                 prop_assert_eq!(now, want, "an origin never changes once set");
+            }
+            Op::Rollback => {
+                self.commit();
+                let (config, clock) = (self.engine.config().clone(), self.engine.clock());
+                let mut rebuilt = Engine::from_records(config, self.store.clone(), clock).unwrap();
+                rebuilt.keep_pace(&self.engine);
+                prop_assert!(
+                    rebuilt.same_state(&self.engine),
+                    "rolled back engine differs"
+                );
+                self.engine = rebuilt;
             }
             Op::Rebuild => {
                 self.commit();

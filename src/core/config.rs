@@ -114,7 +114,8 @@ pub struct Config {
     /// Seed of the jitter generator.
     pub seed: u64,
     /// Pace of the whole queue: at most `max` lease starts per interval
-    /// (JS `rateLimit: { max, intervalMs }`). Default none.
+    /// (JS `rateLimit: { max, intervalMs }`). Start times are not stored, so
+    /// after a reopen or takeover nothing starts for one interval. Default none.
     pub rate_limit: Option<RateLimit>,
     /// Pace of each FIFO group on its own: at most `max` starts of that
     /// group's jobs per interval (JS `groupRateLimit: { max, intervalMs }`).

@@ -26,7 +26,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use super::Engine;
 use crate::core::config::RateLimit;
 
-/// The times of the last `max` starts under one limit, oldest first.
+/// The times of the last `max` starts under one limit within its interval, oldest first.
 #[derive(Debug, Clone, Default)]
 struct Window(VecDeque<u64>);
 
@@ -41,7 +41,17 @@ impl Window {
             .map_or(0, |oldest| oldest.saturating_add(limit.interval_ms))
     }
 
+    /// Counts a start at `at`, forgetting starts that no longer count (over
+    /// `max` back, or an interval old): at most min(max, starts in the last
+    /// interval) times are kept.
     fn record(&mut self, at: u64, limit: RateLimit) {
+        while self
+            .0
+            .front()
+            .is_some_and(|t| t.saturating_add(limit.interval_ms) <= at)
+        {
+            self.0.pop_front();
+        }
         self.0.push_back(at);
         while self.0.len() > limit.max as usize {
             self.0.pop_front();

@@ -108,12 +108,11 @@ impl<P: Clone> Engine<P> {
     /// Cost per page, with `n` messages stored and `k = limit`:
     /// - with a `group`: O(log n + k + the group's members in other
     ///   states passed over), through the group's index;
-    /// - `states` without `Pending`: O(log n + k + min(s, m) + m log m at
-    ///   worst), `m` the delayed and/or in-flight jobs selected and `s` the
-    ///   messages in other states passed over: the id range is walked until
-    ///   it has passed over `m` others, then the page is taken from the
-    ///   delay and lease indexes instead (in flight is bounded by the
-    ///   handlers' concurrency);
+    /// - `states` without `Pending`: at most O(log n + m + k log k), `m`
+    ///   the delayed and/or in-flight jobs selected: the id range is walked
+    ///   until it has passed over `m` messages in other states, then the
+    ///   page is taken from the delay and lease indexes instead (in flight
+    ///   is bounded by the handlers' concurrency);
     /// - otherwise: O(log n + k + s), `s` the messages in other states in
     ///   the page's id range (dead letters, unselected states). With all
     ///   states that is only dead letters in the range.

@@ -317,6 +317,44 @@ impl Queue {
         self.on_dead_letters("purge", id.into())
     }
 
+    /// The jobs that wait or run — pending, delayed, in flight — in id
+    /// order, each with a copy of its payload; `{ states, group, after,
+    /// limit }` filters and pages.
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueuedJob[]>")]
+    pub fn jobs(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "JobsOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let query = match options::jobs_options(&options) {
+            Ok(q) => q,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.jobs(&query).await })
+    }
+
+    /// Removes waiting (pending or delayed) job `id` before it runs;
+    /// resolves once that is durable. `JOB_IN_FLIGHT` while a handler runs
+    /// it, `NOT_FOUND` for a dead letter, a completed job or an unknown id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+    ) -> js_sys::Promise {
+        match options::message_id(&id) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return rejected(QueueError::invalid(
+                    "id",
+                    "must be a message id (a non-negative integer)",
+                ))
+            }
+            Err(e) => return rejected(e),
+        }
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.cancel(id).await })
+    }
+
     /// Stops processing, waits for jobs in flight, commits, and closes the store.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> js_sys::Promise {

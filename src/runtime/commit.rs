@@ -101,7 +101,11 @@ impl Leader {
         let Ok(mut st) = self.state() else { return };
         let config = st.engine.config().clone();
         match Engine::from_records(config, self.store.image(), now_ms()) {
-            Ok(engine) => st.engine = engine,
+            Ok(mut engine) => {
+                // The rate limits remember the starts of the engine rolled back.
+                engine.keep_pace(&st.engine);
+                st.engine = engine;
+            }
             Err(e) => web_sys::console::error_1(&format!("wasmq: rollback failed: {e}").into()),
         }
         st.batch_promise = None;

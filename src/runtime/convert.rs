@@ -3,7 +3,7 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::{DeadLetter, Enqueued, Stats};
+use crate::core::{DeadLetter, Enqueued, Job, Stats};
 use crate::js::object::{object, opt_str};
 use crate::runtime::{codes, QueueError};
 
@@ -12,6 +12,7 @@ pub fn enqueued(e: Enqueued) -> JsValue {
     object(&[
         ("id", (e.id().0 as f64).into()),
         ("duplicate", e.is_duplicate().into()),
+        ("replaced", e.is_replaced().into()),
     ])
 }
 
@@ -46,6 +47,33 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
             ("idempotencyKey", super::job::user_key(&d.idempotency_key)),
             ("group", opt_str(&d.group)),
         ]));
+    }
+    arr.into()
+}
+
+/// `QueuedJob[]`, each with a copy of its payload (a caller changing it
+/// changes neither the stored job nor what its handler gets).
+pub fn jobs(list: Vec<Job<JsValue>>) -> JsValue {
+    let arr = js_sys::Array::new();
+    for j in list {
+        let payload = clone_payload(&j.payload).unwrap_or(j.payload);
+        let job = object(&[
+            ("id", (j.id.0 as f64).into()),
+            ("state", j.state.name().into()),
+            ("payload", payload),
+            ("attempts", j.attempts.into()),
+            ("maxAttempts", j.max_attempts.into()),
+            ("enqueuedAt", (j.enqueued_at_ms as f64).into()),
+            ("dueAt", (j.due_ms as f64).into()),
+            ("priority", j.priority.into()),
+            ("group", opt_str(&j.group)),
+            ("idempotencyKey", super::job::user_key(&j.idempotency_key)),
+            ("lastError", opt_str(&j.last_error)),
+        ]);
+        if let Some(deadline) = j.deadline_ms {
+            crate::js::object::set(&job, "deadline", &(deadline as f64).into());
+        }
+        arr.push(&job);
     }
     arr.into()
 }

@@ -43,6 +43,8 @@ codes! {
     VALIDATION_FAILED,
     /// The payload is bigger than the queue's `maxPayloadBytes`.
     PAYLOAD_TOO_LARGE,
+    /// The job is running (a handler has it): it cannot be cancelled now.
+    JOB_IN_FLIGHT,
     /// A lease was settled after it had run out (the job went back to the queue).
     STALE_LEASE,
     /// The queue's state is unusable after an internal panic; reopen it.

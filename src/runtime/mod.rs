@@ -54,6 +54,9 @@ enum Phase {
     Closed,
 }
 
+/// The error text of a job whose instance stopped while it ran.
+const TAKEN_OVER: &str = "the instance running it stopped";
+
 pub(crate) struct State {
     engine: Engine<JsValue>,
     phase: Phase,
@@ -100,6 +103,9 @@ impl Leader {
         let store = crate::store::open(choice, name).await?;
         let records = store.load(now_ms()).await?;
         let mut engine = Engine::from_records(config, records, now_ms())?;
+        // Leases found stored are an earlier leader's, which is gone (this
+        // instance holds the lock): each counts as a failed try at once.
+        let recovered = engine.recover_leases(now_ms());
         // A new database gets its origin now, so that it never changes once seen.
         engine.ensure_origin(origin::new_origin);
         let made = engine.take_mutations();
@@ -128,6 +134,17 @@ impl Leader {
             calls: RefCell::default(),
         });
         panic::register(&shared);
+        if !recovered.is_empty() {
+            // On the next turn, so that listeners added right after
+            // `await Queue.open(...)` hear of the tries taken over.
+            let weak = Rc::downgrade(&shared);
+            Timeout::new(0, move || {
+                if let Some(leader) = weak.upgrade() {
+                    leader.report_expired(&recovered, TAKEN_OVER);
+                }
+            })
+            .forget();
+        }
         Ok(shared)
     }
 

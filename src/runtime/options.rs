@@ -6,7 +6,10 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
+use crate::core::{
+    Backoff, Config, EnqueueOptions, JobState, JobStates, MessageId, OnDuplicate, RateLimit,
+    MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS,
+};
 use crate::js::object::{is_array, own_entries, type_name};
 use crate::js::{error_text, f64_text, quoted, quoted_list};
 use crate::runtime::QueueError;
@@ -202,6 +205,8 @@ pub const OPEN_OPTIONS: &[&str] = &[
     "encryptionKey",
     "validate",
     "maxPayloadBytes",
+    "rateLimit",
+    "groupRateLimit",
 ];
 
 /// The names `enqueue` takes.
@@ -213,6 +218,7 @@ pub const ENQUEUE_OPTIONS: &[&str] = &[
     "priority",
     "group",
     "maxAttempts",
+    "onDuplicate",
 ];
 
 /// Parses `Queue.open`'s options.
@@ -229,6 +235,8 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         config.idempotency_window_ms = ms;
     }
     backoff(&f.raw("backoff"), &mut config)?;
+    config.rate_limit = rate_limit(&f.raw("rateLimit"), "rateLimit")?;
+    config.group_rate_limit = rate_limit(&f.raw("groupRateLimit"), "groupRateLimit")?;
     let storage = StorageKind::from_option(&f.raw("storage"))
         .map_err(|why| QueueError::invalid("storage", why))?;
     let concurrency = f
@@ -322,6 +330,29 @@ fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
     Ok(())
 }
 
+/// A rate limit `{ max, intervalMs }` (both required), named `name`.
+fn rate_limit(value: &JsValue, name: &'static str) -> Result<Option<RateLimit>, QueueError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let prefix = match name {
+        "rateLimit" => "rateLimit.",
+        _ => "groupRateLimit.",
+    };
+    let f = Fields::read(value, name, prefix, &["max", "intervalMs"])?;
+    let required = |field: &str| QueueError::invalid(&format!("{prefix}{field}"), "is required");
+    let max = f
+        .integer("max", 1.0, f64::from(MAX_RATE_LIMIT))?
+        .ok_or_else(|| required("max"))?;
+    let interval_ms = f
+        .integer("intervalMs", 1.0, MAX_TIME_MS as f64)?
+        .ok_or_else(|| required("intervalMs"))?;
+    Ok(Some(RateLimit {
+        max: max as u32,
+        interval_ms: interval_ms as u64,
+    }))
+}
+
 /// Parses `enqueue`'s options.
 pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
     let f = Fields::read(value, "options", "", ENQUEUE_OPTIONS)?;
@@ -337,6 +368,16 @@ pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
             .integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)?
             .map(|n| n as u32),
         idempotency_window_ms: f.millis("idempotencyWindowMs")?,
+        on_duplicate: match f.string("onDuplicate")?.as_deref() {
+            None | Some("keep") => OnDuplicate::Keep,
+            Some("replace") => OnDuplicate::Replace,
+            Some(other) => {
+                return Err(QueueError::invalid(
+                    "onDuplicate",
+                    format!("must be \"keep\" or \"replace\", got {}", quoted(other)),
+                ))
+            }
+        },
     };
     opts.validate()?;
     Ok(opts)
@@ -400,12 +441,92 @@ pub fn process_concurrency(value: &JsValue, default: usize) -> Result<usize, Que
 
 /// Parses `deadLetters`'s options: `(after, limit)`.
 pub fn page_options(value: &JsValue) -> Result<(Option<u64>, usize), QueueError> {
-    let f = Fields::read(value, "options", "", &["after", "limit"])?;
+    page(&Fields::read(value, "options", "", &["after", "limit"])?)
+}
+
+/// `after` and `limit` of a paged listing.
+fn page(f: &Fields) -> Result<(Option<u64>, usize), QueueError> {
     let after = f.millis("after")?;
     let limit = f
         .integer("limit", 0.0, MAX_TIME_MS as f64)?
         .map_or(usize::MAX, |n| n as usize);
     Ok((after, limit))
+}
+
+/// What `jobs` asks for: which states, which FIFO group, and the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsQuery {
+    /// States to list (default all three).
+    pub states: JobStates,
+    /// Only this FIFO group's jobs.
+    pub group: Option<String>,
+    /// Jobs after this id.
+    pub after: Option<u64>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+const STATE_NAMES: [JobState; 3] = [JobState::Pending, JobState::Delayed, JobState::InFlight];
+
+/// Parses `jobs`'s options: `{ states, group, after, limit }`, `states` an
+/// array of `"pending"`, `"delayed"`, `"inFlight"`.
+pub fn jobs_options(value: &JsValue) -> Result<JobsQuery, QueueError> {
+    let f = Fields::read(value, "options", "", &["states", "group", "after", "limit"])?;
+    let states = match f.raw("states") {
+        v if v.is_undefined() => JobStates::ALL,
+        v if is_array(&v) => {
+            let mut set = JobStates::NONE;
+            for name in js_sys::Array::from(&v).iter() {
+                let state = STATE_NAMES
+                    .into_iter()
+                    .find(|s| name.as_string().as_deref() == Some(s.name()));
+                let Some(state) = state else {
+                    return Err(QueueError::invalid(
+                        "states",
+                        "each state must be \"pending\", \"delayed\" or \"inFlight\"",
+                    ));
+                };
+                set = set.with(state);
+            }
+            set
+        }
+        v => {
+            return Err(QueueError::invalid(
+                "states",
+                format!("must be an array of states, got {}", type_name(&v)),
+            ))
+        }
+    };
+    let group = f.string("group")?;
+    let (after, limit) = page(&f)?;
+    Ok(JobsQuery {
+        states,
+        group,
+        after,
+        limit,
+    })
+}
+
+impl JobsQuery {
+    /// The query as a plain options object (what a follower forwards).
+    pub fn to_js(&self) -> JsValue {
+        let states: js_sys::Array = STATE_NAMES
+            .into_iter()
+            .filter(|s| self.states.contains(*s))
+            .map(|s| JsValue::from_str(s.name()))
+            .collect();
+        let obj = crate::js::object::object(&[("states", states.into())]);
+        if let Some(g) = &self.group {
+            crate::js::object::set(&obj, "group", &g.as_str().into());
+        }
+        if let Some(a) = self.after {
+            crate::js::object::set(&obj, "after", &(a as f64).into());
+        }
+        if self.limit != usize::MAX {
+            crate::js::object::set(&obj, "limit", &(self.limit as f64).into());
+        }
+        obj
+    }
 }
 
 /// A message id argument (`undefined` for "all").

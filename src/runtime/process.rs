@@ -43,7 +43,7 @@ impl Leader {
         st.calls += calls;
         let batch = handler.batch.is_some();
         drop(st);
-        self.report_expired(&expired);
+        self.report_expired(&expired, "lease expired");
         if !leases.is_empty() || !expired.is_empty() {
             let committed = self.flush();
             let me = Rc::clone(self);
@@ -74,14 +74,16 @@ impl Leader {
         self.schedule_timer();
     }
 
-    fn report_expired(&self, expired: &[Expired]) {
+    /// Tells listeners of tries that ended without their handler settling
+    /// them (a lease run out, or an earlier leader gone): `why` is the error.
+    pub(crate) fn report_expired(&self, expired: &[Expired], why: &str) {
         for e in expired {
-            let (kind, attempt) = match e.outcome {
-                Settled::Dead => (names::DEAD, 0),
-                Settled::Retry { .. } => (names::RETRYING, 0),
+            let (kind, retry_at) = match e.outcome {
+                Settled::Dead => (names::DEAD, None),
+                Settled::Retry { due_ms } => (names::RETRYING, Some(due_ms)),
             };
-            let d = detail(e.id.0, attempt, Some("lease expired"), None);
-            self.events().emit(kind, &d);
+            self.events()
+                .emit(kind, &detail(e.id.0, 0, Some(why), retry_at));
         }
     }
 
@@ -147,7 +149,7 @@ impl Leader {
                         .reject(lease.token, &f.message, now)
                         .ok()
                         .map(|()| (names::DEAD, None)),
-                    Err(f) => match st.engine.nack(lease.token, &f.message, now) {
+                    Err(f) => match nack(&mut st.engine, lease.token, f, now) {
                         Ok(Settled::Dead) => Some((names::DEAD, None)),
                         Ok(Settled::Retry { due_ms }) => Some((names::RETRYING, Some(due_ms))),
                         Err(_) => None,
@@ -199,6 +201,20 @@ impl Leader {
             }
         });
         st.timer = Some((at, timeout));
+    }
+}
+
+/// A failed try: retried after the backoff, or no sooner than the time
+/// the failure asked for.
+fn nack(
+    engine: &mut crate::core::Engine<JsValue>,
+    token: crate::core::LeaseToken,
+    failure: &Failure,
+    now: u64,
+) -> crate::core::Result<Settled> {
+    match failure.retry_at {
+        Some(at) => engine.nack_after(token, &failure.message, at, now),
+        None => engine.nack(token, &failure.message, now),
     }
 }
 

@@ -10,6 +10,7 @@ use wasm_bindgen::JsValue;
 use super::protocol::message;
 use super::{Instance, Leader};
 use crate::core::{EnqueueOptions, Stats};
+use crate::runtime::options::JobsQuery;
 use crate::runtime::{codes, convert, QueueError};
 
 impl Instance {
@@ -97,6 +98,16 @@ impl Instance {
         id: JsValue,
     ) -> Result<JsValue, QueueError> {
         self.call(op, &[("id", id)]).await
+    }
+
+    /// The jobs that wait or run, as `query` asks.
+    pub async fn jobs(self: &Rc<Self>, query: &JobsQuery) -> Result<JsValue, QueueError> {
+        self.call("jobs", &[("options", query.to_js())]).await
+    }
+
+    /// Cancels waiting job `id`; resolves once that is durable.
+    pub async fn cancel(self: &Rc<Self>, id: JsValue) -> Result<JsValue, QueueError> {
+        self.call("cancel", &[("id", id)]).await
     }
 
     /// Resolves when the queue (at the leader) is drained.

@@ -67,6 +67,18 @@ impl Instance {
                     .await?;
                 Ok((n as f64).into())
             }
+            "jobs" => {
+                let q = options::jobs_options(&get(request, "options"))?;
+                let after = q.after.map(MessageId);
+                let list = leader.read(|e| e.jobs(q.states, q.group.as_deref(), after, q.limit))?;
+                Ok(convert::jobs(list))
+            }
+            "cancel" => {
+                let id = options::message_id(&get(request, "id"))?
+                    .ok_or_else(|| QueueError::invalid("id", "must be a message id"))?;
+                leader.mutate(|e, now| Ok(e.cancel(id, now)?)).await?;
+                Ok(JsValue::UNDEFINED)
+            }
             "drained" => leader.drained().await.map(|_| JsValue::UNDEFINED),
             other => Err(QueueError::new(
                 codes::INTERNAL_ERROR,

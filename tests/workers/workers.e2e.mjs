@@ -178,7 +178,7 @@ async function stopMidJob(page, workers, name, pageHandler) {
   ids.push(...(await call(page, "page", "enqueue", [8])));
   await workers.stopAll();
   const cut = byJob(await log(page, name)).get(3).start.map((t) => t.attempt);
-  return { ids, cutAttempt: Math.max(...cut) };
+  return { ids, cutAttempt: Math.max(...cut), stoppedAt: Date.now() };
 }
 
 /** Every job 0..8 completed exactly once: 0..2 in the service worker, 3 by `taker` one try after it was cut off, 4..8 by `taker`. */
@@ -198,11 +198,12 @@ test("the service worker stopped mid-job: the page takes over and the interrupte
   const page = await openPage(env, context);
   const workers = await serviceWorkers(context, page);
   const name = uniqueName("sw-stop-page");
-  const { ids, cutAttempt } = await stopMidJob(page, workers, name, { concurrency: 1 });
+  const { ids, cutAttempt, stoppedAt } = await stopMidJob(page, workers, name, { concurrency: 1 });
   t.diagnostic(`job 3 was cut off at its try ${cutAttempt}`);
 
   await waitFor("the page to take the lead", async () => (await call(page, "page", "state")).isLeader);
   const end = await call(page, "page", "drained");
+  t.diagnostic(`the page drained the queue ${Date.now() - stoppedAt} ms after the stop (leaseMs ${OPTIONS.leaseMs})`);
   assert.deepEqual(end.stats, finished(9, cutAttempt), "every job completed; the interrupted one counted its extra try");
   assertEachOnce(byJob(await log(page, name)), ids, "page", cutAttempt);
   assert.deepEqual(workers.statuses(), ["stopped"], "the service worker stayed stopped: the page did it all");

@@ -1,23 +1,25 @@
 // Shared setup of the worker tests: tests/workers/www and the package served
 // on a free loopback port (scripts/serve.mjs, every request path recorded),
-// one headless Chromium, and the steps the tests take: open the test page,
-// wait for a condition, stop the service workers through the DevTools protocol.
+// one headless browser from a driver (chromium.mjs, firefox.mjs), and the
+// steps the tests take: open the test page, wait for a condition.
 import { after, before } from "node:test";
-import { chromium } from "playwright-core";
 import { serve } from "../../scripts/serve.mjs";
-import { CHROMIUM_ARGS, root } from "../e2e/harness.mjs";
+import { root } from "../e2e/harness.mjs";
 
-/** Starts the server and the browser before the file's tests, stops them after. */
-export function useWorkerPages() {
-  const env = { base: "", browser: null, server: null, requests: [] };
+/**
+ * Starts the server and `driver`'s browser before the file's tests, stops them after.
+ * A driver is `{ name, backgroundSync, launch(), newContext(browser), stopServiceWorker(context, page), close(browser) }`.
+ */
+export function useWorkerPages(driver) {
+  const env = { driver, base: "", browser: null, server: null, requests: [] };
   before(async () => {
     const { server, url } = await serve({ www: `${root}tests/workers/www`, onRequest: (path) => env.requests.push(path) });
     env.server = server;
     env.base = url;
-    env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    env.browser = await driver.launch();
   });
   after(async () => {
-    await env.browser?.close();
+    if (env.browser) await driver.close(env.browser);
     env.server?.close();
   });
   return env;
@@ -49,26 +51,6 @@ export async function waitFor(what, check, timeoutMs = 20_000) {
   }
 }
 
-/**
- * The service workers of `page`'s browser context through the DevTools
- * protocol: `stopAll()` stops every running one (as the browser does to an
- * idle worker, or when it kills it) and resolves once all are stopped.
- */
-export async function serviceWorkers(context, page) {
-  const cdp = await context.newCDPSession(page);
-  const versions = new Map();
-  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions: vs }) => {
-    for (const v of vs) versions.set(v.versionId, v);
-  });
-  await cdp.send("ServiceWorker.enable");
-  const statuses = () => [...versions.values()].map((v) => v.runningStatus);
-  return {
-    statuses,
-    async stopAll() {
-      await waitFor("a running service worker", () => statuses().includes("running"));
-      await cdp.send("ServiceWorker.stopAllWorkers");
-      await waitFor(`every service worker stopped (${statuses()})`, () => statuses().every((s) => s === "stopped"));
-    },
-    detach: () => cdp.detach(),
-  };
-}
+/** Resolves once no run of the service worker is alive (its "wt-sw-alive" lock is free). */
+export const serviceWorkerGone = (page) =>
+  waitFor("the service worker to stop", async () => !(await page.evaluate(() => globalThis.wt.swAlive())));

@@ -66,4 +66,12 @@ window.wt = {
     return reg.active?.state ?? reg.installing?.state ?? "none";
   },
   sw: (op, ...args) => callServiceWorker(op, args).then(unwrap),
+  /** Whether a run of the service worker is alive (it holds "wt-sw-alive"). */
+  swAlive: async () => (await navigator.locks.query()).held.some((l) => l.name === "wt-sw-alive"),
+  /** Pings the service worker every 250 ms while on: a browser that stops idle workers soon (Firefox here) keeps it. */
+  keepAwake(on) {
+    clearInterval(this.pinger);
+    if (on) this.pinger = setInterval(() => callServiceWorker("ping", []), 250);
+    return on;
+  },
 };

@@ -5,11 +5,15 @@
 // `?init=default`: `init()` fetches the wasm next to wasmq.js; `?init=cache`:
 // `install` puts the wasm in Cache Storage and every load takes it from there
 // (a restarted worker then needs no network). Answers `{ op, args }` messages
-// on their port with the queue calls of ops.js, plus `info` and `dynamicImport`.
+// on their port with the queue calls of ops.js, plus `info`, `dynamicImport`
+// and `ping`. Each run holds the Web Lock "wt-sw-alive" until it ends.
 // A Background Sync `sync` event whose tag is a queue name opens that queue
 // with a handler, waits until it is drained and closes it.
 import init from "/pkg/wasmq.js";
 import { answer, plainError, queueOps } from "./ops.js";
+
+// Held for as long as this run of the worker lives: how the page sees that it stopped.
+navigator.locks.request("wt-sw-alive", () => new Promise(() => {}));
 
 const WASM = new URL("/pkg/wasmq_bg.wasm", self.location.href).href;
 const mode = new URL(self.location.href).searchParams.get("init") ?? "default";
@@ -42,6 +46,7 @@ self.addEventListener("install", (event) => {
 
 const ops = queueOps();
 ops.info = () => ({ ...info, context: self.constructor.name });
+ops.ping = () => true;
 ops.dynamicImport = () => import("/pkg/wasmq.js").then(() => "imported", (e) => `refused: ${e.name}`);
 
 self.addEventListener("message", (event) => {

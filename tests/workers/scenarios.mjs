@@ -256,6 +256,57 @@ export function workerTests(driver) {
     await context.close();
   });
 
+  test("a service worker stopped during a burst of forwarded enqueues: each is stored once, each job completes, interrupted ones once more", { timeout: 60_000 }, async (t) => {
+    const context = await env.driver.newContext(env.browser);
+    const page = await openPage(env, context);
+    const name = uniqueName("sw-stop-burst");
+    const n = 300;
+    await page.evaluate((name) => globalThis.wt.listen(name), name);
+    await registerServiceWorker(page, "/sw.js?init=cache");
+    await call(page, "sw", "open", name, OPTIONS, { latencyMs: 10, concurrency: 4 }, "sw");
+    await call(page, "page", "open", name, OPTIONS, null, "page");
+    // The burst is forwarded to the service worker, which is stopped once its handler has run:
+    // whatever it had not answered is sent again to the next leader (the page), each call under its internal key.
+    await page.evaluate((n) => {
+      const { wt } = globalThis;
+      wt.burst = wt.page.enqueue(Array.from({ length: n }, (_, i) => i));
+    }, n);
+    await logged(page, name, (e) => e.phase === "done");
+    await stopServiceWorker(env, context, page);
+    const ids = await page.evaluate(() => globalThis.wt.burst);
+    assert.equal(new Set(ids).size, n, "every enqueue resolved with its own id");
+    const before = byJob(await log(page, name));
+    t.diagnostic(`the service worker had started ${before.size} of ${n} jobs when it stopped`);
+
+    await waitFor("the page to take the lead", async () => (await call(page, "page", "state")).isLeader);
+    await call(page, "page", "process", { concurrency: 4 });
+    const end = await call(page, "page", "drained");
+    const jobs = byJob(await log(page, name));
+    assert.deepEqual([...jobs.keys()].sort((x, y) => x - y), range(0, n), "every job ran");
+    let interrupted = 0;
+    for (const [i, j] of jobs) {
+      assert.equal(j.id, ids[i]);
+      const last = j.done.at(-1);
+      assert.ok(last, `job ${i} completed: ${JSON.stringify(j)}`);
+      const tries = j.start.map((s) => `${s.by}#${s.attempt}`).join();
+      if (last.attempt === 1) {
+        assert.deepEqual([j.done.length, tries], [1, `${last.by}#1`], `job ${i}: one try: ${JSON.stringify(j)}`);
+        continue;
+      }
+      // Cut off in the worker after its try 1 was stored (before or during the handler, or before
+      // its ack was stored): one more try, by the page.
+      interrupted += 1;
+      assert.deepEqual([last.by, last.attempt], ["page", 2], `job ${i}: ${JSON.stringify(j)}`);
+      assert.ok(tries === "sw#1,page#2" || tries === "page#2", `job ${i}: ${JSON.stringify(j)}`);
+      assert.ok(j.done.length === 1 || j.done[0].by === "sw", `job ${i}: only the worker's run repeats: ${JSON.stringify(j)}`);
+    }
+    t.diagnostic(`${interrupted} job(s) were cut off in the worker and tried again`);
+    assert.ok(interrupted <= 4, `at most the worker's concurrency (4) was in flight: ${interrupted}`);
+    assert.deepEqual(end.stats, finished(n, interrupted), "each enqueue stored once; the retries are the cut-off jobs");
+    await call(page, "page", "close");
+    await context.close();
+  });
+
   if (!driver.backgroundSync) {
     test("no Background Sync here: the registration has no sync manager, as the README says", { timeout: 60_000 }, async () => {
       const context = await env.driver.newContext(env.browser);

@@ -14,8 +14,9 @@ export const plainError = (e) => ({ name: e?.name, code: e?.code, message: Strin
 
 /**
  * The calls on one queue instance. `handler` (optional) is
- * `{ hang: [i, ...], concurrency }`: a job whose payload.i is listed never
- * settles here (as a job interrupted by its context dying).
+ * `{ hang: [i, ...], latencyMs, concurrency }`: a job whose payload.i is
+ * listed never settles here (as a job interrupted by its context dying); the
+ * others finish after `latencyMs` (default 0).
  */
 export function queueOps() {
   let q = null;
@@ -31,10 +32,11 @@ export function queueOps() {
       if (handler) ops.process(handler);
       return ops.state();
     },
-    process({ hang = [], concurrency = 1 } = {}) {
+    process({ hang = [], latencyMs = 0, concurrency = 1 } = {}) {
       q.process(async (job) => {
         post("start", job);
         if (hang.includes(job.payload.i)) return new Promise(() => {});
+        if (latencyMs) await new Promise((r) => setTimeout(r, latencyMs));
         post("done", job);
       }, { concurrency });
     },

@@ -117,12 +117,15 @@ export function workerTests(driver) {
 
     // Worker b, a new worker on the same name, finds what a stored.
     await page.evaluate(() => globalThis.wt.startWorker("b"));
-    const reopened = await call(page, "b", "open", name, OPTIONS, null, "b");
-    const s = reopened.stats;
+    await call(page, "b", "open", name, OPTIONS, null, "b");
+    // It leads once a's lock is released (at once, or when the browser has finished ending a).
+    const { stats: s } = await waitFor("worker b to lead", async () => {
+      const state = await call(page, "b", "state");
+      return state.isLeader && state;
+    });
     assert.equal(s.completed, 5, `jobs 0..4 stay completed: ${JSON.stringify(s)}`);
     assert.equal(s.pending + s.delayed + s.inFlight, 6, `job 5 (interrupted) and 6..10 are back: ${JSON.stringify(s)}`);
     assert.equal(s.dead, 0);
-    await waitFor("worker b to lead", async () => (await call(page, "b", "state")).isLeader);
     await call(page, "b", "process", {});
     const end = await call(page, "b", "drained");
     assert.deepEqual(end.stats, finished(11, 1), "every job completed; the interrupted one retried once");

@@ -1,8 +1,9 @@
 // The queue where it really runs, the same tests in each browser driver
 // (chromium.e2e.mjs, firefox.e2e.mjs): in a dedicated worker; in a service
 // worker and a page under one name (one leads, the other forwards); a service
-// worker stopped mid-job, taken over by the page or by the restarted worker;
-// Background Sync waking a stopped worker (where the browser has it). Each
+// worker stopped mid-job, taken over by the page or by the restarted worker,
+// and during a burst of forwarded enqueues; the page closed mid-job, taken
+// over by the service worker; Background Sync waking a stopped worker (where the browser has it). Each
 // test has its own browser context (its own IndexedDB and service worker
 // registration, dropped when the context closes) and its own queue name.
 import { test } from "node:test";
@@ -256,6 +257,40 @@ export function workerTests(driver) {
     assertEachOnce(byJob(await log(page, name)), ids, "sw", cutAttempt);
     await call(page, "sw", "close");
     await call(page, "page", "close");
+    await context.close();
+  });
+
+  test("the page closed mid-job: the service worker takes over and finishes every job, the interrupted one once more", { timeout: 60_000 }, async (t) => {
+    const context = await env.driver.newContext(env.browser);
+    // The observer only reads the log and talks to the service worker; it opens no queue and outlives the other page.
+    const observer = await openPage(env, context);
+    const name = uniqueName("page-closed");
+    await observer.evaluate((name) => globalThis.wt.listen(name), name);
+    await registerServiceWorker(observer, "/sw.js?init=cache");
+    const page = await openPage(env, context);
+    const pageOpened = await call(page, "page", "open", name, OPTIONS, { hang: [3] }, "page");
+    assert.equal(pageOpened.isLeader, true, "the page opens first and leads");
+    const swOpened = await call(observer, "sw", "open", name, OPTIONS, { concurrency: 1 }, "sw");
+    assert.equal(swOpened.isLeader, false, "the service worker, with a handler too, follows");
+    const ids = await call(page, "page", "enqueue", range(0, 8));
+    await logged(observer, name, (e) => e.i === 3 && e.phase === "start");
+    ids.push(...(await call(page, "page", "enqueue", [8])));
+    await page.close();
+
+    await waitFor("the service worker to take the lead", async () => (await call(observer, "sw", "state")).isLeader);
+    const end = await call(observer, "sw", "drained");
+    const jobs = byJob(await log(observer, name));
+    const cutAttempt = Math.max(...jobs.get(3).start.filter((s) => s.by === "page").map((s) => s.attempt));
+    t.diagnostic(`job 3 was cut off at its try ${cutAttempt}`);
+    assert.deepEqual(end.stats, finished(9, cutAttempt), "every job completed; the interrupted one counted its extra try");
+    assert.deepEqual([...jobs.keys()].sort((x, y) => x - y), range(0, 9));
+    for (const [i, j] of jobs) {
+      assert.equal(j.id, ids[i]);
+      assert.equal(j.done.length, 1, `job ${i} completed once: ${JSON.stringify(j)}`);
+      const expected = i < 3 ? { by: "page", attempt: 1 } : i === 3 ? { by: "sw", attempt: cutAttempt + 1 } : { by: "sw", attempt: 1 };
+      assert.deepEqual({ by: j.done[0].by, attempt: j.done[0].attempt }, expected, `job ${i}: ${JSON.stringify(j)}`);
+    }
+    await call(observer, "sw", "close");
     await context.close();
   });
 

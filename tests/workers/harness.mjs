@@ -7,13 +7,14 @@ import { serve } from "../../scripts/serve.mjs";
 import { root } from "../e2e/harness.mjs";
 
 /**
- * Starts the server and `driver`'s browser before the file's tests, stops them after.
+ * Starts the server (of `www`, by default tests/workers/www) and `driver`'s browser before the
+ * file's tests, stops them after.
  * A driver is `{ name, backgroundSync, launch(), newContext(browser), stopServiceWorker(context, page), close(browser) }`.
  */
-export function useWorkerPages(driver) {
+export function useWorkerPages(driver, www = `${root}tests/workers/www`) {
   const env = { driver, base: "", browser: null, server: null, requests: [] };
   before(async () => {
-    const { server, url } = await serve({ www: `${root}tests/workers/www`, onRequest: (path) => env.requests.push(path) });
+    const { server, url } = await serve({ www, onRequest: (path) => env.requests.push(path) });
     env.server = server;
     env.base = url;
     env.browser = await driver.launch();

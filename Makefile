@@ -6,15 +6,16 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test test-relay e2e demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test test-relay e2e test-workers test-workers-firefox demo bench-core bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
 ## Node and headless Chrome, the wasm package build, the package in Node /
-## esbuild / Deno / workerd, and the demo page end to end in headless Chromium.
-test: setup lint native-test wasm-test package js-test test-relay e2e
+## esbuild / Deno / workerd, the demo page end to end in headless Chromium, and
+## the queue in a dedicated worker and a service worker.
+test: setup lint native-test wasm-test package js-test test-relay e2e test-workers
 	@echo "make test: all checks passed"
 
 lint:
@@ -56,6 +57,18 @@ test-relay: package
 ## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
 e2e: package
 	node --test tests/e2e/*.e2e.mjs
+
+## make test-workers: the queue in a dedicated worker, in a service worker beside a page (one
+## leads, the other forwards), and a service worker stopped mid-job through the DevTools protocol,
+## in headless Chromium (playwright-core); pages and worker scripts in tests/workers/www.
+test-workers: package
+	node --test tests/workers/chromium.e2e.mjs
+
+## make test-workers-firefox (not part of make test yet): the same tests in headless Firefox
+## (Debian's firefox-esr, puppeteer-core over WebDriver BiDi; neither is installed by setup yet);
+## there the browser stops the idle service worker itself (its profile sets a 1 s idle timeout).
+test-workers-firefox: package
+	node --test tests/workers/firefox.e2e.mjs
 
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package

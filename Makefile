@@ -33,7 +33,7 @@ node-test: setup
 	wasm-pack test --node -- --features test-hooks --test node_queue --test node_adapter
 
 browser-test: setup
-	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data
+	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup

@@ -225,6 +225,14 @@ impl Queue {
         Ok(self.inner.resume()?)
     }
 
+    /// What the browser answered to `persist: true`: `true` when this
+    /// origin's storage is persistent (not evicted under storage pressure),
+    /// `false` when it refused; `undefined` when `persist` was not asked.
+    #[wasm_bindgen(getter)]
+    pub fn persisted(&self) -> Option<bool> {
+        self.inner.persisted()
+    }
+
     /// Whether the queue is paused.
     #[wasm_bindgen(getter)]
     pub fn paused(&self) -> bool {

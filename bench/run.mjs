@@ -20,6 +20,7 @@ const log = (msg) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStar
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUICK = process.env.BENCH_QUICK === "1"; // a smoke run with small sizes
+const ONLY = process.env.BENCH_ONLY; // run only the steps whose name contains this (e.g. "IndexedDB")
 const N = QUICK
   ? { natsSerial: 200, nats: 2000, ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
   : { natsSerial: 1000, nats: 10_000, ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
@@ -90,6 +91,7 @@ const B = "Chromium";
 const failures = [];
 /** Runs one group of measurements; a failure is reported and recorded, and the other groups still run. */
 async function step(name, fn) {
+  if (ONLY && !name.toLowerCase().includes(ONLY.toLowerCase())) return;
   try {
     await fn();
   } catch (e) {

@@ -151,9 +151,9 @@ impl Queue {
             Ok(p) => p,
             Err(e) => return rejected(e),
         };
-        if let Some(shared) = self.inner.direct() {
+        if let Some(leader) = self.inner.direct() {
             // In the leader the job is stored now; the promise only waits for its commit.
-            return shared.enqueue_now(payload, opts).unwrap_or_else(rejected);
+            return leader.enqueue_now(payload, opts).unwrap_or_else(rejected);
         }
         let inner = Rc::clone(&self.inner);
         promise(async move { inner.enqueue(payload, options, opts).await })

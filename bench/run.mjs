@@ -26,8 +26,6 @@ const N = QUICK
   : { natsSerial: 1000, nats: 10_000, ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
 N.libSmall = N.wasmqMem; // p-queue and fastq also at wasmq's job count, for a like-for-like ratio
 N.rateBacklog = 2000; // the rate-limit run lasts a fixed number of intervals; 2,000 waiting is more than it can start
-// BENCH_ONLY=<text>: only the measurement groups whose name contains it (e.g. "rate limit"); the file sizes are always measured.
-const ONLY = process.env.BENCH_ONLY ?? "";
 // 10^6 pending in IndexedDB is opened only if the run is still this young (seconds), to stay under 10 minutes.
 const BIG_OPEN_IF_BEFORE_S = Number(process.env.BENCH_BIG_OPEN_BEFORE ?? 330);
 
@@ -112,7 +110,6 @@ const B = "Chromium";
 const failures = [];
 /** Runs one group of measurements; a failure is reported and recorded, and the other groups still run. */
 async function step(name, fn) {
-  if (!name.includes(ONLY)) return;
   try {
     await fn();
   } catch (e) {

@@ -7,7 +7,7 @@ import { BATCH_SIZE, CONCURRENCY, message } from "./memory.mjs";
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes("--json");
 const N = Number(args.find((a) => /^\d+$/.test(a)) ?? process.env.CROSSINGS_N ?? 10_000);
-const TOP = 10;
+const TOP = Number(process.env.CROSSINGS_TOP ?? 10);
 
 /** Calls per function name, one map per direction; `snapshot()` copies both for a later `since()`. */
 const calls = { imports: new Map(), exports: new Map() };

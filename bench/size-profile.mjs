@@ -3,7 +3,7 @@
 // wasm-pack does (cargo build --lib --release → wasm-bindgen --target web → wasm-opt with Cargo.toml's flags) but adds `-g` to wasm-opt,
 // so the code is the shipped code and only the "function names" subsection is extra. Writes target/size-profile/*.txt. Measures only.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -19,6 +19,11 @@ run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown
 run("wasm-bindgen", ["--target", "web", "--out-dir", `${OUT}/bindgen`, "--out-name", "wasmq", "target/wasm32-unknown-unknown/release/wasmq.wasm"]);
 const WASM = `${OUT}/wasmq_bg.named.wasm`;
 run("wasm-opt", [`${OUT}/bindgen/wasmq_bg.wasm`, "-o", WASM, ...flags, "-g"]);
+// The same build as a package directory (glue + named wasm), for bench/node-profile.mjs and bench/variant-speed.mjs.
+mkdirSync(`${OUT}/named`, { recursive: true });
+copyFileSync(`${OUT}/bindgen/wasmq.js`, `${OUT}/named/wasmq.js`);
+copyFileSync(WASM, `${OUT}/named/wasmq_bg.wasm`);
+writeFileSync(`${OUT}/named/package.json`, '{ "type": "module" }\n');
 
 /** Rows of a twiggy CSV (quoted fields with "" escapes) as objects keyed by the header. */
 function csv(text) {

@@ -46,7 +46,7 @@ for v in "${VARIANTS[@]}"; do
     t0=$(date +%s)
     # shellcheck disable=SC2086 # the --config words are meant to split
     cargo build --lib --release --target wasm32-unknown-unknown ${PROFILE[$p]} >&2
-    rm -rf "$dir" && mkdir -p "$dir"
+    rm -rf "$dir/bindgen" && mkdir -p "$dir"
     cp target/wasm32-unknown-unknown/release/wasmq.wasm "$dir/cargo.wasm"
     wasm-bindgen --target web --typescript --out-dir "$dir/bindgen" --out-name wasmq "$dir/cargo.wasm"
     build_s=$(( $(date +%s) - t0 ))
@@ -54,6 +54,7 @@ for v in "${VARIANTS[@]}"; do
   built=$p
   mkdir -p "$dir/$o"
   cp "$dir/bindgen/wasmq.js" "$dir/$o/wasmq.js"
+  printf '{ "type": "module" }\n' > "$dir/$o/package.json" # lets variant-speed.mjs import it as ES module
   t0=$(date +%s)
   if [ "$o" = none ]; then cp "$dir/bindgen/wasmq_bg.wasm" "$dir/$o/wasmq_bg.wasm"
   # shellcheck disable=SC2086

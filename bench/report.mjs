@@ -7,6 +7,7 @@ export function evaluate(rows, size) {
   const find = (pred) => rows.find(pred);
   const v = (id) => find((r) => r.id === id)?.median ?? null;
   const ratio = (a, b) => (a != null && b ? a / b : null);
+  const sum = (a, b) => (a != null && b != null ? a + b : null);
   const durable = v("wasmq_idb_burst");
   const wbSerial = v("workbox_serial");
   const wbAll = v("workbox_all");
@@ -39,6 +40,11 @@ export function evaluate(rows, size) {
     open_100k_wasm_memory_bytes: v("open_100000_wasm_bytes"),
     open_1m_ms: v("open_1000000"),
     open_1m_wasm_memory_bytes: v("open_1000000_wasm_bytes"),
+    crossings_per_enqueued_job: sum(v("crossings_enqueue_wasm_to_js"), v("crossings_enqueue_js_to_wasm")),
+    crossings_per_processed_job: sum(v("crossings_process_wasm_to_js"), v("crossings_process_js_to_wasm")),
+    crossings_per_enqueued_job_batch: sum(v("crossings_enqueueMany_wasm_to_js"), v("crossings_enqueueMany_js_to_wasm")),
+    crossings_per_processed_job_batch: sum(v("crossings_processBatch_wasm_to_js"), v("crossings_processBatch_js_to_wasm")),
+    crossings_are: "JS↔wasm calls per job, both directions, memory store in Node (bench/crossings.mjs)",
     wasm_gzip_bytes: size.total.gzip,
     wasm_gzip_bytes_is: "pkg/wasmq_bg.wasm + pkg/wasmq.js, each gzipped at level 9, summed",
     wasm_only_gzip_bytes: size.wasm.gzip,
@@ -71,6 +77,7 @@ const int = (n) => Math.round(n).toLocaleString("en");
 export function human(v, unit) {
   if (v == null) return "n/a";
   if (unit === "bytes") return v >= KIB * KIB ? `${(v / KIB / KIB).toFixed(1)} MiB` : `${(v / KIB).toFixed(1)} KiB`;
+  if (unit === "calls/job") return `${v >= 0.01 || v === 0 ? v.toFixed(2) : v.toPrecision(2)} calls/job`;
   if (unit === "ms") return v >= 100 ? `${int(v)} ms` : `${v.toFixed(1)} ms`;
   return `${int(v)} ${unit}`;
 }

@@ -95,6 +95,26 @@ function nodeMemory(lib, n) {
   });
 }
 
+/** JS↔wasm crossings per job (bench/crossings.mjs in a child process): one row per phase and direction, the top 10 names kept in results.json. */
+function crossings(n) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [`${root}bench/crossings.mjs`, "--json", String(n)], { timeout: 300_000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`crossings: ${err.message}\n${stderr}`));
+      const { phases } = JSON.parse(stdout.trim().split("\n").pop());
+      const what = { enqueue: "per enqueued job, enqueue()", process: "per processed job, process() no-op handler",
+        enqueueMany: "per enqueued job, enqueueMany()", processBatch: "per processed job, processBatch() (100 per call)" };
+      const note = "JS↔wasm crossings: bench/crossings.mjs wraps every import (wasm→JS) and export (JS→wasm) function of the instance with a counter; memory store in Node, concurrency 16; counts are exact, one run";
+      for (const [phase, p] of Object.entries(phases)) {
+        for (const [dir, key, arrow] of [["imports", "wasm_to_js", "wasm→JS (imports called)"], ["exports", "js_to_wasm", "JS→wasm (exports called)"]]) {
+          row(`crossings_${phase}_${key}`, "Node", `JS↔wasm crossings ${what[phase]}: ${arrow}`, n, "calls/job", [p[dir].perJob], { top: p[dir].top, note });
+          log(`  top: ${p[dir].top.slice(0, 5).map((t) => `${t.name} ${t.perJob.toFixed(2)}`).join(", ")}`);
+        }
+      }
+      resolve();
+    });
+  });
+}
+
 mkdirSync(OUT, { recursive: true });
 log(`bundling (esbuild); ${RUNS} runs per measurement${QUICK ? " (QUICK sizes)" : ""}`);
 await bundle();
@@ -221,6 +241,8 @@ try {
     await repeat(() => nodeMemory("wasmqBatch", N.wasmqMem)), true));
   await step("wasmq rate limit in Node", async () => rateLimitRows("node", "Node",
     await repeat(() => nodeMemory("wasmqRateLimit", N.rateBacklog))));
+
+  await step("JS↔wasm crossings in Node", () => crossings(QUICK ? 2000 : 10_000));
 
   // 10^6 pending in IndexedDB, once, if time allows.
   if (N.openBig && elapsed() < BIG_OPEN_IF_BEFORE_S) await step(`open ${N.openBig}`, () => scale(N.openBig, 1));

@@ -6,13 +6,13 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test test-relay e2e demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e demo bench-core bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
-## Node and headless Chrome, the wasm package build, the package in Node /
+## Node and in Chromium, Firefox and WebKit, the wasm package build, the package in Node /
 ## esbuild / Deno / workerd, and the demo page end to end in headless Chromium.
 test: setup lint native-test wasm-test package js-test test-relay e2e
 	@echo "make test: all checks passed"
@@ -26,13 +26,27 @@ lint:
 native-test:
 	cargo test
 
-wasm-test: node-test browser-test
+wasm-test: node-test browser-test firefox-test webkit-test
 
 node-test: setup
 	wasm-pack test --node -- --features test-hooks --test node_queue --test node_adapter
 
+## The same browser test files in each browser. wasm-bindgen-test-runner reads the
+## capabilities in webdriver.json (the Firefox binary, Chromium's flags). WebKit:
+## WebKitWebDriver is driven as the runner's "safaridriver" (it starts MiniBrowser by
+## itself) on a virtual X display, as MiniBrowser has no headless mode.
+WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data
+# A whole test file's run in one page, not one test: the runner's default is 20 s.
+BROWSER_TIMEOUT := WASM_BINDGEN_TEST_TIMEOUT=300
+
 browser-test: setup
-	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data
+	$(BROWSER_TIMEOUT) wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- $(WEB_TESTS)
+
+firefox-test: setup
+	$(BROWSER_TIMEOUT) wasm-pack test --headless --firefox --geckodriver $(HOME)/.cargo/bin/geckodriver -- $(WEB_TESTS)
+
+webkit-test: setup
+	$(BROWSER_TIMEOUT) node tests/browsers/with-xvfb.mjs wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver -- $(WEB_TESTS)
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup

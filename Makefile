@@ -6,14 +6,15 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit demo bench-core bench fuzz clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
-## Node and in Chromium, Firefox and WebKit, the wasm package build, the package in Node /
-## esbuild / Deno / workerd, and the demo page end to end in headless Chromium.
+## Node and in Chromium, Firefox and WebKit, the
+## wasm package build, the package in Node / esbuild / Deno / workerd, and the demo
+## page end to end in Chromium, Firefox and WebKit.
 test: setup lint native-test wasm-test package js-test test-relay e2e
 	@echo "make test: all checks passed"
 
@@ -67,9 +68,19 @@ test-relay: package
 	cargo build --manifest-path $(CONSUMER)
 	node --experimental-websocket --test tests/relay/*.test.mjs
 
-## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
-e2e: package
+## make e2e: the demo page in headless Chromium (playwright-core; with the quota test),
+## then in Firefox and WebKit over WebDriver (tests/e2e/webdriver-browser.mjs);
+## screenshots in target/e2e/demo.png, demo-firefox.png, demo-webkit.png.
+e2e: e2e-chromium e2e-firefox e2e-webkit
+
+e2e-chromium: package
 	node --test tests/e2e/*.e2e.mjs
+
+e2e-firefox: package
+	E2E_BROWSER=firefox node --test tests/e2e/demo.e2e.mjs
+
+e2e-webkit: package
+	E2E_BROWSER=webkit node --test tests/e2e/demo.e2e.mjs
 
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package

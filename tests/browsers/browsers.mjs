@@ -1,0 +1,60 @@
+// The browsers the tests drive over WebDriver, and how to start each: Firefox ESR through
+// geckodriver (headless), and WebKitGTK's MiniBrowser through WebKitWebDriver under a
+// virtual X display. Paths can be overridden with FIREFOX, GECKODRIVER, MINIBROWSER,
+// WEBKITWEBDRIVER.
+import { homedir } from "node:os";
+import { WebDriver } from "./webdriver.mjs";
+import { startXvfb } from "./xvfb.mjs";
+
+const env = process.env;
+
+export const BROWSERS = {
+  firefox: {
+    label: "Firefox",
+    driver: env.GECKODRIVER ?? `${homedir()}/.cargo/bin/geckodriver`,
+    capabilities: () => ({
+      browserName: "firefox",
+      "moz:firefoxOptions": {
+        binary: env.FIREFOX ?? "/usr/bin/firefox-esr",
+        args: ["-headless"],
+      },
+    }),
+    display: false,
+  },
+  webkit: {
+    label: "WebKit",
+    driver: env.WEBKITWEBDRIVER ?? "/usr/bin/WebKitWebDriver",
+    capabilities: () => ({
+      "webkitgtk:browserOptions": {
+        binary: env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+        args: ["--automation"],
+      },
+    }),
+    display: true,
+  },
+};
+
+/**
+ * Starts `name`'s driver and browser; resolves to `{ wd, label, stop() }`. A browser that needs
+ * an X display gets its own Xvfb, stopped with it.
+ */
+export async function openBrowser(name) {
+  const spec = BROWSERS[name];
+  if (!spec) throw new Error(`unknown browser ${name}; known: ${Object.keys(BROWSERS).join(", ")}`);
+  const xvfb = spec.display ? await startXvfb() : null;
+  try {
+    const wd = await WebDriver.start({
+      driver: spec.driver,
+      env: xvfb ? { ...env, DISPLAY: xvfb.display } : env,
+      capabilities: spec.capabilities(),
+    });
+    const stop = async () => {
+      await wd.quit();
+      await xvfb?.stop();
+    };
+    return { wd, label: spec.label, stop };
+  } catch (e) {
+    await xvfb?.stop();
+    throw e;
+  }
+}

@@ -6,16 +6,16 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit demo bench-core bench fuzz fuzz-quick clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
-## Node and in Chromium, Firefox and WebKit, the
+## Node and in Chromium, Firefox and WebKit, a small hostile-input fuzz pass, the
 ## wasm package build, the package in Node / esbuild / Deno / workerd, and the demo
 ## page end to end in Chromium, Firefox and WebKit.
-test: setup lint native-test wasm-test package js-test test-relay e2e
+test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e
 	@echo "make test: all checks passed"
 
 lint:
@@ -92,6 +92,19 @@ demo: package
 fuzz: setup
 	PROPTEST_CASES=100000 cargo test --release --test engine_model --test options_model
 	wasm-pack test --node -- --test node_fuzz --test node_decoder_fuzz
+
+## make fuzz-quick (part of make test): the same two Node fuzz tests with 20,000 cases
+## each from a new seed every run. The tests read WASMQ_FUZZ_SEED / WASMQ_FUZZ_CASES
+## from their Node process's environment (tests/fuzz_values/budget.rs); the seed is
+## printed here and by the tests, and `WASMQ_FUZZ_SEED=<seed> make fuzz-quick` replays it.
+WASMQ_FUZZ_CASES ?= 20000
+ifeq ($(origin WASMQ_FUZZ_SEED),undefined)
+WASMQ_FUZZ_SEED := 0x$(shell od -An -N8 -tx8 /dev/urandom | tr -d ' \n')
+endif
+fuzz-quick: setup
+	@echo "fuzz-quick: $(WASMQ_FUZZ_CASES) cases each from seed $(WASMQ_FUZZ_SEED) (replay: WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) make fuzz-quick)"
+	WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) WASMQ_FUZZ_CASES=$(WASMQ_FUZZ_CASES) wasm-pack test --node -- --test node_fuzz --test node_decoder_fuzz \
+	  || { echo "fuzz-quick FAILED with seed $(WASMQ_FUZZ_SEED): replay with WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) WASMQ_FUZZ_CASES=$(WASMQ_FUZZ_CASES) make fuzz-quick"; exit 1; }
 
 ## make bench-core: criterion benchmark of the core (enqueue + lease + ack).
 bench-core:

@@ -6,16 +6,17 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit demo bench-core bench fuzz fuzz-quick clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit test-workers test-workers-firefox demo bench-core bench fuzz fuzz-quick clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
 ## Node and in Chromium, Firefox and WebKit, a small hostile-input fuzz pass, the
-## wasm package build, the package in Node / esbuild / Deno / workerd, and the demo
-## page end to end in Chromium, Firefox and WebKit.
-test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e
+## wasm package build, the package in Node / esbuild / Deno / workerd, the demo
+## page end to end in Chromium, Firefox and WebKit, and the queue in a dedicated
+## worker and a service worker.
+test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e test-workers
 	@echo "make test: all checks passed"
 
 lint:
@@ -81,6 +82,18 @@ e2e-firefox: package
 
 e2e-webkit: package
 	E2E_BROWSER=webkit node --test tests/e2e/demo.e2e.mjs
+
+## make test-workers: the queue in a dedicated worker, in a service worker beside a page (one
+## leads, the other forwards), and a service worker stopped mid-job through the DevTools protocol,
+## in headless Chromium (playwright-core); pages and worker scripts in tests/workers/www.
+test-workers: package
+	node --test tests/workers/chromium.e2e.mjs
+
+## make test-workers-firefox (not part of make test yet): the same tests in headless Firefox
+## (Debian's firefox-esr, puppeteer-core over WebDriver BiDi; neither is installed by setup yet);
+## there the browser stops the idle service worker itself (its profile sets a 1 s idle timeout).
+test-workers-firefox: package
+	node --test tests/workers/firefox.e2e.mjs
 
 ## make demo: build the package and serve the demo page on 127.0.0.1.
 demo: package

@@ -1,11 +1,12 @@
-//! Criterion benchmark of the core: one enqueue + lease + ack with 10^4 and
-//! 10^6 messages pending, to show the per-operation cost does not grow with
-//! the backlog. Run with `make bench-core` (or `cargo bench --bench core`).
+//! Criterion benchmark of the core: one enqueue + lease + ack, and one page
+//! of 100 from `jobs`, with 10^4 and 10^6 messages pending, to show the
+//! per-operation cost does not grow with the backlog. Run with
+//! `make bench-core` (or `cargo bench --bench core`).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-    use wasmq::core::{Config, Engine, EnqueueOptions};
+    use wasmq::core::{Config, Engine, EnqueueOptions, JobStates, MessageId};
 
     fn filled(pending: usize) -> Engine<u64> {
         let mut engine = Engine::new(Config::default()).expect("default config is valid");
@@ -51,7 +52,21 @@ mod native {
         group.finish();
     }
 
-    criterion_group!(benches, enqueue_lease_ack);
+    fn jobs_page(c: &mut Criterion) {
+        let mut group = c.benchmark_group("jobs page of 100");
+        group.throughput(Throughput::Elements(100));
+        for pending in [10_000usize, 1_000_000] {
+            let engine = filled(pending);
+            let middle = Some(MessageId(pending as u64 / 2));
+            group.bench_with_input(BenchmarkId::from_parameter(pending), &pending, |b, _| {
+                b.iter(|| engine.jobs(JobStates::ALL, None, middle, 100))
+            });
+            assert_eq!(engine.jobs(JobStates::ALL, None, middle, 100).len(), 100);
+        }
+        group.finish();
+    }
+
+    criterion_group!(benches, enqueue_lease_ack, jobs_page);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -41,3 +41,6 @@ export interface HttpRelay {
  * 2xx acks; 408/409/425/429/5xx, timeouts and network errors retry; other statuses are dead letters at once.
  */
 export function relayToHttp<T>(queue: Queue<T>, options: HttpRelayOptions<T>): HttpRelay;
+
+/** For a 429 or 503 answer with `Retry-After` (seconds or an HTTP date): when the next try may start (ms since the epoch); else undefined. */
+export function retryAfter(res: Response, now?: number): number | undefined;

@@ -4,6 +4,16 @@ import { RelayError, checkOptionNames, invalid } from "./relay-error.js";
 
 const RETRYABLE = new Set([408, 409, 425, 429]);
 
+/** When a 429 or 503 answer's `Retry-After` (seconds, or an HTTP date) allows the next try; undefined without one. */
+export function retryAfter(res, now = Date.now()) {
+  if (res.status !== 429 && res.status !== 503) return undefined;
+  const value = res.headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return now + Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(at, now) : undefined;
+}
+
 function readOptions(options) {
   checkOptionNames(options, ["url", "method", "headers", "window", "timeoutMs", "body"], "relayToHttp");
   const { url, method = "POST", headers = {}, window = 16, timeoutMs = 10_000, body } = options;
@@ -27,7 +37,8 @@ function readOptions(options) {
  * `Idempotency-Key: ${queue.origin}:${job.id}` (the same on every retry,
  * reload and tab), the payload as JSON. A 2xx acks the job; 408, 409, 425,
  * 429, 5xx, a timeout or a network error retries it with the queue's
- * backoff; any other status makes it a dead letter at once, with the status.
+ * backoff — a 429 or 503 with `Retry-After` no sooner than it says; any
+ * other status makes it a dead letter at once, with the status.
  */
 export function relayToHttp(queue, options) {
   const o = readOptions(options);
@@ -57,7 +68,7 @@ export function relayToHttp(queue, options) {
       return;
     }
     const error = new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
-    if (res.status >= 500 || RETRYABLE.has(res.status)) throw error;
+    if (res.status >= 500 || RETRYABLE.has(res.status)) throw Object.assign(error, { retryAt: retryAfter(res) });
     stats.rejected++;
     throw Object.assign(error, { retry: false });
   }, { concurrency: o.window });

@@ -45,6 +45,7 @@ const generic = [
   [/static open\(name: string, options\?: QueueOptions\): Promise<Queue>;/,
     "static open<T = unknown>(name: string, options?: QueueOptions<T>): Promise<Queue<T>>;"],
   [/Promise<DeadLetter\[\]>/, "Promise<DeadLetter<T>[]>"],
+  [/Promise<QueuedJob\[\]>/, "Promise<QueuedJob<T>[]>"],
 ];
 let typed = dts;
 for (const [pattern, replacement] of generic) {

@@ -1,14 +1,15 @@
-//! Property tests of the engine: random sequences of every operation,
-//! checking the queue's invariants after each step and that a rebuild from
-//! the committed mutations equals the live engine.
+//! Property tests of the engine: random sequences of every operation
+//! (cancel, coalescing enqueues, listing pages, takeovers and rate-limited
+//! leases included), checking the queue's invariants after each step and
+//! that a rebuild from the committed mutations equals the live engine.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use proptest::prelude::*;
 use wasmq::core::{
-    Backoff, Config, Engine, EnqueueOptions, Enqueued, LeaseToken, MessageId, MessageState,
-    Mutation, RecordKey, Records,
+    Backoff, Config, Engine, EnqueueOptions, Enqueued, Error, JobState, JobStates, LeaseToken,
+    MessageId, MessageState, Mutation, OnDuplicate, RateLimit, RecordKey, Records, Settled,
 };
 
 const WINDOW_MS: u64 = 40;
@@ -22,8 +23,23 @@ enum Op {
         priority: i32,
         group: Option<u8>,
         max_attempts: Option<u32>,
+        /// `OnDuplicate::Replace` (refused without a key).
+        replace: bool,
+        /// With `replace`: take the group of the key's message, if stored.
+        same_group: bool,
     },
     Lease(usize),
+    /// `nack_after` with a retry time this far from now.
+    NackAfter(usize, u64),
+    /// `cancel` of the i-th stored message (any state), or of an id never stored.
+    Cancel(usize),
+    /// Every page of `jobs` with a filter (state bits, group) and a page size.
+    List(u8, Option<u8>, usize),
+    /// The leader stops; another instance rebuilds and recovers its leases.
+    Takeover,
+    /// A rebuild in the same instance (a rollback) that keeps the rate
+    /// limits' memory (`keep_pace`).
+    Rollback,
     Ack(usize),
     Nack(usize),
     Reject(usize),
@@ -41,20 +57,30 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (
-            proptest::option::of(0u8..6),
+            proptest::option::weighted(0.7, 0u8..5),
             proptest::option::weighted(0.3, 0u64..50),
             -1i32..=1,
             proptest::option::weighted(0.5, 0u8..3),
             proptest::option::weighted(0.3, 1u32..4),
+            proptest::bool::weighted(0.4),
+            proptest::bool::weighted(0.7),
         )
-            .prop_map(|(key, delay, priority, group, max_attempts)| Op::Enqueue {
+            .prop_map(|(key, delay, priority, group, max_attempts, replace, same_group)| Op::Enqueue {
                 key,
                 delay,
                 priority,
                 group,
-                max_attempts
+                max_attempts,
+                replace,
+                same_group,
             }),
         3 => (1usize..4).prop_map(Op::Lease),
+        1 => (any::<usize>(), 0u64..40).prop_map(|(i, dt)| Op::NackAfter(i, dt)),
+        2 => any::<usize>().prop_map(Op::Cancel),
+        1 => (0u8..8, proptest::option::weighted(0.3, 0u8..3), 1usize..5)
+            .prop_map(|(s, g, n)| Op::List(s, g, n)),
+        1 => Just(Op::Takeover),
+        1 => Just(Op::Rollback),
         2 => any::<usize>().prop_map(Op::Ack),
         2 => any::<usize>().prop_map(Op::Nack),
         1 => any::<usize>().prop_map(Op::Reject),
@@ -69,7 +95,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn config() -> Config {
+fn config(rate_limit: Option<RateLimit>, group_rate_limit: Option<RateLimit>) -> Config {
     Config {
         max_attempts: 3,
         backoff: Backoff::Exponential {
@@ -80,7 +106,14 @@ fn config() -> Config {
         lease_ms: LEASE_MS,
         idempotency_window_ms: WINDOW_MS,
         seed: 42,
+        rate_limit,
+        group_rate_limit,
     }
+}
+
+fn rate_limit() -> impl Strategy<Value = Option<RateLimit>> {
+    proptest::option::weighted(0.4, (1u32..4, 1u64..40))
+        .prop_map(|r| r.map(|(max, interval_ms)| RateLimit { max, interval_ms }))
 }
 
 /// What the test knows independently of the engine.
@@ -91,26 +124,35 @@ struct Harness {
     enqueued: BTreeSet<MessageId>,
     completed: BTreeSet<MessageId>,
     purged: BTreeSet<MessageId>,
+    cancelled: BTreeSet<MessageId>,
     /// key -> (first id, enqueue time) of the message it stored.
     keys: HashMap<String, (MessageId, u64)>,
     tokens: Vec<LeaseToken>,
     stale: Vec<LeaseToken>,
     payloads: BTreeMap<MessageId, u32>,
+    next_payload: u32,
+    /// Every lease start: queue-wide, and per group.
+    starts: Vec<u64>,
+    group_starts: HashMap<String, Vec<u64>>,
 }
 
 impl Harness {
-    fn new() -> Self {
+    fn new(config: Config) -> Self {
         Harness {
-            engine: Engine::new(config()).unwrap(),
+            engine: Engine::new(config).unwrap(),
             store: Records::default(),
             now: 1,
             enqueued: BTreeSet::new(),
             completed: BTreeSet::new(),
             purged: BTreeSet::new(),
+            cancelled: BTreeSet::new(),
             keys: HashMap::new(),
             tokens: Vec::new(),
             stale: Vec::new(),
             payloads: BTreeMap::new(),
+            next_payload: 1000,
+            starts: Vec::new(),
+            group_starts: HashMap::new(),
         }
     }
 
@@ -134,6 +176,14 @@ impl Harness {
         })
     }
 
+    /// The stored message a live key stands for.
+    fn key_message(&self, key: &str) -> Option<&wasmq::core::MessageRecord> {
+        if !self.key_live(key) {
+            return None;
+        }
+        self.store.messages.get(&self.keys[key].0)
+    }
+
     fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
         match op {
             Op::Enqueue {
@@ -142,28 +192,84 @@ impl Harness {
                 priority,
                 group,
                 max_attempts,
+                replace,
+                same_group,
             } => {
                 let key = key.map(|k| format!("k{k}"));
                 let live = key.as_deref().is_some_and(|k| self.key_live(k));
-                let payload = self.enqueued.len() as u32 + 1000;
+                let matched = key.as_deref().and_then(|k| self.key_message(k)).cloned();
+                let mut group = group.map(|g| format!("g{g}"));
+                if let (true, true, Some(m)) = (replace, same_group, &matched) {
+                    group = m.group.clone();
+                }
+                let payload = self.next_payload;
+                self.next_payload += 1;
                 let opts = EnqueueOptions {
                     idempotency_key: key.clone(),
                     delay_ms: delay,
                     priority,
-                    group: group.map(|g| format!("g{g}")),
+                    group: group.clone(),
                     max_attempts,
+                    on_duplicate: if replace {
+                        OnDuplicate::Replace
+                    } else {
+                        OnDuplicate::Keep
+                    },
                     ..EnqueueOptions::default()
                 };
-                match self.engine.enqueue(payload, opts, self.now).unwrap() {
+                let binding = matched
+                    .as_ref()
+                    .filter(|m| !matches!(m.state, MessageState::Dead { .. }));
+                let refused = if replace && key.is_none() {
+                    Some("onDuplicate")
+                } else if replace && binding.is_some_and(|m| m.group != group) {
+                    Some("group")
+                } else {
+                    None
+                };
+                let outcome = self.engine.enqueue(payload, opts, self.now);
+                if let Some(option) = refused {
+                    prop_assert!(
+                        matches!(&outcome, Err(Error::InvalidOption { option: o, .. }) if *o == option),
+                        "expected {} refused, got {:?}",
+                        option,
+                        outcome
+                    );
+                    prop_assert!(!self.engine.has_mutations(), "a refusal journaled");
+                    return self.check_invariants();
+                }
+                match outcome.unwrap() {
                     Enqueued::New(id) => {
-                        prop_assert!(!live, "live key {key:?} stored twice");
+                        let waiting = matched
+                            .as_ref()
+                            .is_some_and(|m| m.state == MessageState::Waiting);
+                        prop_assert!(
+                            !live || (replace && !waiting),
+                            "live key {:?} stored twice",
+                            key
+                        );
                         prop_assert!(self.enqueued.insert(id), "id {id} reused");
                         self.payloads.insert(id, payload);
                         if let Some(k) = key {
                             self.keys.insert(k, (id, self.now));
                         }
                     }
+                    Enqueued::Replaced(id) => {
+                        prop_assert!(replace, "replaced {} without asking", id);
+                        let m = matched.as_ref();
+                        prop_assert!(
+                            m.is_some_and(|m| m.id == id && m.state == MessageState::Waiting),
+                            "replaced {} that is not the key's waiting message {:?}",
+                            id,
+                            m
+                        );
+                        self.payloads.insert(id, payload);
+                        if let Some(k) = key {
+                            self.keys.insert(k, (id, self.now));
+                        }
+                    }
                     Enqueued::Duplicate(id) => {
+                        prop_assert!(!replace, "a replace reported a duplicate");
                         prop_assert!(live, "duplicate for a key that is not live");
                         let first = self.keys[key.as_deref().unwrap()].0;
                         prop_assert_eq!(id, first);
@@ -191,9 +297,79 @@ impl Harness {
                     if let Some(g) = &l.group {
                         prop_assert!(groups_seen.insert(g.clone()), "two of group {} leased", g);
                         self.check_group_head(id, g)?;
+                        self.group_starts
+                            .entry(g.clone())
+                            .or_default()
+                            .push(self.now);
                     }
+                    self.starts.push(self.now);
                     self.tokens.push(l.token);
                 }
+                self.check_rate_limits()?;
+            }
+            Op::NackAfter(i, dt) => {
+                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                    let at = self.now + dt;
+                    match self.engine.nack_after(t, "429", at, self.now).unwrap() {
+                        Settled::Retry { due_ms } => {
+                            prop_assert!(due_ms >= at, "retried at {} before {}", due_ms, at)
+                        }
+                        Settled::Dead => {
+                            let m = &self.engine.records().messages[&t.id];
+                            prop_assert!(m.attempts >= m.max_attempts, "dead with tries left");
+                        }
+                    }
+                }
+            }
+            Op::Cancel(i) => {
+                let ids: Vec<MessageId> = self.store.messages.keys().copied().collect();
+                let id = if ids.is_empty() || i % 5 == 0 {
+                    // Completed, purged, cancelled, or never stored.
+                    MessageId((i % 64) as u64)
+                } else {
+                    ids[i % ids.len()]
+                };
+                let state = self.store.messages.get(&id).map(|m| m.state.clone());
+                let result = self.engine.cancel(id, self.now);
+                match state {
+                    Some(MessageState::Waiting) => {
+                        prop_assert_eq!(result, Ok(()));
+                        self.cancelled.insert(id);
+                        self.payloads.remove(&id);
+                        self.keys.retain(|_, (owner, _)| *owner != id);
+                    }
+                    Some(MessageState::InFlight { .. }) => {
+                        prop_assert_eq!(result, Err(Error::InFlight(id)));
+                        prop_assert!(!self.engine.has_mutations());
+                    }
+                    _ => {
+                        prop_assert_eq!(result, Err(Error::NotFound(id)));
+                        prop_assert!(!self.engine.has_mutations());
+                    }
+                }
+            }
+            Op::List(bits, group, limit) => {
+                let group = group.map(|g| format!("g{g}"));
+                // Pages of one too: every page that falls back to the indexes is cut.
+                for n in [limit, 1] {
+                    self.check_listing(bits, group.clone(), n)?;
+                }
+            }
+            Op::Takeover => {
+                self.commit();
+                let config = self.engine.config().clone();
+                self.engine = Engine::from_records(config, self.store.clone(), self.now).unwrap();
+                let mut recovered: Vec<MessageId> = self
+                    .engine
+                    .recover_leases(self.now)
+                    .iter()
+                    .map(|x| x.id)
+                    .collect();
+                let mut held: Vec<MessageId> = self.tokens.iter().map(|t| t.id).collect();
+                recovered.sort();
+                held.sort();
+                prop_assert_eq!(recovered, held, "every lease, and only those, recovered");
+                self.stale.append(&mut self.tokens);
             }
             Op::Ack(i) => {
                 if let Some(t) = Self::pick(&mut self.tokens, i) {
@@ -274,10 +450,22 @@ impl Harness {
                 let want = first.unwrap_or_else(|| format!("o{candidate}"));
                 prop_assert_eq!(now, want, "an origin never changes once set");
             }
+            Op::Rollback => {
+                self.commit();
+                let (config, clock) = (self.engine.config().clone(), self.engine.clock());
+                let mut rebuilt = Engine::from_records(config, self.store.clone(), clock).unwrap();
+                rebuilt.keep_pace(&self.engine);
+                prop_assert!(
+                    rebuilt.same_state(&self.engine),
+                    "rolled back engine differs"
+                );
+                self.engine = rebuilt;
+            }
             Op::Rebuild => {
                 self.commit();
                 let clock = self.engine.clock();
-                let rebuilt = Engine::from_records(config(), self.store.clone(), clock).unwrap();
+                let config = self.engine.config().clone();
+                let rebuilt = Engine::from_records(config, self.store.clone(), clock).unwrap();
                 prop_assert!(rebuilt.same_state(&self.engine), "rebuilt engine differs");
                 self.engine = rebuilt;
             }
@@ -318,6 +506,7 @@ impl Harness {
                 stored,
                 self.completed.contains(id),
                 self.purged.contains(id),
+                self.cancelled.contains(id),
             ];
             prop_assert_eq!(
                 places.iter().filter(|p| **p).count(),
@@ -355,6 +544,90 @@ impl Harness {
         Ok(())
     }
 
+    /// No window of a limit's interval holds more starts than its max.
+    fn check_rate_limits(&self) -> Result<(), TestCaseError> {
+        let config = self.engine.config();
+        let within = |starts: &[u64], limit: RateLimit| {
+            starts.iter().enumerate().all(|(i, t)| {
+                starts[i..]
+                    .iter()
+                    .take_while(|s| **s < t + limit.interval_ms)
+                    .count()
+                    <= limit.max as usize
+            })
+        };
+        if let Some(limit) = config.rate_limit {
+            prop_assert!(
+                within(&self.starts, limit),
+                "queue limit {:?} exceeded: {:?}",
+                limit,
+                self.starts
+            );
+        }
+        if let Some(limit) = config.group_rate_limit {
+            for (g, starts) in &self.group_starts {
+                prop_assert!(
+                    within(starts, limit),
+                    "group {} limit {:?} exceeded: {:?}",
+                    g,
+                    limit,
+                    starts
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Every page of the listing, followed to its end, partitions exactly
+    /// what the store says is pending, delayed or in flight (by the filter).
+    fn check_listing(
+        &self,
+        bits: u8,
+        group: Option<String>,
+        limit: usize,
+    ) -> Result<(), TestCaseError> {
+        let all = [JobState::Pending, JobState::Delayed, JobState::InFlight];
+        let states: JobStates = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1 << i) != 0)
+            .map(|(_, s)| *s)
+            .collect();
+        let clock = self.engine.clock();
+        let want: Vec<(MessageId, JobState)> = self
+            .store
+            .messages
+            .values()
+            .filter(|m| group.is_none() || m.group == group)
+            .filter_map(|m| {
+                let s = match m.state {
+                    MessageState::Waiting if m.due_ms > clock => JobState::Delayed,
+                    MessageState::Waiting => JobState::Pending,
+                    MessageState::InFlight { .. } => JobState::InFlight,
+                    MessageState::Dead { .. } => return None,
+                };
+                states.contains(s).then_some((m.id, s))
+            })
+            .collect();
+        let mut got = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.engine.jobs(states, group.as_deref(), after, limit);
+            prop_assert!(page.len() <= limit);
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for j in &page {
+                prop_assert_eq!(Some(&j.payload), self.payloads.get(&j.id));
+                got.push((j.id, j.state));
+            }
+            if page.len() < limit {
+                break;
+            }
+        }
+        prop_assert_eq!(got, want, "pages do not partition the listing");
+        Ok(())
+    }
+
     /// Runs the queue to the end: every message is then completed, purged or dead.
     fn drain(&mut self) -> Result<(), TestCaseError> {
         for t in std::mem::take(&mut self.tokens) {
@@ -371,9 +644,17 @@ impl Harness {
                 break;
             }
             for l in leases {
+                self.starts.push(self.now);
+                if let Some(g) = &l.group {
+                    self.group_starts
+                        .entry(g.clone())
+                        .or_default()
+                        .push(self.now);
+                }
                 self.engine.ack(l.token).unwrap();
                 self.completed.insert(l.token.id);
             }
+            self.check_rate_limits()?;
             self.commit();
         }
         self.commit();
@@ -384,7 +665,7 @@ impl Harness {
             "queue did not drain"
         );
         prop_assert_eq!(
-            self.completed.len() + self.purged.len() + s.dead,
+            self.completed.len() + self.purged.len() + self.cancelled.len() + s.dead,
             self.enqueued.len()
         );
         self.check_invariants()
@@ -402,8 +683,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
-    fn random_operations_keep_every_invariant(ops in proptest::collection::vec(op(), 1..80)) {
-        let mut h = Harness::new();
+    fn random_operations_keep_every_invariant(
+        limits in (rate_limit(), rate_limit()),
+        ops in proptest::collection::vec(op(), 1..80),
+    ) {
+        let mut h = Harness::new(config(limits.0, limits.1));
         for op in ops {
             h.step(op)?;
         }

@@ -10,9 +10,35 @@ use js_sys::{Array, Map, Reflect};
 use queue_scenarios::support::{self, *};
 use queue_scenarios::*;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
+use wasmq::core::{MessageId, Mutation, Record};
+use wasmq::store::kv::KvStore;
+use wasmq::store::kv_adapter::KvAdapter;
+
+mod store_contract;
+
+/// The `Store` contract on the adapter store, over the module's test
+/// adapter (a `Map` behind async methods that structured-clone values).
+struct Adapter;
+
+impl store_contract::Backend for Adapter {
+    type S = KvStore;
+    async fn open(&self, name: &str) -> KvStore {
+        let adapter = KvAdapter::new(&test_adapter()).expect("the test adapter has its methods");
+        KvStore::new(adapter, name, None).expect("an adapter store without a key")
+    }
+}
+
+impl store_contract::Refusing for Adapter {
+    /// A function: the adapter's `structuredClone` throws on it.
+    fn refused(&self) -> Vec<Mutation<JsValue>> {
+        let f = js_sys::Function::new_no_args("return 1");
+        vec![Mutation::Put(Record::Payload(MessageId(9), f.into()))]
+    }
+}
+
+store_contract::store_contract_tests!(Adapter; refusing);
 
 const STORAGE: &str = "adapter";
 
@@ -300,15 +326,6 @@ async fn bad_adapters_are_refused_clearly() {
         let message = get(&err, "message").as_string().unwrap();
         assert!(message.contains(want), "{adapter}: {message}");
     }
-}
-
-async fn aes_key() -> JsValue {
-    eval("crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])")
-        .dyn_into::<js_sys::Promise>()
-        .map(JsFuture::from)
-        .unwrap()
-        .await
-        .unwrap()
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! generator (`tests/fuzz_values/`) — `Queue.open` names and options,
 //! `enqueue` payloads and options (with fuzzed `validate` and
 //! `maxPayloadBytes`), `process` handlers and options, `deadLetters`,
-//! `redrive` and `purge` arguments. Every call goes through JavaScript, as a
+//! `jobs`, `redrive`, `purge` and `cancel` arguments. Every call goes through JavaScript, as a
 //! page's would, and must either succeed or reject (throw, for the
 //! synchronous `process`) a `WasmqError` with a code that call may give —
 //! never a trap, a panic, or a foreign exception. After each round the
@@ -98,6 +98,8 @@ const OPEN_OP: Op = op(
 );
 const PAGE_OP: Op = op("deadLetters", &[INVALID_OPTION], false, 1);
 const ID_OP: Op = op("redrive/purge", &[INVALID_OPTION, NOT_FOUND], false, 1);
+const JOBS_OP: Op = op("jobs", &[INVALID_OPTION], false, 1);
+const CANCEL_OP: Op = op("cancel", &[INVALID_OPTION, NOT_FOUND], false, 1);
 const PROCESS_OP: Op = op("process", &[INVALID_OPTION, ALREADY_PROCESSING], true, 2);
 
 /// Checks one outcome: success, or a `WasmqError` with one of the op's
@@ -161,11 +163,23 @@ async fn fuzz_call(
             }
             (&OPEN_OP, outcome)
         }
-        65..=74 => {
+        65..=69 => {
             let args = [gen.options(&["after", "limit"])];
             (&PAGE_OP, call(q, "deadLetters", &args).await)
         }
-        75..=89 => {
+        70..=74 => {
+            let args = [gen.options(&["states", "group", "after", "limit"])];
+            (&JOBS_OP, call(q, "jobs", &args).await)
+        }
+        75..=79 => {
+            let id = if gen.below(2) == 0 {
+                gen.number()
+            } else {
+                gen.value(1)
+            };
+            (&CANCEL_OP, call(q, "cancel", &[id]).await)
+        }
+        80..=89 => {
             let id = if gen.below(2) == 0 {
                 gen.number()
             } else {
@@ -221,11 +235,16 @@ async fn round(gen: &mut Gen, n: u32, calls: u32, tally: &mut Tally) {
             .entry(format!("{}: {code}", op.what))
             .or_default() += 1;
         tally.fed += op.values;
-        if let (Outcome::Done(v), "enqueue") = (&outcome, op.what) {
-            assert!(get(v, "id").as_f64().is_some(), "an id: {v:?}");
-            if get(v, "duplicate").as_bool() == Some(false) {
-                stored += 1.0;
+        match (&outcome, op.what) {
+            (Outcome::Done(v), "enqueue") => {
+                assert!(get(v, "id").as_f64().is_some(), "an id: {v:?}");
+                let new = |k| get(v, k).as_bool() == Some(false);
+                if new("duplicate") && new("replaced") {
+                    stored += 1.0;
+                }
             }
+            (Outcome::Done(_), "cancel") => stored -= 1.0,
+            _ => {}
         }
     }
     let Outcome::Done(s) = call(&q, "stats", &[]).await else {
@@ -282,6 +301,10 @@ async fn hostile_values_get_typed_errors_never_a_panic() {
         "deadLetters: ok",
         "redrive/purge: ok",
         "redrive/purge: NOT_FOUND",
+        "jobs: ok",
+        "jobs: INVALID_OPTION",
+        "cancel: INVALID_OPTION",
+        "cancel: NOT_FOUND",
         "process: ok",
         "process: ALREADY_PROCESSING",
         "enqueue to the worker: ok",

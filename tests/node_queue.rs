@@ -3,10 +3,41 @@
 
 mod queue_scenarios;
 
-use queue_scenarios::support::{code, js, wait};
+use js_sys::Reflect;
+use queue_scenarios::support::{aes_key, code, get, js, wait};
 use queue_scenarios::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
+use wasmq::store::MemoryStore;
+
+// The memory store refuses no batch: the refused-commit cases are not for it.
+#[allow(dead_code)]
+mod store_contract;
+
+/// The `Store` contract on the memory store: a reopen of a name gets the
+/// same records (as the runtime's registry does), in a new handle.
+struct Memory;
+
+thread_local! {
+    static MEMORY: std::cell::RefCell<Vec<(String, MemoryStore<wasm_bindgen::JsValue>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl store_contract::Backend for Memory {
+    type S = MemoryStore<wasm_bindgen::JsValue>;
+    async fn open(&self, name: &str) -> Self::S {
+        MEMORY.with(|all| {
+            let mut all = all.borrow_mut();
+            if let Some((_, s)) = all.iter().find(|(n, _)| n == name) {
+                return s.clone();
+            }
+            all.push((name.to_owned(), MemoryStore::new()));
+            all[all.len() - 1].1.clone()
+        })
+    }
+}
+
+store_contract::store_contract_tests!(Memory);
 
 const STORAGE: &str = "memory";
 
@@ -25,13 +56,42 @@ async fn node_has_no_indexeddb() {
     assert_eq!(code(&err), "STORAGE_UNAVAILABLE");
 }
 
+/// A key with the memory store — asked for, or the default here, where there
+/// is no IndexedDB — is refused: nothing would be encrypted, and a user who
+/// passed a key would believe something is protected.
+#[test]
+async fn encryption_key_with_the_memory_store_is_refused() {
+    for (storage, why) in [
+        ("{}", "no IndexedDB"),
+        (r#"{"storage": "memory"}"#, "keeps nothing at rest"),
+    ] {
+        let opts = js(storage);
+        Reflect::set(&opts, &"encryptionKey".into(), &aes_key().await).unwrap();
+        let err = wait(Queue::open("node-key".into(), opts))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&err), get(&err, "option").as_string()),
+            ("INVALID_OPTION".into(), Some("encryptionKey".into())),
+            "{storage}"
+        );
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(message.contains(why), "{storage}: {message}");
+    }
+    // Nothing was opened: the name is free and empty.
+    let q = Queue::open_with("node-key", &js("{}")).await.unwrap();
+    assert!(q.is_leader());
+    assert_eq!(get(&q.stats().unwrap(), "pending").as_f64(), Some(0.0));
+    wait(q.close()).await.unwrap();
+}
+
 scenario_tests!(STORAGE);
 
 /// Numbers in error messages read exactly as Rust's `{}` writes them, though
 /// the package builds them from JavaScript's digits (no float formatting code).
 #[test]
 fn numbers_read_as_rust_writes_them() {
-    use wasmq::runtime::number_text::f64_text;
+    use wasmq::js::f64_text;
     let mut cases = vec![
         0.0,
         -0.0,
@@ -80,7 +140,7 @@ fn numbers_read_as_rust_writes_them() {
 /// backslashes, controls, invisible format characters and combining marks.
 #[test]
 fn strings_are_quoted_as_rust_quotes_them() {
-    use wasmq::runtime::quote::{quoted, quoted_list};
+    use wasmq::js::{quoted, quoted_list};
     let mut cases: Vec<String> = [
         "",
         "memory",
@@ -114,4 +174,34 @@ fn strings_are_quoted_as_rust_quotes_them() {
     let usages = vec!["encrypt".to_string(), "sign\"".to_string()];
     assert_eq!(quoted_list(&usages), format!("{usages:?}"));
     assert_eq!(quoted_list(&[]), "[]");
+}
+
+/// Keys and groups reach handlers through a JSON text the runtime writes:
+/// every string — controls, quotes, backslashes, non-ASCII — parses back
+/// as itself.
+#[test]
+fn json_strings_parse_back_as_themselves() {
+    use wasmq::js::quote::push_json_string;
+    let mut cases: Vec<String> = [
+        "",
+        "plain",
+        "a\"b\\c",
+        "line\nbreak\r\ttab\0nul\u{1f}",
+        "é 東京 🚀",
+        "\u{2028}\u{7f}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    cases.extend(
+        (0u32..0x80)
+            .filter_map(char::from_u32)
+            .map(|c| format!("x{c}y")),
+    );
+    for s in &cases {
+        let mut text = String::new();
+        push_json_string(&mut text, s);
+        let parsed = js_sys::JSON::parse(&text).map(|v| v.as_string());
+        assert_eq!(parsed.ok().flatten().as_deref(), Some(s.as_str()), "{text}");
+    }
 }

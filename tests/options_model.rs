@@ -80,6 +80,7 @@ fn config() -> impl Strategy<Value = Config> {
                 lease_ms,
                 idempotency_window_ms,
                 seed,
+                ..Config::default()
             },
         )
 }
@@ -103,6 +104,7 @@ fn enqueue_options() -> impl Strategy<Value = EnqueueOptions> {
                 group,
                 max_attempts,
                 idempotency_window_ms: window,
+                ..EnqueueOptions::default()
             },
         )
 }

@@ -47,7 +47,7 @@ fn a_failed_commit_stores_nothing_and_the_engine_rolls_back_to_the_store() {
             stored_before,
             "nothing of the failed batch is stored"
         );
-        assert_eq!(block_on(store.load()).unwrap(), stored_before);
+        assert_eq!(block_on(store.load(0)).unwrap(), stored_before);
 
         let mut engine = roll_back(&engine, &store);
         let mut before = before;

@@ -10,28 +10,12 @@ mod support;
 use js_sys::{Array, Reflect, JSON};
 use support::*;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const SECRET: &str = "top-secret-7f3a";
-
-async fn aes_key() -> JsValue {
-    let subtle = get(&get(&js_sys::global(), "crypto"), "subtle");
-    let generate = js_sys::Function::from(get(&subtle, "generateKey"));
-    let usages = Array::of2(&"encrypt".into(), &"decrypt".into());
-    let made = generate
-        .call3(
-            &subtle,
-            &js(r#"{"name": "AES-GCM", "length": 256}"#),
-            &false.into(),
-            &usages,
-        )
-        .unwrap();
-    JsFuture::from(js_sys::Promise::from(made)).await.unwrap()
-}
 
 async fn open_with_key(name: &str, key: &JsValue) -> Result<Queue, JsValue> {
     let opts = js(r#"{"storage": "indexeddb"}"#);
@@ -202,7 +186,13 @@ async fn bad_keys_and_non_json_payloads_are_refused() {
     let memory = js(r#"{"storage": "memory"}"#);
     Reflect::set(&memory, &"encryptionKey".into(), &aes_key().await).unwrap();
     let err = Queue::open_with(&name, &memory).await.err().unwrap();
-    assert_eq!(code(&err), "INVALID_OPTION", "nothing to encrypt in memory");
+    assert_eq!(
+        (code(&err), get(&err, "option").as_string()),
+        ("INVALID_OPTION".into(), Some("encryptionKey".into())),
+        "nothing to encrypt in memory"
+    );
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(message.contains("keeps nothing at rest"), "{message}");
 
     let q = open_with_key(&name, &aes_key().await).await.unwrap();
     let big = js_sys::eval("({ n: 10n })").unwrap();

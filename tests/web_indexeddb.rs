@@ -22,6 +22,30 @@ use wasmq::store::{Store, StoreErrorKind};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod store_contract;
+
+/// The `Store` contract on IndexedDB: each open is a new connection.
+struct IndexedDb;
+
+impl store_contract::Backend for IndexedDb {
+    type S = IndexedDbStore;
+    async fn open(&self, name: &str) -> IndexedDbStore {
+        IndexedDbStore::open(name, None)
+            .await
+            .expect("IndexedDB opens")
+    }
+}
+
+impl store_contract::Refusing for IndexedDb {
+    /// A function: structured clone cannot copy it (`DataCloneError`).
+    fn refused(&self) -> Vec<Mutation<JsValue>> {
+        let f = js_sys::Function::new_no_args("return 1");
+        vec![Mutation::Put(Record::Payload(MessageId(9), f.into()))]
+    }
+}
+
+store_contract::store_contract_tests!(IndexedDb; refusing);
+
 const NOW: u64 = 1_700_000_000_000;
 
 // ------------------------------------------------------------ raw IndexedDB
@@ -171,7 +195,7 @@ fn put_message(m: MessageRecord, payload: JsValue) -> [Mutation<JsValue>; 2] {
 
 async fn open_loaded(name: &str) -> (IndexedDbStore, Records<JsValue>) {
     let store = IndexedDbStore::open(name, None).await.unwrap();
-    let records = store.load().await.unwrap();
+    let records = store.load(NOW).await.unwrap();
     (store, records)
 }
 
@@ -370,7 +394,7 @@ async fn compact_on_demand_folds_the_whole_log() {
     let batch: Vec<_> = put_message(message(1, MessageState::Waiting), "one".into()).into();
     store.commit(batch).await.unwrap();
     assert!(!store.compact().await.unwrap(), "not before the first load");
-    let mut expected = store.load().await.unwrap();
+    let mut expected = store.load(NOW).await.unwrap();
     for id in 2..5 {
         let batch: Vec<_> = put_message(message(id, MessageState::Waiting), "x".into()).into();
         expected.apply_all(batch.clone());

@@ -8,7 +8,9 @@
 use wasm_bindgen::JsValue;
 
 use super::size::payload_size;
-use crate::runtime::{codes, error_text, QueueError};
+use crate::js::error_text;
+use crate::js::object::type_name;
+use crate::runtime::{codes, QueueError};
 
 /// The checks of one instance, from its `Queue.open` options.
 pub struct Door {
@@ -45,7 +47,7 @@ impl Door {
                 Some(message) => message,
                 None => format!(
                     "validate must return true or a message, got {}",
-                    crate::runtime::options::type_name(&v)
+                    type_name(&v)
                 ),
             },
             Err(thrown) => error_text(&thrown),

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::runtime::{convert, options, Handle, QueueError};
+use crate::runtime::{convert, options, Instance, QueueError};
 
 /// The version of the wasmq package.
 #[wasm_bindgen]
@@ -47,15 +47,26 @@ fn queue_name(name: &JsValue) -> Result<String, QueueError> {
         )),
         None => Err(QueueError::invalid(
             "name",
-            format!("must be a string, got {}", options::type_name(name)),
+            format!(
+                "must be a string, got {}",
+                crate::js::object::type_name(name)
+            ),
         )),
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A message id, or `undefined` for every dead letter (checked by
+    /// `options::message_id`, not by the glue).
+    #[wasm_bindgen(typescript_type = "number | undefined")]
+    pub type IdOrAll;
 }
 
 /// A durable job queue. Open one with `Queue.open(name, options)`.
 #[wasm_bindgen]
 pub struct Queue {
-    inner: Rc<Handle>,
+    inner: Rc<Instance>,
     concurrency: usize,
     door: door::Door,
 }
@@ -69,12 +80,23 @@ impl Queue {
     async fn open_inner(name: &JsValue, options: &JsValue) -> Result<Queue, QueueError> {
         let name = queue_name(name)?;
         let opts = options::open_options(options)?;
-        let inner = Handle::open(&name, opts.config, opts.storage, opts.encryption_key).await?;
+        let inner = Instance::open(&name, opts.config, opts.store).await?;
         Ok(Queue {
             inner,
             concurrency: opts.concurrency,
             door: door::Door::new(opts.validate, opts.max_payload_bytes),
         })
+    }
+}
+
+impl Queue {
+    /// `redrive` or `purge` of dead letter `id` (all when `undefined`).
+    fn on_dead_letters(&self, op: &'static str, id: JsValue) -> js_sys::Promise {
+        if let Err(e) = options::message_id(&id) {
+            return rejected(e);
+        }
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.on_dead_letters(op, id).await })
     }
 }
 
@@ -173,11 +195,9 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "Handler")] handler: JsValue,
         #[wasm_bindgen(unchecked_param_type = "ProcessOptions | undefined")] options: JsValue,
     ) -> Result<(), JsValue> {
-        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
-            return Err(QueueError::invalid("handler", "must be a function").into());
-        };
+        let handler = options::handler(&handler)?;
         let concurrency = options::process_concurrency(&options, self.concurrency)?;
-        Ok(self.inner.process(handler.clone(), concurrency, None)?)
+        Ok(self.inner.process(handler, concurrency, None)?)
     }
 
     /// Starts processing in batches: `handler(jobs)` is called with an array
@@ -190,13 +210,9 @@ impl Queue {
         #[wasm_bindgen(unchecked_param_type = "BatchHandler")] handler: JsValue,
         #[wasm_bindgen(unchecked_param_type = "BatchOptions | undefined")] options: JsValue,
     ) -> Result<(), JsValue> {
-        let Some(handler) = handler.dyn_ref::<js_sys::Function>() else {
-            return Err(QueueError::invalid("handler", "must be a function").into());
-        };
+        let handler = options::handler(&handler)?;
         let (concurrency, size) = options::batch_options(&options, self.concurrency)?;
-        Ok(self
-            .inner
-            .process(handler.clone(), concurrency, Some(size))?)
+        Ok(self.inner.process(handler, concurrency, Some(size))?)
     }
 
     /// Stops taking new jobs (jobs in flight finish).
@@ -291,28 +307,52 @@ impl Queue {
     /// Sends dead letter `id` (or, without an id, every dead letter) back
     /// to pending with fresh tries; resolves with how many.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn redrive(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
-    ) -> js_sys::Promise {
-        if let Err(e) = options::message_id(&id) {
-            return rejected(e);
-        }
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.redrive(id).await })
+    pub fn redrive(&self, id: IdOrAll) -> js_sys::Promise {
+        self.on_dead_letters("redrive", id.into())
     }
 
     /// Deletes dead letter `id` (or every dead letter); resolves with how many.
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
-    pub fn purge(
+    pub fn purge(&self, id: IdOrAll) -> js_sys::Promise {
+        self.on_dead_letters("purge", id.into())
+    }
+
+    /// The jobs that wait or run — pending, delayed, in flight — in id
+    /// order, each with a copy of its payload; `{ states, group, after,
+    /// limit }` filters and pages.
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueuedJob[]>")]
+    pub fn jobs(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "JobsOptions | undefined")] options: JsValue,
     ) -> js_sys::Promise {
-        if let Err(e) = options::message_id(&id) {
-            return rejected(e);
+        let query = match options::jobs_options(&options) {
+            Ok(q) => q,
+            Err(e) => return rejected(e),
+        };
+        let inner = Rc::clone(&self.inner);
+        promise(async move { inner.jobs(&query).await })
+    }
+
+    /// Removes waiting (pending or delayed) job `id` before it runs;
+    /// resolves once that is durable. `JOB_IN_FLIGHT` while a handler runs
+    /// it, `NOT_FOUND` for a dead letter, a completed job or an unknown id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn cancel(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+    ) -> js_sys::Promise {
+        match options::message_id(&id) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return rejected(QueueError::invalid(
+                    "id",
+                    "must be a message id (a non-negative integer)",
+                ))
+            }
+            Err(e) => return rejected(e),
         }
         let inner = Rc::clone(&self.inner);
-        promise(async move { inner.purge(id).await })
+        promise(async move { inner.cancel(id).await })
     }
 
     /// Stops processing, waits for jobs in flight, commits, and closes the store.

@@ -101,7 +101,7 @@ fn object_size(v: &JsValue, todo: &mut Vec<JsValue>) -> u64 {
     }
     // Arrays and plain objects (a clone of a class instance is a plain object).
     let is_array = js_sys::Array::is_array(v);
-    let Ok(entries) = crate::runtime::options::own_entries(v) else {
+    let Ok(entries) = crate::js::object::own_entries(v) else {
         return 0;
     };
     let mut keys = 0u64;

@@ -45,6 +45,23 @@ export interface QueueOptions<T = unknown> {
    * each object once.
    */
   maxPayloadBytes?: number;
+  /**
+   * At most `max` job starts per `intervalMs` for the whole queue (a sliding
+   * window), enforced when jobs are leased, followers and takeovers alike.
+   * After the queue is reopened or taken over, nothing starts for one
+   * interval (the starts of the instance before leave no trace).
+   */
+  rateLimit?: RateLimit;
+  /** The same, for each FIFO group on its own (ungrouped jobs: `rateLimit` only). */
+  groupRateLimit?: RateLimit;
+}
+
+/** A pace: at most `max` starts per `intervalMs` (both required). */
+export interface RateLimit {
+  /** Starts per interval, 1 to 1000000. */
+  max: number;
+  /** The interval in ms, at least 1. */
+  intervalMs: number;
 }
 
 /**
@@ -88,16 +105,63 @@ export interface EnqueueOptions {
   idempotencyWindowMs?: number;
   /** Overrides the queue's maxAttempts for this job. */
   maxAttempts?: number;
+  /**
+   * What a live `idempotencyKey` does: `"keep"` (default) stores nothing and
+   * returns the first job (`duplicate: true`); `"replace"` coalesces — a job
+   * with that key still waiting gets this payload (and priority, and the
+   * delay or maxAttempts if given) in place, keeping its id and its tries
+   * (`replaced: true`); a match in flight, dead or completed is left as it is
+   * and this one is stored as a new job the key then stands for (in the same
+   * group it runs after the one in flight). Needs an `idempotencyKey`.
+   */
+  onDuplicate?: "keep" | "replace";
 }
 
 /** Options of `enqueueMany`: those of `enqueue`, applied to every job, but no idempotency key. */
-export type EnqueueManyOptions = Omit<EnqueueOptions, "idempotencyKey">;
+export type EnqueueManyOptions = Omit<EnqueueOptions, "idempotencyKey" | "onDuplicate">;
 
 /** What `enqueue` resolves with. */
 export interface EnqueueResult {
   id: number;
   /** True when the idempotency key was live: nothing was stored. */
   duplicate: boolean;
+  /** True when `onDuplicate: "replace"` replaced a waiting job's payload (`id` is that job). */
+  replaced: boolean;
+}
+
+/** Options of `jobs`: which states, which group, and the page. */
+export interface JobsOptions {
+  /** Default all three. */
+  states?: JobState[];
+  /** Only this FIFO group's jobs. */
+  group?: string;
+  /** Jobs with ids after this (pass the last id of a page for the next). */
+  after?: number;
+  /** At most this many. */
+  limit?: number;
+}
+
+export type JobState = "pending" | "delayed" | "inFlight";
+
+/** A job that waits or runs, as `jobs` lists it. */
+export interface QueuedJob<T = unknown> {
+  id: number;
+  state: JobState;
+  /** A copy: changing it changes neither the stored job nor its handler's payload. */
+  payload: T;
+  /** Tries so far (an in-flight job's current try included). */
+  attempts: number;
+  maxAttempts: number;
+  enqueuedAt: number;
+  /** When it is (pending, delayed) or was (in flight) due to run. */
+  dueAt: number;
+  /** In flight: when its try times out. */
+  deadline?: number;
+  priority: number;
+  group?: string;
+  idempotencyKey?: string;
+  /** The error of its last failed try, if it was retried. */
+  lastError?: string;
 }
 
 /** What a handler receives. */
@@ -166,13 +230,15 @@ export interface QueueEventDetail {
   id: number;
   attempt: number;
   error?: string;
+  /** retrying: when the next try is due. */
+  retryAt?: number;
 }
 
 export type ErrorCode =
   | "INVALID_OPTION" | "QUEUE_CLOSED" | "PAYLOAD_NOT_CLONEABLE" | "STORAGE_FAILED"
   | "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "NOT_FOUND" | "ALREADY_PROCESSING"
   | "STALE_LEASE" | "DECRYPT_FAILED" | "VALIDATION_FAILED" | "PAYLOAD_TOO_LARGE"
-  | "INTERNAL_ERROR";
+  | "JOB_IN_FLIGHT" | "INTERNAL_ERROR";
 
 /** Every error wasmq throws or rejects with. */
 export interface WasmqError extends Error {

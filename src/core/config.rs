@@ -67,6 +67,36 @@ impl Backoff {
     }
 }
 
+/// At most `max` lease starts in any `interval_ms` (a sliding window: for
+/// every time `t`, the starts in `(t - interval_ms, t]` number at most `max`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Starts allowed per window (1 ..= [`MAX_RATE_LIMIT`]).
+    pub max: u32,
+    /// The window, in ms (1 ..= [`MAX_TIME_MS`]).
+    pub interval_ms: u64,
+}
+
+/// Largest `rateLimit.max` accepted (the engine keeps up to this many start
+/// times per limited queue or group).
+pub const MAX_RATE_LIMIT: u32 = 1_000_000;
+
+impl RateLimit {
+    fn validate(&self, max: &'static str, interval: &'static str) -> Result<()> {
+        if self.max == 0 || self.max > MAX_RATE_LIMIT {
+            return Err(Error::invalid(
+                max,
+                format!("must be between 1 and {MAX_RATE_LIMIT}, got {}", self.max),
+            ));
+        }
+        check_duration(interval, self.interval_ms)?;
+        if self.interval_ms == 0 {
+            return Err(Error::invalid(interval, "must be greater than 0"));
+        }
+        Ok(())
+    }
+}
+
 /// Settings of one queue. Per-message options override `max_attempts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -83,6 +113,14 @@ pub struct Config {
     pub idempotency_window_ms: u64,
     /// Seed of the jitter generator.
     pub seed: u64,
+    /// Pace of the whole queue: at most `max` lease starts per interval
+    /// (JS `rateLimit: { max, intervalMs }`). Start times are not stored, so
+    /// after a reopen or takeover nothing starts for one interval. Default none.
+    pub rate_limit: Option<RateLimit>,
+    /// Pace of each FIFO group on its own: at most `max` starts of that
+    /// group's jobs per interval (JS `groupRateLimit: { max, intervalMs }`).
+    /// Ungrouped jobs are paced by `rate_limit` only. Default none.
+    pub group_rate_limit: Option<RateLimit>,
 }
 
 impl Default for Config {
@@ -97,6 +135,8 @@ impl Default for Config {
             lease_ms: 30_000,
             idempotency_window_ms: 24 * 60 * 60 * 1_000,
             seed: 0x5EED,
+            rate_limit: None,
+            group_rate_limit: None,
         }
     }
 }
@@ -110,7 +150,14 @@ impl Config {
         if self.lease_ms == 0 {
             return Err(Error::invalid("leaseMs", "must be greater than 0"));
         }
-        check_duration("idempotencyWindowMs", self.idempotency_window_ms)
+        check_duration("idempotencyWindowMs", self.idempotency_window_ms)?;
+        if let Some(r) = &self.rate_limit {
+            r.validate("rateLimit.max", "rateLimit.intervalMs")?;
+        }
+        if let Some(r) = &self.group_rate_limit {
+            r.validate("groupRateLimit.max", "groupRateLimit.intervalMs")?;
+        }
+        Ok(())
     }
 
     /// The retry delay after `attempts` failed tries, with jitter when enabled.
@@ -232,6 +279,36 @@ mod tests {
             }),
             "backoff.delayMs"
         );
+        let rate = |max, interval_ms| Some(RateLimit { max, interval_ms });
+        for (name, r) in [
+            ("rateLimit.max", rate(0, 10)),
+            ("rateLimit.max", rate(MAX_RATE_LIMIT + 1, 10)),
+            ("rateLimit.intervalMs", rate(1, 0)),
+            ("rateLimit.intervalMs", rate(1, MAX_TIME_MS + 1)),
+        ] {
+            assert_eq!(
+                bad(Config {
+                    rate_limit: r,
+                    ..d()
+                }),
+                name
+            );
+            let group_name = name.replace("rateLimit", "groupRateLimit");
+            assert_eq!(
+                bad(Config {
+                    group_rate_limit: r,
+                    ..d()
+                }),
+                group_name
+            );
+        }
+        assert!(Config {
+            rate_limit: rate(MAX_RATE_LIMIT, MAX_TIME_MS),
+            group_rate_limit: rate(1, 1),
+            ..d()
+        }
+        .validate()
+        .is_ok());
         assert!(d().validate().is_ok());
     }
 }

@@ -21,6 +21,9 @@ pub enum Error {
     /// No message with this id is in the state the operation needs
     /// (for example `redrive` of an id that is not a dead letter).
     NotFound(MessageId),
+    /// The message is leased to a handler right now, so it cannot be
+    /// cancelled: it will be acked, retried or dead once its try ends.
+    InFlight(MessageId),
 }
 
 impl Error {
@@ -30,6 +33,7 @@ impl Error {
             Error::InvalidOption { .. } => "INVALID_OPTION",
             Error::StaleLease => "STALE_LEASE",
             Error::NotFound(_) => "NOT_FOUND",
+            Error::InFlight(_) => "JOB_IN_FLIGHT",
         }
     }
 
@@ -51,6 +55,10 @@ impl fmt::Display for Error {
                 f.write_str("stale lease: the job's lease expired or it was already settled")
             }
             Error::NotFound(id) => write!(f, "no message {id} in the state this operation needs"),
+            Error::InFlight(id) => write!(
+                f,
+                "message {id} is in flight: a handler is running it, so it cannot be cancelled"
+            ),
         }
     }
 }

@@ -12,10 +12,13 @@ mod options;
 mod record;
 mod rng;
 
-pub use config::{Backoff, Config, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
-pub use engine::{DeadLetter, Engine, Enqueued, Expired, Lease, LeaseToken, Settled, Stats};
+pub use config::{Backoff, Config, RateLimit, MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS};
+pub use engine::{
+    DeadLetter, Engine, Enqueued, Expired, Job, JobState, JobStates, Lease, LeaseToken, Settled,
+    Stats,
+};
 pub use error::{Error, Result};
-pub use options::{EnqueueOptions, MAX_KEY_BYTES};
+pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use record::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,

@@ -6,6 +6,21 @@ use super::error::{Error, Result};
 /// Longest idempotency key or group name, in bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 1024;
 
+/// What an enqueue does when its idempotency key is live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// Store nothing; report the first message (`Enqueued::Duplicate`). The default.
+    #[default]
+    Keep,
+    /// Coalesce (JS `onDuplicate: "replace"`): the latest enqueue wins. A
+    /// match still waiting (pending or delayed) gets this payload and
+    /// options in place, keeping its id (`Enqueued::Replaced`); a match in
+    /// flight, dead or completed stays as it is and this one is stored as a
+    /// new job that the key then stands for (`Enqueued::New`). See
+    /// `Engine::enqueue` for which options a replace takes.
+    Replace,
+}
+
 /// Options of one enqueue. `Default` is "run now, priority 0, no key, no group".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnqueueOptions {
@@ -24,6 +39,8 @@ pub struct EnqueueOptions {
     pub max_attempts: Option<u32>,
     /// Overrides the queue's idempotency window for this message's key.
     pub idempotency_window_ms: Option<u64>,
+    /// Keep the first message (default) or replace it; needs `idempotency_key`.
+    pub on_duplicate: OnDuplicate,
 }
 
 impl EnqueueOptions {
@@ -52,6 +69,12 @@ impl EnqueueOptions {
         }
         if let Some(w) = self.idempotency_window_ms {
             check_duration("idempotencyWindowMs", w)?;
+        }
+        if self.on_duplicate == OnDuplicate::Replace && self.idempotency_key.is_none() {
+            return Err(Error::invalid(
+                "onDuplicate",
+                "\"replace\" needs an idempotencyKey: the key names the job to replace",
+            ));
         }
         Ok(())
     }
@@ -142,6 +165,13 @@ mod tests {
                 ..d()
             }),
             "maxAttempts"
+        );
+        assert_eq!(
+            bad(EnqueueOptions {
+                on_duplicate: OnDuplicate::Replace,
+                ..d()
+            }),
+            "onDuplicate"
         );
         assert!(EnqueueOptions {
             idempotency_key: Some("k".repeat(MAX_KEY_BYTES)),

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::{QueueError, Shared};
+use super::{Leader, QueueError};
 use crate::core::{Enqueued, MessageId};
 
 #[wasm_bindgen]
@@ -22,18 +22,21 @@ extern "C" {
 }
 
 thread_local! {
-    /// `(id, duplicate) => ({ id, duplicate })`, made once.
-    static RESULT: JsValue = Closure::<dyn Fn(f64, bool) -> JsValue>::new(|id: f64, duplicate: bool| {
-        let outcome = match duplicate {
-            true => Enqueued::Duplicate(MessageId(id as u64)),
-            false => Enqueued::New(MessageId(id as u64)),
+    /// `(id, outcome) => ({ id, duplicate, replaced })`, made once
+    /// (`outcome`: 0 new, 1 duplicate, 2 replaced).
+    static RESULT: JsValue = Closure::<dyn Fn(f64, u32) -> JsValue>::new(|id: f64, outcome: u32| {
+        let id = MessageId(id as u64);
+        let outcome = match outcome {
+            1 => Enqueued::Duplicate(id),
+            2 => Enqueued::Replaced(id),
+            _ => Enqueued::New(id),
         };
         super::convert::enqueued(outcome)
     })
     .into_js_value();
 }
 
-impl Shared {
+impl Leader {
     /// Stores a message now; the promise resolves with `{ id, duplicate }`
     /// once its batch is durable.
     pub fn enqueue_now(
@@ -48,10 +51,17 @@ impl Shared {
         let batch = self.batch_promise();
         self.pump();
         let id = JsValue::from(outcome.id().0 as f64);
-        let duplicate = JsValue::from(outcome.is_duplicate());
+        let kind = match outcome {
+            Enqueued::New(_) => 0,
+            Enqueued::Duplicate(_) => 1,
+            Enqueued::Replaced(_) => 2,
+        };
         let result = RESULT.with(|f| {
-            f.unchecked_ref::<js_sys::Function>()
-                .bind2(&JsValue::UNDEFINED, &id, &duplicate)
+            f.unchecked_ref::<js_sys::Function>().bind2(
+                &JsValue::UNDEFINED,
+                &id,
+                &JsValue::from(kind),
+            )
         });
         Ok(batch.unchecked_ref::<Batch>().then_map(&result.into()))
     }

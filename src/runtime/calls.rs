@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::{wasm_bindgen, Closure};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::failure::Failure;
-use super::{now_ms, Shared};
+use super::{now_ms, Leader};
 use crate::core::Lease;
 
 /// Largest delay `setTimeout` takes.
@@ -49,7 +49,7 @@ pub(crate) struct Calls {
     callbacks: Option<(js_sys::Function, js_sys::Function)>,
 }
 
-impl Shared {
+impl Leader {
     /// Follows the promise `returned` of a handler call until it settles or
     /// the call's deadline passes; then settles the call's jobs.
     pub(crate) fn wait_for(self: &Rc<Self>, returned: &JsValue, call: Waiting) {

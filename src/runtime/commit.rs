@@ -9,11 +9,11 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 
 use super::events::names;
-use super::{now_ms, QueueError, Shared};
+use super::{now_ms, Leader, QueueError};
 use crate::core::Engine;
 use crate::store::{Store, StoreError, StoreErrorKind};
 
-impl Shared {
+impl Leader {
     /// Resolves when everything the engine changed so far is durable.
     pub(crate) fn flush(
         self: &Rc<Self>,
@@ -101,7 +101,11 @@ impl Shared {
         let Ok(mut st) = self.state() else { return };
         let config = st.engine.config().clone();
         match Engine::from_records(config, self.store.image(), now_ms()) {
-            Ok(engine) => st.engine = engine,
+            Ok(mut engine) => {
+                // The rate limits remember the starts of the engine rolled back.
+                engine.keep_pace(&st.engine);
+                st.engine = engine;
+            }
             Err(e) => web_sys::console::error_1(&format!("wasmq: rollback failed: {e}").into()),
         }
         st.batch_promise = None;

@@ -1,76 +1,18 @@
 //! Rust values to the plain JS objects the API returns (and the leader sends) (`Stats`,
 //! `DeadLetter`, `EnqueueResult`), and payload cloning.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::{DeadLetter, Enqueued, Stats};
+use crate::core::{DeadLetter, Enqueued, Job, Stats};
+use crate::js::object::{object, opt_str};
 use crate::runtime::{codes, QueueError};
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// `Reflect.set` on a plain object the runtime made (it cannot throw there,
-    /// so no exception wrapper).
-    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
-    fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
-    /// The same with a number, passed as a plain `f64` (no boxed JsValue).
-    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
-    fn reflect_set_number(target: &JsValue, key: &JsValue, value: f64) -> bool;
-}
-
-thread_local! {
-    /// Property names as JS strings, made once: decoding a Rust string into a
-    /// JS string on every property set was a large part of building each job.
-    static KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::default();
-}
-
-/// Calls `f` with `key` as a JS string (made once per name).
-fn with_key<T>(key: &'static str, f: impl FnOnce(&JsValue) -> T) -> T {
-    KEYS.with(|keys| {
-        if let Ok(mut keys) = keys.try_borrow_mut() {
-            let k = keys.entry(key).or_insert_with(|| JsValue::from_str(key));
-            return f(k);
-        }
-        f(&JsValue::from_str(key))
-    })
-}
-
-/// Sets `key` on `obj` (a plain object the runtime made, so it cannot fail).
-pub(crate) fn set(obj: &JsValue, key: &'static str, value: &JsValue) {
-    with_key(key, |k| reflect_set(obj, k, value));
-}
-
-/// Reads `key` of `obj`; `None` where a getter or `Proxy` trap throws.
-pub(crate) fn get_key(obj: &JsValue, key: &'static str) -> Option<JsValue> {
-    with_key(key, |k| js_sys::Reflect::get(obj, k).ok())
-}
-
-/// Sets the number `key` on `obj` (a plain object the runtime made).
-pub(crate) fn set_number(obj: &JsValue, key: &'static str, value: f64) {
-    with_key(key, |k| reflect_set_number(obj, k, value));
-}
-
-/// A plain object with `fields`.
-pub(crate) fn object(fields: &[(&'static str, JsValue)]) -> JsValue {
-    let obj: JsValue = js_sys::Object::new().into();
-    for (k, v) in fields {
-        set(&obj, k, v);
-    }
-    obj
-}
-
-/// A string, or `undefined`.
-pub(crate) fn opt_str(v: &Option<String>) -> JsValue {
-    v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
-}
 
 /// `{ id, duplicate }`.
 pub fn enqueued(e: Enqueued) -> JsValue {
     object(&[
         ("id", (e.id().0 as f64).into()),
         ("duplicate", e.is_duplicate().into()),
+        ("replaced", e.is_replaced().into()),
     ])
 }
 
@@ -109,6 +51,33 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
     arr.into()
 }
 
+/// `QueuedJob[]`, each with a copy of its payload (a caller changing it
+/// changes neither the stored job nor what its handler gets).
+pub fn jobs(list: Vec<Job<JsValue>>) -> JsValue {
+    let arr = js_sys::Array::new();
+    for j in list {
+        let payload = clone_payload(&j.payload).unwrap_or(j.payload);
+        let job = object(&[
+            ("id", (j.id.0 as f64).into()),
+            ("state", j.state.name().into()),
+            ("payload", payload),
+            ("attempts", j.attempts.into()),
+            ("maxAttempts", j.max_attempts.into()),
+            ("enqueuedAt", (j.enqueued_at_ms as f64).into()),
+            ("dueAt", (j.due_ms as f64).into()),
+            ("priority", j.priority.into()),
+            ("group", opt_str(&j.group)),
+            ("idempotencyKey", super::job::user_key(&j.idempotency_key)),
+            ("lastError", opt_str(&j.last_error)),
+        ]);
+        if let Some(deadline) = j.deadline_ms {
+            crate::js::object::set(&job, "deadline", &(deadline as f64).into());
+        }
+        arr.push(&job);
+    }
+    arr.into()
+}
+
 thread_local! {
     /// The global `structuredClone`, looked up once (`None` where there is none).
     static STRUCTURED_CLONE: Option<js_sys::Function> =
@@ -124,7 +93,7 @@ pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
         return Ok(payload.clone());
     };
     clone.call1(&JsValue::UNDEFINED, payload).map_err(|e| {
-        let detail = super::error_text(&e);
+        let detail = crate::js::error_text(&e);
         QueueError::new(
             codes::PAYLOAD_NOT_CLONEABLE,
             format!("the payload cannot be stored (it must be structured-cloneable): {detail}"),

@@ -6,34 +6,49 @@ use std::fmt;
 use wasm_bindgen::JsValue;
 
 use crate::core as queue_core;
-use crate::store::StoreError;
+use crate::store::{ChoiceError, StoreError};
 
-/// Stable error codes (the `code` of the JS `Error`).
-pub mod codes {
+/// Declares each code as a constant named like its value, and [`codes::ALL`].
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+        /// Stable error codes (the `code` of the JS `Error`).
+        pub mod codes {
+            $( $(#[doc = $doc])* pub const $name: &str = stringify!($name); )*
+            /// Every code, for reading one back from another instance.
+            pub const ALL: &[&str] = &[$($name),*];
+        }
+    };
+}
+
+codes! {
     /// An option has a bad value or type, or is unknown.
-    pub const INVALID_OPTION: &str = "INVALID_OPTION";
+    INVALID_OPTION,
     /// The queue was closed.
-    pub const QUEUE_CLOSED: &str = "QUEUE_CLOSED";
+    QUEUE_CLOSED,
     /// The payload cannot be structured-cloned (a function, a symbol, a DOM node...).
-    pub const PAYLOAD_NOT_CLONEABLE: &str = "PAYLOAD_NOT_CLONEABLE";
+    PAYLOAD_NOT_CLONEABLE,
     /// A storage operation failed.
-    pub const STORAGE_FAILED: &str = "STORAGE_FAILED";
+    STORAGE_FAILED,
     /// The browser's storage quota is exhausted.
-    pub const QUOTA_EXCEEDED: &str = "QUOTA_EXCEEDED";
+    QUOTA_EXCEEDED,
     /// The requested storage does not exist in this runtime.
-    pub const STORAGE_UNAVAILABLE: &str = "STORAGE_UNAVAILABLE";
+    STORAGE_UNAVAILABLE,
     /// No dead letter (or message) with that id.
-    pub const NOT_FOUND: &str = "NOT_FOUND";
+    NOT_FOUND,
     /// `process` was called twice on one queue.
-    pub const ALREADY_PROCESSING: &str = "ALREADY_PROCESSING";
+    ALREADY_PROCESSING,
     /// Stored payloads cannot be decrypted with the `encryptionKey` given.
-    pub const DECRYPT_FAILED: &str = "DECRYPT_FAILED";
+    DECRYPT_FAILED,
     /// The queue's `validate` function refused the payload (returned something other than `true`, or threw).
-    pub const VALIDATION_FAILED: &str = "VALIDATION_FAILED";
+    VALIDATION_FAILED,
     /// The payload is bigger than the queue's `maxPayloadBytes`.
-    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    PAYLOAD_TOO_LARGE,
+    /// The job is running (a handler has it): it cannot be cancelled now.
+    JOB_IN_FLIGHT,
+    /// A lease was settled after it had run out (the job went back to the queue).
+    STALE_LEASE,
     /// The queue's state is unusable after an internal panic; reopen it.
-    pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
+    INTERNAL_ERROR,
 }
 
 /// A failure reported to JavaScript.
@@ -96,6 +111,15 @@ impl From<queue_core::Error> for QueueError {
                 QueueError::invalid(option, reason)
             }
             other => QueueError::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+impl From<ChoiceError> for QueueError {
+    fn from(e: ChoiceError) -> Self {
+        match e {
+            ChoiceError::Invalid { option, reason } => QueueError::invalid(option, reason),
+            ChoiceError::Unavailable(why) => QueueError::new(codes::STORAGE_UNAVAILABLE, why),
         }
     }
 }

@@ -1,11 +1,14 @@
 //! Why a handler call failed, and whether another try may mend it: an
 //! error with `retry: false` (a relay's "400 Bad Request") makes its jobs
 //! dead letters at once; anything else thrown, a rejection or a timeout is
-//! retried after the backoff.
+//! retried after the backoff — or, for an error with `retryAt` (ms since
+//! the epoch, or a `Date`: a relay's `Retry-After`), no sooner than that.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::job::error_text;
+use crate::core::MAX_TIME_MS;
+
+use crate::js::error_text;
 
 /// A failed handler call.
 #[derive(Debug, Clone)]
@@ -14,17 +17,29 @@ pub struct Failure {
     pub message: String,
     /// Whether the jobs are tried again (while tries are left).
     pub retry: bool,
+    /// The next try no sooner than this (ms since the epoch).
+    pub retry_at: Option<u64>,
 }
 
 impl Failure {
     /// What a handler threw or rejected with.
     pub fn thrown(value: &JsValue) -> Failure {
         // A getter or Proxy trap that throws counts as "retry": the default.
-        let no_retry = value.is_object()
-            && js_sys::Reflect::get(value, &"retry".into()).ok() == Some(JsValue::FALSE);
+        let field = |name: &str| match value.is_object() {
+            true => js_sys::Reflect::get(value, &name.into()).unwrap_or_default(),
+            false => JsValue::UNDEFINED,
+        };
+        let retry_at = field("retryAt");
+        let retry_at = retry_at
+            .dyn_ref::<js_sys::Date>()
+            .map(|d| d.get_time())
+            .or_else(|| retry_at.as_f64())
+            .filter(|t| t.is_finite() && *t >= 0.0 && *t <= MAX_TIME_MS as f64)
+            .map(|t| t as u64);
         Failure {
             message: error_text(value),
-            retry: !no_retry,
+            retry: field("retry") != JsValue::FALSE,
+            retry_at,
         }
     }
 
@@ -33,6 +48,7 @@ impl Failure {
         Failure {
             message,
             retry: true,
+            retry_at: None,
         }
     }
 }

@@ -1,5 +1,4 @@
-//! The job object handed to a handler, and turning what a handler threw
-//! into the error text kept with the message.
+//! The job objects handed to a handler, and the details of job events.
 
 use std::fmt::Write;
 
@@ -7,7 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::Lease;
 
-use super::convert::{set, set_number};
+use crate::js::object::{set, set_number};
+use crate::js::quote::push_json_string;
 
 /// The user's idempotency key (keys the runtime added are not shown).
 pub fn user_key(v: &Option<String>) -> JsValue {
@@ -73,22 +73,6 @@ pub fn job_list(
     jobs
 }
 
-/// Appends `s` as a JSON string literal.
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// `{ id, attempt, error?, retryAt? }` for event details.
 pub fn detail(id: u64, attempt: u32, error: Option<&str>, retry_at: Option<u64>) -> JsValue {
     let obj = js_sys::Object::new();
@@ -101,41 +85,4 @@ pub fn detail(id: u64, attempt: u32, error: Option<&str>, retry_at: Option<u64>)
         set_number(&obj, "retryAt", t as f64);
     }
     obj.into()
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// `String(x)`, with what a hostile `toString` or `Proxy` trap throws caught.
-    #[wasm_bindgen(catch, js_name = String)]
-    fn js_string(value: &JsValue) -> Result<String, JsValue>;
-}
-
-/// A readable message from a thrown value: `Error.message` (with its name
-/// when not plain `Error`), a string as is, anything else as JSON or
-/// `String(x)`. Reading it runs no code that can throw through.
-pub fn error_text(thrown: &JsValue) -> String {
-    let field = |key: &str| {
-        js_sys::Reflect::get(thrown, &key.into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default()
-    };
-    if wasm_bindgen::JsCast::dyn_ref::<js_sys::Error>(thrown).is_some() {
-        let (name, message) = (field("name"), field("message"));
-        return if name == "Error" || name.is_empty() {
-            message
-        } else {
-            format!("{name}: {message}")
-        };
-    }
-    if let Some(s) = thrown.as_string() {
-        return s;
-    }
-    if let Some(s) = js_sys::JSON::stringify(thrown)
-        .ok()
-        .and_then(|j| j.as_string())
-    {
-        return s;
-    }
-    js_string(thrown).unwrap_or_else(|_| "a thrown value that cannot be shown".to_owned())
 }

@@ -1,11 +1,13 @@
-//! Starting, pausing and stopping: `process`, `pause`/`resume`, `drained`
-//! and `close`, and the checks that resolve their waiters after each change.
+//! Starting, pausing and stopping the leader: a change of handler or
+//! pause flag, `drained`, `close` and `terminate`, and the checks that
+//! resolve their waiters after each change.
 
 use std::rc::Rc;
 
 use futures::channel::oneshot;
 
-use super::{codes, Phase, QueueError, Shared, State};
+use super::{Leader, Phase, QueueError, State};
+use crate::store::Store;
 
 fn is_drained(st: &State) -> bool {
     let s = st.engine.stats();
@@ -15,50 +17,15 @@ fn is_drained(st: &State) -> bool {
         && !st.engine.has_mutations()
 }
 
-impl Shared {
-    /// Starts processing with `handler`, at most `concurrency` calls at a
-    /// time, each with one job (`batch` is `None`) or an array of up to
-    /// `batch` jobs.
-    pub fn process(
-        self: &Rc<Self>,
-        handler: js_sys::Function,
-        concurrency: usize,
-        batch: Option<usize>,
-    ) -> Result<(), QueueError> {
-        {
-            let mut st = self.open_state()?;
-            if st.handler.is_some() {
-                return Err(QueueError::new(
-                    codes::ALREADY_PROCESSING,
-                    "process() was already called on this queue",
-                ));
-            }
-            st.handler = Some(handler);
-            st.concurrency = concurrency.max(1);
-            st.batch = batch.map(|b| b.max(1));
+impl Leader {
+    /// The instance's handler or pause flag changed: start what may start
+    /// now, or (paused, or no handler) stop waking up.
+    pub fn processing_changed(self: &Rc<Self>) {
+        if self.processing.active() {
+            self.pump();
+        } else if let Ok(mut st) = self.state() {
+            st.timer = None;
         }
-        self.pump();
-        Ok(())
-    }
-
-    /// Stops leasing new jobs; jobs in flight finish.
-    pub fn pause(self: &Rc<Self>) -> Result<(), QueueError> {
-        let mut st = self.state()?;
-        st.paused = true;
-        st.timer = None;
-        Ok(())
-    }
-
-    /// Leases again after `pause`.
-    pub fn resume(self: &Rc<Self>) -> Result<(), QueueError> {
-        self.state()?.paused = false;
-        self.pump();
-        Ok(())
-    }
-
-    /// Whether `pause` is in effect.
-    pub fn is_paused(&self) -> bool {
-        self.state().map(|st| st.paused).unwrap_or(false)
     }
 
     /// Resolves when nothing is pending, delayed or in flight and every change is durable.
@@ -100,7 +67,6 @@ impl Shared {
         {
             let mut st = self.state()?;
             st.phase = Phase::Closed;
-            st.handler = None;
             // Waiters for `drained` will never see it now.
             st.drained.clear();
         }
@@ -115,7 +81,6 @@ impl Shared {
     pub fn terminate(self: &Rc<Self>) {
         if let Ok(mut st) = self.state() {
             st.phase = Phase::Closed;
-            st.handler = None;
             st.timer = None;
             st.drained.clear();
             st.idle.clear();

@@ -3,12 +3,15 @@
 //! timer for the next wake-up (no polling), pause/resume, drained, close,
 //! and events.
 //!
-//! A queue is an `Rc<Shared>`; its mutable state sits in one `RefCell` that
-//! is never borrowed across an `.await`.
+//! Two types carry a queue. An [`Instance`] is one `Queue` object of the
+//! JavaScript API (`instance/`): a leader or a follower of its name, which
+//! forwards its calls to the leader. A [`Leader`] is the open queue that the
+//! holder of the name's lock owns: the engine, the store, the commit loop
+//! and the processing loop. An instance opens a `Leader` each time it takes
+//! the lead and closes it when it steps down. A `Leader`'s mutable state
+//! sits in one `RefCell` that is never borrowed across an `.await`.
 
-mod any_store;
 mod batch_promise;
-mod by_name;
 mod calls;
 mod clock;
 mod commit;
@@ -16,17 +19,15 @@ pub mod convert;
 pub mod error;
 pub mod events;
 mod failure;
-mod handle;
+mod instance;
 mod job;
 mod lifecycle;
 mod link;
-mod memory_registry;
-pub mod number_text;
 pub mod options;
 mod origin;
 mod panic;
 mod process;
-pub mod quote;
+mod processing;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
@@ -36,32 +37,15 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 
 use crate::core::{Config, Engine, EnqueueOptions, Enqueued};
-use crate::store::indexeddb::IndexedDbStore;
-use crate::store::kv::KvStore;
-use crate::store::kv_adapter::KvAdapter;
-use crate::store::{Store, StoreError};
+use crate::store::{AnyStore, Store, StoreChoice, StoreError};
 
-pub use any_store::AnyStore;
+pub use crate::store::drop_memory_store;
 pub use clock::now_ms;
 pub use error::{codes, QueueError};
 pub use events::Events;
-pub use handle::{is_internal_key, Handle};
-pub use job::error_text;
-pub use memory_registry::drop_memory_store;
+pub use instance::{is_internal_key, Instance};
 pub use panic::install_panic_hook;
-
-/// Which backend to open.
-#[derive(Debug, Clone)]
-pub enum StorageKind {
-    /// IndexedDB where available, else memory.
-    Default,
-    /// IndexedDB; an error where it is absent.
-    IndexedDb,
-    /// Memory.
-    Memory,
-    /// A key-value object the application gave (`storage: adapter`).
-    Adapter(KvAdapter),
-}
+pub(crate) use processing::Processing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -70,15 +54,12 @@ enum Phase {
     Closed,
 }
 
+/// The error text of a job whose instance stopped while it ran.
+const TAKEN_OVER: &str = "the instance running it stopped";
+
 pub(crate) struct State {
     engine: Engine<JsValue>,
     phase: Phase,
-    paused: bool,
-    handler: Option<js_sys::Function>,
-    /// Handler calls at once.
-    concurrency: usize,
-    /// Jobs per handler call: `Some` for a batch handler (`processBatch`).
-    batch: Option<usize>,
     /// Jobs leased and not yet settled.
     running: usize,
     /// Handler calls not yet settled (each holds one job, or one batch).
@@ -94,11 +75,12 @@ pub(crate) struct State {
     timer: Option<(u64, Timeout)>,
 }
 
-/// One open queue.
-pub struct Shared {
-    name: String,
+/// The open queue of the instance that holds its name's lock.
+pub struct Leader {
     store: AnyStore,
     events: Events,
+    /// The handler and pause flag, owned by the instance that leads.
+    processing: Rc<Processing>,
     observer: RefCell<Option<Rc<dyn Fn()>>>,
     #[cfg(feature = "test-hooks")]
     faults: RefCell<std::collections::VecDeque<StoreError>>,
@@ -107,48 +89,39 @@ pub struct Shared {
     calls: RefCell<calls::Calls>,
 }
 
-impl Shared {
-    /// Opens queue `name` on `storage`, already resolved to memory or
-    /// IndexedDB by `Handle::open` (payloads encrypted at rest
-    /// with `key`, if given) and rebuilds its engine from what is stored.
-    pub async fn open(
+impl Leader {
+    /// Opens queue `name` in the store `choice` names and rebuilds its
+    /// engine from what is stored; `processing` is the instance's handler.
+    pub(crate) async fn open(
         name: &str,
         config: Config,
-        storage: StorageKind,
-        key: Option<web_sys::CryptoKey>,
+        choice: &StoreChoice,
         events: Events,
-    ) -> Result<Rc<Shared>, QueueError> {
+        processing: Rc<Processing>,
+    ) -> Result<Rc<Leader>, QueueError> {
         config.validate()?;
-        // `Handle::open` resolved the kind (and refused IndexedDB where there is none).
-        let store = match storage {
-            StorageKind::Memory => AnyStore::Memory(memory_registry::memory_store(name)),
-            StorageKind::Default | StorageKind::IndexedDb => {
-                AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?)
-            }
-            StorageKind::Adapter(adapter) => AnyStore::Kv(KvStore::new(adapter, name, key)?),
-        };
-        let records = store.load().await?;
+        let store = crate::store::open(choice, name).await?;
+        let records = store.load(now_ms()).await?;
         let mut engine = Engine::from_records(config, records, now_ms())?;
+        // Leases found stored are an earlier leader's, which is gone (this
+        // instance holds the lock): each counts as a failed try at once.
+        let recovered = engine.recover_leases(now_ms());
         // A new database gets its origin now, so that it never changes once seen.
         engine.ensure_origin(origin::new_origin);
         let made = engine.take_mutations();
         if !made.is_empty() {
             store.commit(made).await?;
         }
-        let shared = Rc::new(Shared {
-            name: name.to_owned(),
+        let shared = Rc::new(Leader {
             store,
             events,
+            processing,
             observer: RefCell::new(None),
             #[cfg(feature = "test-hooks")]
             faults: RefCell::default(),
             state: RefCell::new(State {
                 engine,
                 phase: Phase::Open,
-                paused: false,
-                handler: None,
-                concurrency: 1,
-                batch: None,
                 running: 0,
                 calls: 0,
                 waiters: Vec::new(),
@@ -161,21 +134,18 @@ impl Shared {
             calls: RefCell::default(),
         });
         panic::register(&shared);
-        Ok(shared)
-    }
-
-    /// The queue's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Which backend: `"indexeddb"`, `"memory"` or `"adapter"`.
-    pub fn storage(&self) -> &'static str {
-        match self.store {
-            AnyStore::Memory(_) => "memory",
-            AnyStore::IndexedDb(_) => "indexeddb",
-            AnyStore::Kv(_) => "adapter",
+        if !recovered.is_empty() {
+            // On the next turn, so that listeners added right after
+            // `await Queue.open(...)` hear of the tries taken over.
+            let weak = Rc::downgrade(&shared);
+            Timeout::new(0, move || {
+                if let Some(leader) = weak.upgrade() {
+                    leader.report_expired(&recovered, TAKEN_OVER);
+                }
+            })
+            .forget();
         }
+        Ok(shared)
     }
 
     /// The event target.

@@ -4,29 +4,16 @@
 //! An object whose properties cannot be read (a getter or `Proxy` trap that
 //! throws, a revoked `Proxy`) is refused as an invalid option, not thrown through.
 
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::core::{Backoff, Config, EnqueueOptions, MessageId, MAX_ATTEMPTS_LIMIT, MAX_TIME_MS};
-use crate::runtime::number_text::f64_text;
-use crate::runtime::quote::{quoted, quoted_list};
-use crate::runtime::{QueueError, StorageKind};
-use crate::store::kv_adapter::KvAdapter;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `Object.entries`, with what a getter or `Proxy` trap throws caught.
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
-    pub(crate) fn own_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
-    /// `Array.isArray`, which throws on a revoked `Proxy`.
-    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
-    fn is_array_or_throw(value: &JsValue) -> Result<bool, JsValue>;
-}
-
-/// `Array.isArray`, false where it throws.
-fn is_array(value: &JsValue) -> bool {
-    is_array_or_throw(value).unwrap_or(false)
-}
+use crate::core::{
+    Backoff, Config, EnqueueOptions, JobState, JobStates, MessageId, OnDuplicate, RateLimit,
+    MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS,
+};
+use crate::js::object::{is_array, own_entries, type_name};
+use crate::js::{error_text, f64_text, quoted, quoted_list};
+use crate::runtime::QueueError;
+use crate::store::{StorageKind, StoreChoice};
 
 /// The own properties of an options object, checked against the allowed names.
 pub struct Fields {
@@ -57,7 +44,7 @@ impl Fields {
         let own = own_entries(value).map_err(|e| {
             QueueError::invalid(
                 what,
-                format!("its properties cannot be read: {}", super::error_text(&e)),
+                format!("its properties cannot be read: {}", error_text(&e)),
             )
         })?;
         let mut entries = Vec::new();
@@ -191,29 +178,14 @@ fn number(name: &str, v: &JsValue) -> Result<f64, QueueError> {
     }
 }
 
-/// `typeof`-like name of a value, for error messages.
-pub fn type_name(v: &JsValue) -> String {
-    if v.is_null() {
-        "null".into()
-    } else if is_array(v) {
-        "array".into()
-    } else {
-        v.js_typeof()
-            .as_string()
-            .unwrap_or_else(|| "unknown".into())
-    }
-}
-
 /// What `Queue.open` was asked for.
 pub struct OpenOptions {
     /// Engine settings.
     pub config: Config,
-    /// Which backend.
-    pub storage: StorageKind,
+    /// Which backend, with the key that seals its payloads.
+    pub store: StoreChoice,
     /// Default concurrency of `process`.
     pub concurrency: usize,
-    /// AES-GCM key that encrypts payloads at rest (IndexedDB only).
-    pub encryption_key: Option<web_sys::CryptoKey>,
     /// `validate(payload)`: `true` admits a payload, anything else refuses it.
     pub validate: Option<js_sys::Function>,
     /// Largest payload admitted, as measured by `api::payload_size`.
@@ -233,6 +205,8 @@ pub const OPEN_OPTIONS: &[&str] = &[
     "encryptionKey",
     "validate",
     "maxPayloadBytes",
+    "rateLimit",
+    "groupRateLimit",
 ];
 
 /// The names `enqueue` takes.
@@ -244,6 +218,7 @@ pub const ENQUEUE_OPTIONS: &[&str] = &[
     "priority",
     "group",
     "maxAttempts",
+    "onDuplicate",
 ];
 
 /// Parses `Queue.open`'s options.
@@ -260,51 +235,26 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         config.idempotency_window_ms = ms;
     }
     backoff(&f.raw("backoff"), &mut config)?;
-    let storage = storage(&f.raw("storage"))?;
+    config.rate_limit = rate_limit(&f.raw("rateLimit"), "rateLimit")?;
+    config.group_rate_limit = rate_limit(&f.raw("groupRateLimit"), "groupRateLimit")?;
+    let storage = StorageKind::from_option(&f.raw("storage"))
+        .map_err(|why| QueueError::invalid("storage", why))?;
     let concurrency = f
         .integer("concurrency", 1.0, MAX_CONCURRENCY)?
         .unwrap_or(1.0) as usize;
     config.validate()?;
     let encryption_key = encryption_key(&f.raw("encryptionKey"))?;
-    if encryption_key.is_some() && matches!(storage, StorageKind::Memory) {
-        return Err(QueueError::invalid(
-            "encryptionKey",
-            "only the IndexedDB store keeps payloads at rest; the memory store has nothing to encrypt",
-        ));
-    }
+    let validate = f.function("validate")?;
+    let max_payload_bytes = f
+        .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
+        .map(|n| n as u64);
     Ok(OpenOptions {
         config,
-        storage,
+        store: StoreChoice::new(storage, encryption_key)?,
         concurrency,
-        encryption_key,
-        validate: f.function("validate")?,
-        max_payload_bytes: f
-            .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
-            .map(|n| n as u64),
+        validate,
+        max_payload_bytes,
     })
-}
-
-/// `"indexeddb"`, `"memory"`, or an adapter object with `put`, `delete` and `list`.
-fn storage(value: &JsValue) -> Result<StorageKind, QueueError> {
-    const EXPECTED: &str =
-        "must be \"indexeddb\", \"memory\" or an object with put, delete and list methods";
-    if value.is_undefined() {
-        return Ok(StorageKind::Default);
-    }
-    match value.as_string().as_deref() {
-        Some("indexeddb") => return Ok(StorageKind::IndexedDb),
-        Some("memory") => return Ok(StorageKind::Memory),
-        Some(other) => {
-            return Err(QueueError::invalid(
-                "storage",
-                format!("{EXPECTED}, got {}", quoted(other)),
-            ))
-        }
-        None => {}
-    }
-    KvAdapter::new(value)
-        .map(StorageKind::Adapter)
-        .map_err(|why| QueueError::invalid("storage", format!("{EXPECTED}; this object {why}")))
 }
 
 /// An AES-GCM `CryptoKey` that may encrypt and decrypt.
@@ -380,6 +330,29 @@ fn backoff(value: &JsValue, config: &mut Config) -> Result<(), QueueError> {
     Ok(())
 }
 
+/// A rate limit `{ max, intervalMs }` (both required), named `name`.
+fn rate_limit(value: &JsValue, name: &'static str) -> Result<Option<RateLimit>, QueueError> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let prefix = match name {
+        "rateLimit" => "rateLimit.",
+        _ => "groupRateLimit.",
+    };
+    let f = Fields::read(value, name, prefix, &["max", "intervalMs"])?;
+    let required = |field: &str| QueueError::invalid(&format!("{prefix}{field}"), "is required");
+    let max = f
+        .integer("max", 1.0, f64::from(MAX_RATE_LIMIT))?
+        .ok_or_else(|| required("max"))?;
+    let interval_ms = f
+        .integer("intervalMs", 1.0, MAX_TIME_MS as f64)?
+        .ok_or_else(|| required("intervalMs"))?;
+    Ok(Some(RateLimit {
+        max: max as u32,
+        interval_ms: interval_ms as u64,
+    }))
+}
+
 /// Parses `enqueue`'s options.
 pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
     let f = Fields::read(value, "options", "", ENQUEUE_OPTIONS)?;
@@ -395,6 +368,16 @@ pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
             .integer("maxAttempts", 1.0, MAX_ATTEMPTS_LIMIT as f64)?
             .map(|n| n as u32),
         idempotency_window_ms: f.millis("idempotencyWindowMs")?,
+        on_duplicate: match f.string("onDuplicate")?.as_deref() {
+            None | Some("keep") => OnDuplicate::Keep,
+            Some("replace") => OnDuplicate::Replace,
+            Some(other) => {
+                return Err(QueueError::invalid(
+                    "onDuplicate",
+                    format!("must be \"keep\" or \"replace\", got {}", quoted(other)),
+                ))
+            }
+        },
     };
     opts.validate()?;
     Ok(opts)
@@ -430,6 +413,14 @@ pub fn batch_options(value: &JsValue, default: usize) -> Result<(usize, usize), 
     Ok((concurrency, size))
 }
 
+/// `process`'s and `processBatch`'s first argument: a function.
+pub fn handler(value: &JsValue) -> Result<js_sys::Function, QueueError> {
+    value
+        .dyn_ref::<js_sys::Function>()
+        .cloned()
+        .ok_or_else(|| QueueError::invalid("handler", "must be a function"))
+}
+
 /// Checks `enqueueMany`'s first argument is an array.
 pub fn payload_list(value: &JsValue) -> Result<(), QueueError> {
     if is_array(value) {
@@ -450,12 +441,92 @@ pub fn process_concurrency(value: &JsValue, default: usize) -> Result<usize, Que
 
 /// Parses `deadLetters`'s options: `(after, limit)`.
 pub fn page_options(value: &JsValue) -> Result<(Option<u64>, usize), QueueError> {
-    let f = Fields::read(value, "options", "", &["after", "limit"])?;
+    page(&Fields::read(value, "options", "", &["after", "limit"])?)
+}
+
+/// `after` and `limit` of a paged listing.
+fn page(f: &Fields) -> Result<(Option<u64>, usize), QueueError> {
     let after = f.millis("after")?;
     let limit = f
         .integer("limit", 0.0, MAX_TIME_MS as f64)?
         .map_or(usize::MAX, |n| n as usize);
     Ok((after, limit))
+}
+
+/// What `jobs` asks for: which states, which FIFO group, and the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsQuery {
+    /// States to list (default all three).
+    pub states: JobStates,
+    /// Only this FIFO group's jobs.
+    pub group: Option<String>,
+    /// Jobs after this id.
+    pub after: Option<u64>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+const STATE_NAMES: [JobState; 3] = [JobState::Pending, JobState::Delayed, JobState::InFlight];
+
+/// Parses `jobs`'s options: `{ states, group, after, limit }`, `states` an
+/// array of `"pending"`, `"delayed"`, `"inFlight"`.
+pub fn jobs_options(value: &JsValue) -> Result<JobsQuery, QueueError> {
+    let f = Fields::read(value, "options", "", &["states", "group", "after", "limit"])?;
+    let states = match f.raw("states") {
+        v if v.is_undefined() => JobStates::ALL,
+        v if is_array(&v) => {
+            let mut set = JobStates::NONE;
+            for name in js_sys::Array::from(&v).iter() {
+                let state = STATE_NAMES
+                    .into_iter()
+                    .find(|s| name.as_string().as_deref() == Some(s.name()));
+                let Some(state) = state else {
+                    return Err(QueueError::invalid(
+                        "states",
+                        "each state must be \"pending\", \"delayed\" or \"inFlight\"",
+                    ));
+                };
+                set = set.with(state);
+            }
+            set
+        }
+        v => {
+            return Err(QueueError::invalid(
+                "states",
+                format!("must be an array of states, got {}", type_name(&v)),
+            ))
+        }
+    };
+    let group = f.string("group")?;
+    let (after, limit) = page(&f)?;
+    Ok(JobsQuery {
+        states,
+        group,
+        after,
+        limit,
+    })
+}
+
+impl JobsQuery {
+    /// The query as a plain options object (what a follower forwards).
+    pub fn to_js(&self) -> JsValue {
+        let states: js_sys::Array = STATE_NAMES
+            .into_iter()
+            .filter(|s| self.states.contains(*s))
+            .map(|s| JsValue::from_str(s.name()))
+            .collect();
+        let obj = crate::js::object::object(&[("states", states.into())]);
+        if let Some(g) = &self.group {
+            crate::js::object::set(&obj, "group", &g.as_str().into());
+        }
+        if let Some(a) = self.after {
+            crate::js::object::set(&obj, "after", &(a as f64).into());
+        }
+        if self.limit != usize::MAX {
+            crate::js::object::set(&obj, "limit", &(self.limit as f64).into());
+        }
+        obj
+    }
 }
 
 /// A message id argument (`undefined` for "all").

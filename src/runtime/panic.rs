@@ -9,10 +9,10 @@ use std::rc::{Rc, Weak};
 use std::sync::Once;
 
 use super::events::names;
-use super::{codes, QueueError, Shared};
+use super::{codes, Leader, QueueError};
 
 thread_local! {
-    static OPEN: RefCell<Vec<Weak<Shared>>> = const { RefCell::new(Vec::new()) };
+    static OPEN: RefCell<Vec<Weak<Leader>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Installs the hook once per module instance.
@@ -22,7 +22,7 @@ pub fn install_panic_hook() {
         std::panic::set_hook(Box::new(|info| {
             let message = format!("wasmq internal error: {info}");
             let error = QueueError::new(codes::INTERNAL_ERROR, message.clone()).to_js();
-            let queues: Vec<Rc<Shared>> = OPEN
+            let queues: Vec<Rc<Leader>> = OPEN
                 .try_with(|open| {
                     open.try_borrow()
                         .map(|v| v.iter().filter_map(Weak::upgrade).collect())
@@ -37,7 +37,7 @@ pub fn install_panic_hook() {
     });
 }
 
-pub(super) fn register(queue: &Rc<Shared>) {
+pub(super) fn register(queue: &Rc<Leader>) {
     install_panic_hook();
     OPEN.with(|open| {
         if let Ok(mut v) = open.try_borrow_mut() {
@@ -47,7 +47,7 @@ pub(super) fn register(queue: &Rc<Shared>) {
     });
 }
 
-pub(super) fn unregister(queue: &Rc<Shared>) {
+pub(super) fn unregister(queue: &Rc<Leader>) {
     OPEN.with(|open| {
         if let Ok(mut v) = open.try_borrow_mut() {
             v.retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), Rc::as_ptr(queue)));

@@ -9,37 +9,41 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::calls::Waiting;
-use super::convert::{clone_payload, get_key};
+use super::convert::clone_payload;
 use super::events::names;
 use super::failure::Failure;
 use super::job::{detail, job_list};
-use super::{now_ms, Phase, Shared};
+use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
+use crate::js::object::get_key;
 
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
-impl Shared {
+impl Leader {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
     pub(crate) fn pump(self: &Rc<Self>) {
         let now = now_ms();
         // Calls past their deadline first, so their leases are settled, not expired.
         self.time_out_calls(now);
+        let Some(handler) = self.processing.handler() else {
+            return;
+        };
         let Ok(mut st) = self.state() else { return };
-        if st.phase != Phase::Open || st.paused || st.handler.is_none() {
+        if st.phase != Phase::Open || self.processing.paused() {
             return;
         }
         let expired = st.engine.expire(now);
-        let per_call = st.batch.unwrap_or(1);
-        let free = st.concurrency.saturating_sub(st.calls) * per_call;
+        let per_call = handler.batch.unwrap_or(1);
+        let free = handler.concurrency.saturating_sub(st.calls) * per_call;
         let leases = st.engine.lease(now, free);
         let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
         st.calls += calls;
-        let batch = st.batch.is_some();
+        let batch = handler.batch.is_some();
         drop(st);
-        self.report_expired(&expired);
+        self.report_expired(&expired, "lease expired");
         if !leases.is_empty() || !expired.is_empty() {
             let committed = self.flush();
             let me = Rc::clone(self);
@@ -70,20 +74,22 @@ impl Shared {
         self.schedule_timer();
     }
 
-    fn report_expired(&self, expired: &[Expired]) {
+    /// Tells listeners of tries that ended without their handler settling
+    /// them (a lease run out, or an earlier leader gone): `why` is the error.
+    pub(crate) fn report_expired(&self, expired: &[Expired], why: &str) {
         for e in expired {
-            let (kind, attempt) = match e.outcome {
-                Settled::Dead => (names::DEAD, 0),
-                Settled::Retry { .. } => (names::RETRYING, 0),
+            let (kind, retry_at) = match e.outcome {
+                Settled::Dead => (names::DEAD, None),
+                Settled::Retry { due_ms } => (names::RETRYING, Some(due_ms)),
             };
-            let d = detail(e.id.0, attempt, Some("lease expired"), None);
-            self.events().emit(kind, &d);
+            self.events()
+                .emit(kind, &detail(e.id.0, 0, Some(why), retry_at));
         }
     }
 
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
-        let handler = self.state().ok().and_then(|st| st.handler.clone());
+        let handler = self.processing.handler().map(|h| h.function);
         let controller = web_sys::AbortController::new().ok();
         let signal = controller.as_ref().map(|c| c.signal());
         let payloads = delivered_payloads(&leases, batch);
@@ -143,7 +149,7 @@ impl Shared {
                         .reject(lease.token, &f.message, now)
                         .ok()
                         .map(|()| (names::DEAD, None)),
-                    Err(f) => match st.engine.nack(lease.token, &f.message, now) {
+                    Err(f) => match nack(&mut st.engine, lease.token, f, now) {
                         Ok(Settled::Dead) => Some((names::DEAD, None)),
                         Ok(Settled::Retry { due_ms }) => Some((names::RETRYING, Some(due_ms))),
                         Err(_) => None,
@@ -174,7 +180,7 @@ impl Shared {
     /// than the timer already set.
     pub(crate) fn schedule_timer(self: &Rc<Self>) {
         let Ok(mut st) = self.state() else { return };
-        if st.phase != Phase::Open || st.paused || st.handler.is_none() {
+        if st.phase != Phase::Open || !self.processing.active() {
             st.timer = None;
             return;
         }
@@ -195,6 +201,20 @@ impl Shared {
             }
         });
         st.timer = Some((at, timeout));
+    }
+}
+
+/// A failed try: retried after the backoff, or no sooner than the time
+/// the failure asked for.
+fn nack(
+    engine: &mut crate::core::Engine<JsValue>,
+    token: crate::core::LeaseToken,
+    failure: &Failure,
+    now: u64,
+) -> crate::core::Result<Settled> {
+    match failure.retry_at {
+        Some(at) => engine.nack_after(token, &failure.message, at, now),
+        None => engine.nack(token, &failure.message, now),
     }
 }
 

@@ -37,8 +37,8 @@ impl<S> FaultyStore<S> {
 }
 
 impl<P, S: Store<P>> Store<P> for FaultyStore<S> {
-    async fn load(&self) -> Result<Records<P>, StoreError> {
-        self.inner.load().await
+    async fn load(&self, now_ms: u64) -> Result<Records<P>, StoreError> {
+        self.inner.load(now_ms).await
     }
 
     async fn commit(&self, batch: Vec<Mutation<P>>) -> Result<(), StoreError> {
@@ -54,5 +54,9 @@ impl<P, S: Store<P>> Store<P> for FaultyStore<S> {
 
     fn image(&self) -> Records<P> {
         self.inner.image()
+    }
+
+    fn close(&self) {
+        self.inner.close()
     }
 }

@@ -1,5 +1,4 @@
-//! IndexedDB's events as Rust callbacks and futures, browser errors as
-//! [`StoreError`]s, and the stores' console warnings.
+//! IndexedDB's events as Rust callbacks and futures.
 //!
 //! A transaction reports its outcome once, through one of a few events.
 //! [`on_transaction_done`] installs listeners for all of them; the
@@ -16,12 +15,11 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    DomException, Event, EventTarget, IdbDatabase, IdbFactory, IdbRequest, IdbTransaction,
-};
+use web_sys::{Event, EventTarget, IdbDatabase, IdbFactory, IdbRequest, IdbTransaction};
 
+use super::js_error::{dom_error, js_error, unavailable};
 use super::{StoreError, StoreErrorKind};
-use crate::runtime::quote::quoted;
+use crate::js::quoted;
 
 type Listener = Closure<dyn FnMut(Event)>;
 type OnEvent = Box<dyn FnOnce(&'static str, &Event)>;
@@ -233,72 +231,5 @@ fn request_error(request: &IdbRequest, context: &str) -> StoreError {
     match request.error() {
         Ok(err) => dom_error(err, context),
         Err(e) => js_error(&e, context),
-    }
-}
-
-/// A `DOMException` from IndexedDB: `QuotaExceededError` is
-/// [`StoreErrorKind::QuotaExceeded`], anything else `Failed`.
-pub(crate) fn dom_error(err: Option<DomException>, context: &str) -> StoreError {
-    match err {
-        Some(err) => {
-            let name = err.name();
-            let kind = if name == "QuotaExceededError" {
-                StoreErrorKind::QuotaExceeded
-            } else {
-                StoreErrorKind::Failed
-            };
-            StoreError::new(kind, join(context, &format!("{name}: {}", err.message())))
-        }
-        None => StoreError::new(StoreErrorKind::Failed, join(context, "no error given")),
-    }
-}
-
-/// Something a browser API threw: a `DOMException` (named), an `Error`, or
-/// any other value.
-pub(crate) fn js_error(err: &JsValue, context: &str) -> StoreError {
-    if let Some(dom) = err.dyn_ref::<DomException>() {
-        let mut e = dom_error(Some(dom.clone()), context);
-        // A closed connection (`close()`, another tab's upgrade or delete).
-        if dom.name() == "InvalidStateError" {
-            e.kind = StoreErrorKind::Unavailable;
-        }
-        return e;
-    }
-    let detail = if let Some(error) = err.dyn_ref::<js_sys::Error>() {
-        format!(
-            "{}: {}",
-            String::from(error.name()),
-            String::from(error.message())
-        )
-    } else {
-        // Not `{err:?}`: JsValue's Debug needs wasm-bindgen's debugString glue (~2 KB of JS).
-        crate::runtime::error_text(err)
-    };
-    StoreError::new(StoreErrorKind::Failed, join(context, &detail))
-}
-
-/// [`js_error`] with kind `Unavailable`.
-pub(crate) fn unavailable(err: &JsValue, context: &str) -> StoreError {
-    let mut e = js_error(err, context);
-    e.kind = StoreErrorKind::Unavailable;
-    e
-}
-
-fn join(context: &str, detail: &str) -> String {
-    if context.is_empty() {
-        detail.to_owned()
-    } else {
-        format!("{context}: {detail}")
-    }
-}
-
-/// A warning on the console, prefixed `wasmq:`, with `value` when it is not
-/// `undefined`: what a store reports when it carries on after a failure.
-pub(crate) fn warn(message: &str, value: &JsValue) {
-    let message = JsValue::from_str(&format!("wasmq: {message}"));
-    if value.is_undefined() {
-        web_sys::console::warn_1(&message);
-    } else {
-        web_sys::console::warn_2(&message, value);
     }
 }

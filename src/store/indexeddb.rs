@@ -9,22 +9,22 @@
 //!
 //! Both hold the same kind of value, `{ v: 1, t, n, s, p }`: a list of
 //! mutations stored by column, with payloads kept as structured-clone
-//! values (`idb_codec` describes it).
+//! values (`codec` describes it).
 //!
 //! Invariant: snapshot + the remaining log, applied in key order, is the
 //! whole state. Compaction keeps it by rewriting the snapshot *and*
 //! deleting the log keys it covers in one transaction over both stores, so
 //! there is no "covered up to" marker to get out of step.
 //!
-//! The store keeps a mirror of the image in memory (seeded by [`load`],
-//! updated when each commit's transaction completes, in completion order);
-//! it is what `Store::image` returns, and compaction writes it once the log
-//! holds more than max(512, messages / 4) batches. Compaction runs in the
-//! background (nothing awaits it); one that fails leaves the old snapshot
-//! and the whole log in place. The event plumbing lives in `idb_request`.
+//! The image in memory and when to compact are `LogImage`'s (seeded by
+//! [`load`], updated when each commit's transaction completes, in
+//! completion order; folded after at least 512 batches here). Compaction
+//! runs in the background (nothing awaits it); one that fails leaves the
+//! old snapshot and the whole log in place. The event plumbing lives in
+//! `idb_request`, unreadable values are `quarantine`'s.
 //!
 //! One connection must be the only writer of its database (the runtime's
-//! multi-tab lock is there for that): compaction trusts that the mirror
+//! multi-tab lock is there for that): compaction trusts that the image
 //! covers every log key up to the last one this connection committed or
 //! loaded. A reader catching up from the log must load afresh when the
 //! keys it has not seen were folded into the snapshot.
@@ -40,13 +40,16 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 
-use super::idb_cipher::Cipher;
-use super::idb_codec::{self, decode_batch, decode_chunk, encode_batch, encode_snapshot};
-use super::idb_quarantine::{self, Unreadable};
-use super::idb_request::{js_error, open_database, transaction_done, unavailable, warn};
+use super::cipher::Cipher;
+use super::codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS};
+use super::idb_request::{open_database, transaction_done};
+use super::js_error::{js_error, unavailable};
+use super::log_image::LogImage;
+use super::quarantine::{self, Unreadable};
 use super::{Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
-use crate::runtime::quote::quoted;
+use crate::js::console::warn;
+use crate::js::quoted;
 
 const DB_VERSION: u32 = 1;
 const LOG: &str = "log";
@@ -86,25 +89,21 @@ struct Inner {
     _on_version_change: Closure<dyn FnMut(Event)>,
 }
 
-#[derive(Default)]
 struct State {
     /// What every successful commit left behind: exact once `load` has
     /// seeded it (the runtime loads on open), then updated as each commit's
     /// transaction completes.
-    mirror: Records<JsValue>,
-    /// `load` has seeded the mirror, and it has tracked every commit since.
+    image: LogImage,
+    /// `load` has seeded the image, and it has tracked every commit since.
     exact: bool,
-    /// Highest log key reflected in the mirror.
+    /// Highest log key reflected in the image.
     covered_key: Option<f64>,
-    /// Log records stored now (since the snapshot), as far as known.
-    log_len: usize,
-    /// A compaction transaction is running.
-    compacting: bool,
-    /// After a failed compaction, wait until the log holds this many.
-    retry_at: usize,
-    /// Some stored record could not be decoded: compacting would drop it
-    /// for good, so the log is left as it is until a load finds none.
-    undecodable: bool,
+}
+
+impl State {
+    fn cover(&mut self, key: f64) {
+        self.covered_key = Some(self.covered_key.map_or(key, |k| k.max(key)));
+    }
 }
 
 impl Drop for Inner {
@@ -158,7 +157,11 @@ impl IndexedDbStore {
             inner: Rc::new(Inner {
                 db,
                 cipher,
-                state: RefCell::new(State::default()),
+                state: RefCell::new(State {
+                    image: LogImage::new(MIN_COMPACT_BATCHES),
+                    exact: false,
+                    covered_key: None,
+                }),
                 _on_version_change: on_version_change,
             }),
         })
@@ -181,15 +184,10 @@ impl IndexedDbStore {
             },
         }
     }
-
-    /// Closes the connection; later operations fail with `Unavailable`.
-    pub fn close(&self) {
-        self.inner.db.close();
-    }
 }
 
 impl Store<JsValue> for IndexedDbStore {
-    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+    async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
         let txn = self
             .inner
             .db
@@ -235,13 +233,17 @@ impl Store<JsValue> for IndexedDbStore {
         }
         let (mut image, unreadable) = self.inner.loaded(&read);
         if !unreadable.is_empty() {
-            self.inner.quarantine(&mut image, unreadable).await;
+            self.inner.quarantine(&mut image, unreadable, now_ms).await;
         }
         Ok(image)
     }
 
     fn image(&self) -> Records<JsValue> {
-        self.inner.state.borrow().mirror.clone()
+        self.inner.state.borrow().image.records().clone()
+    }
+
+    fn close(&self) {
+        self.inner.db.close();
     }
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
@@ -276,8 +278,8 @@ impl Store<JsValue> for IndexedDbStore {
 }
 
 impl Inner {
-    /// Decodes what `load` read, seeds the mirror, and returns the image
-    /// and the values that could not be decoded.
+    /// Decodes what `load` read, seeds the image, and returns it with the
+    /// values that could not be decoded.
     fn loaded(&self, read: &Stored) -> (Records<JsValue>, Vec<Unreadable>) {
         let mut image = Records::default();
         let mut unreadable = Vec::new();
@@ -305,94 +307,78 @@ impl Inner {
             }
         }
         let mut state = self.state.borrow_mut();
-        state.mirror = image.clone();
+        let log_len = read.batches.length() as usize;
+        state
+            .image
+            .loaded(image.clone(), log_len, !unreadable.is_empty());
         state.exact = true;
         state.covered_key = read.keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
-        state.log_len = read.batches.length() as usize;
-        state.retry_at = 0;
-        state.undecodable = !unreadable.is_empty();
         (image, unreadable)
     }
 
-    /// Turns unreadable stored values into dead letters (raw value as the
-    /// payload, the reason as the last error) and deletes them, in one
-    /// transaction. If that fails they stay where they are, are skipped,
-    /// and compaction stays off so it never deletes them.
-    async fn quarantine(self: &Rc<Self>, image: &mut Records<JsValue>, bad: Vec<Unreadable>) {
-        let now = js_sys::Date::now().max(0.0) as u64;
-        let batch = idb_quarantine::dead_letters(image, &bad, now);
-        let moved = async {
-            let value = encode_batch(&batch)?;
-            if let Some(cipher) = &self.cipher {
-                cipher.seal(&value).await?;
+    /// Moves unreadable stored values to the dead letters: their dead
+    /// letters added to the log and the values deleted, in one transaction
+    /// (the policy is `quarantine`'s).
+    async fn quarantine(
+        self: &Rc<Self>,
+        image: &mut Records<JsValue>,
+        bad: Vec<Unreadable>,
+        now_ms: u64,
+    ) {
+        let batch = quarantine::dead_letters(image, &bad, now_ms);
+        let moved = self.move_unreadable(&batch, &bad).await;
+        if let Ok(key) = moved {
+            let from_log = bad.iter().filter(|b| b.store == LOG).count();
+            image.apply_all(batch.clone());
+            let mut state = self.state.borrow_mut();
+            state.image.quarantined(batch, from_log);
+            if let Some(key) = key {
+                state.cover(key);
             }
-            let txn = self
-                .db
-                .transaction_with_str_sequence_and_mode(
-                    &store_names(),
-                    IdbTransactionMode::Readwrite,
-                )
-                .map_err(|e| js_error(&e, "cannot start moving unreadable records"))?;
-            let issued = (|| {
-                let added = txn.object_store(LOG)?.add(&value)?;
-                for b in &bad {
-                    txn.object_store(b.store)?
-                        .delete(&JsValue::from_f64(b.key))?;
-                }
-                Ok::<_, JsValue>(added)
-            })();
-            let added = issued.map_err(|e| {
-                let _ = txn.abort();
-                js_error(&e, "cannot move unreadable records")
-            })?;
-            transaction_done(&txn, move |outcome| {
-                outcome?;
-                Ok(added.result().ok().and_then(|k| k.as_f64()))
-            })
-            .await
-        };
-        match moved.await {
-            Ok(key) => {
-                let from_log = bad.iter().filter(|b| b.store == LOG).count();
-                image.apply_all(batch.clone());
-                let mut state = self.state.borrow_mut();
-                state.mirror.apply_all(batch);
-                state.log_len = (state.log_len + 1).saturating_sub(from_log);
-                if let Some(key) = key {
-                    state.covered_key = Some(state.covered_key.map_or(key, |k| k.max(key)));
-                }
-                state.undecodable = false;
-                drop(state);
-                warn(
-                    &format!(
-                        "{} unreadable stored record(s) moved to the dead letters",
-                        bad.len()
-                    ),
-                    &JsValue::UNDEFINED,
-                );
-            }
-            Err(e) => warn(
-                &format!(
-                    "{} stored record(s) could not be read (schema version {}) nor moved ({e}): \
-                     they stay stored and compaction is off until they are gone",
-                    bad.len(),
-                    idb_codec::SCHEMA_VERSION
-                ),
-                &JsValue::UNDEFINED,
-            ),
         }
+        quarantine::report(bad.len(), &moved.map(drop));
+    }
+
+    /// Adds `batch` to the log and deletes the `bad` values; the new log key.
+    async fn move_unreadable(
+        &self,
+        batch: &[Mutation<JsValue>],
+        bad: &[Unreadable],
+    ) -> Result<Option<f64>, StoreError> {
+        let value = encode_batch(batch)?;
+        if let Some(cipher) = &self.cipher {
+            cipher.seal(&value).await?;
+        }
+        let txn = self
+            .db
+            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite)
+            .map_err(|e| js_error(&e, "cannot start moving unreadable records"))?;
+        let issued = (|| {
+            let added = txn.object_store(LOG)?.add(&value)?;
+            for b in bad {
+                txn.object_store(b.store)?
+                    .delete(&JsValue::from_f64(b.key))?;
+            }
+            Ok::<_, JsValue>(added)
+        })();
+        let added = issued.map_err(|e| {
+            let _ = txn.abort();
+            js_error(&e, "cannot move unreadable records")
+        })?;
+        transaction_done(&txn, move |outcome| {
+            outcome?;
+            Ok(added.result().ok().and_then(|k| k.as_f64()))
+        })
+        .await
     }
 
     /// A commit's transaction completed with log key `key`.
     fn committed(self: &Rc<Self>, key: Option<f64>, batch: Vec<Mutation<JsValue>>) {
         {
             let mut state = self.state.borrow_mut();
-            state.log_len += 1;
-            state.mirror.apply_all(batch);
+            state.image.committed(batch);
             match key {
-                Some(key) => {
-                    state.covered_key = Some(state.covered_key.map_or(key, |k| k.max(key)));
-                }
+                Some(key) => state.cover(key),
                 // Cannot tell what compaction may delete: none until reloaded.
                 None => state.exact = false,
             }
@@ -402,39 +388,34 @@ impl Inner {
         }
     }
 
-    /// Starts a compaction when the log is long enough (or, with `force`,
+    /// Starts a compaction when `LogImage` says it is due (or, with `force`,
     /// whenever there is a log to fold). The snapshot is encoded from the
-    /// mirror now, together with the log key it covers; sealing (with an
+    /// image now, together with the log key it covers; sealing (with an
     /// encryption key) and the transaction run in the background, and the
     /// receiver (if anyone wants it) hears the outcome. `Ok(None)`: nothing
     /// to do, or it cannot be done safely now.
     fn start_compaction(self: &Rc<Self>, force: bool) -> Result<Option<Outcome>, StoreError> {
-        let (chunks, covered, compacted, threshold) = {
+        let (chunks, covered, compacted) = {
             let mut state = self.state.borrow_mut();
-            let threshold = MIN_COMPACT_BATCHES.max(state.mirror.messages.len() / 4);
-            let due = force || (state.log_len > threshold && state.log_len >= state.retry_at);
             let Some(covered) = state.covered_key else {
                 return Ok(None);
             };
-            if !due || !state.exact || state.compacting || state.undecodable || state.log_len == 0 {
+            if !state.exact || !state.image.compaction_due(force) {
                 return Ok(None);
             }
-            let chunks = match encode_snapshot(&state.mirror, idb_codec::CHUNK_RECORDS) {
+            let chunks = match encode_snapshot(state.image.records(), CHUNK_RECORDS) {
                 Ok(chunks) => chunks,
                 Err(e) => {
-                    state.retry_at = state.log_len + threshold;
+                    state.image.compaction_refused();
                     return Err(e);
                 }
             };
-            state.compacting = true;
-            (chunks, covered, state.log_len, threshold)
+            (chunks, covered, state.image.compaction_started())
         };
         let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = inner
-                .write_snapshot(chunks, covered, compacted, threshold)
-                .await;
+            let outcome = inner.write_snapshot(chunks, covered, compacted).await;
             let _ = tx.send(outcome);
         });
         Ok(Some(rx))
@@ -448,19 +429,18 @@ impl Inner {
         chunks: Vec<JsValue>,
         covered: f64,
         compacted: usize,
-        threshold: usize,
     ) -> Result<(), StoreError> {
         let issued = self.issue_snapshot(&chunks, covered).await;
         let txn = match issued {
             Ok(txn) => txn,
             Err(e) => {
-                self.compacted(compacted, threshold, &Err(e.clone()));
+                self.compacted(compacted, &Err(e.clone()));
                 return Err(e);
             }
         };
         let inner = Rc::clone(self);
         transaction_done(&txn, move |outcome| {
-            inner.compacted(compacted, threshold, &outcome);
+            inner.compacted(compacted, &outcome);
             outcome
         })
         .await
@@ -498,22 +478,16 @@ impl Inner {
     }
 
     /// A compaction of the first `compacted` log records ended.
-    fn compacted(&self, compacted: usize, threshold: usize, outcome: &Result<(), StoreError>) {
-        let mut state = self.state.borrow_mut();
-        state.compacting = false;
-        match outcome {
-            Ok(()) => {
-                state.log_len = state.log_len.saturating_sub(compacted);
-                state.retry_at = 0;
-            }
-            Err(e) => {
-                state.retry_at = state.log_len + threshold;
-                drop(state);
-                warn(
-                    &format!("compaction failed, the log stays authoritative: {e}"),
-                    &JsValue::UNDEFINED,
-                );
-            }
+    fn compacted(&self, compacted: usize, outcome: &Result<(), StoreError>) {
+        self.state
+            .borrow_mut()
+            .image
+            .compaction_ended(compacted, outcome.is_ok());
+        if let Err(e) = outcome {
+            warn(
+                &format!("compaction failed, the log stays authoritative: {e}"),
+                &JsValue::UNDEFINED,
+            );
         }
     }
 }

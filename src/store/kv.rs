@@ -6,22 +6,22 @@
 //! Under the prefix `wasmq:{name}/` the store writes
 //! - `d/{seq}/{part}`: the parts of commit `seq`, each a list of at most
 //!   [`PART_RECORDS`] mutations in the IndexedDB store's column format
-//!   (`idb_codec`), so that no value outgrows an adapter's value limit;
+//!   (`codec`), so that no value outgrows an adapter's value limit;
 //! - `c/{seq}`: the commit's marker `{ v: 1, kind: "log" | "snapshot",
 //!   parts }`, put after all its parts. A commit counts once its marker is
 //!   stored: parts without a marker (a crash, a failed put) are ignored and
 //!   deleted by the next load.
 //!
 //! `seq` (16 digits) increases with every commit. The state is the newest
-//! snapshot and every log commit after it, applied in `seq` order. Once the
-//! log holds more than max(64, messages / 4) commits, the store writes the
-//! image it mirrors as a new snapshot, then deletes the older markers (first)
-//! and their parts; what a crash leaves behind, the next load deletes.
+//! snapshot and every log commit after it, applied in `seq` order. When
+//! `LogImage` says so (after at least 64 commits here), the store writes the
+//! image as a new snapshot, then deletes the older markers (first) and their
+//! parts; what a crash leaves behind, the next load deletes.
 //!
 //! A log commit whose parts cannot all be read (corrupt, unknown version, a
-//! part missing) is applied not at all: like the IndexedDB store, the load
-//! turns it into a dead letter holding the raw values, then writes a fresh
-//! snapshot so the unreadable keys go. Keys under the prefix that this
+//! part missing) is applied not at all: the load turns it into a dead letter
+//! holding the raw values (`quarantine`), then writes a fresh snapshot so
+//! the unreadable keys go. Keys under the prefix that this
 //! layout does not name are left alone.
 //!
 //! Like the IndexedDB store it expects one writer per queue (the runtime's
@@ -32,12 +32,12 @@ use std::cell::RefCell;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use super::idb_cipher::Cipher;
-use super::idb_codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION};
-use super::idb_quarantine::{self, Unreadable};
-use super::idb_request;
+use super::cipher::Cipher;
+use super::codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION};
 use super::kv_adapter::KvAdapter;
 use super::kv_keys::{self, Key};
+use super::log_image::LogImage;
+use super::quarantine::{self, Unreadable};
 use super::{Store, StoreError};
 use crate::core::{Mutation, Records};
 
@@ -66,19 +66,13 @@ impl core::fmt::Debug for KvStore {
     }
 }
 
-#[derive(Default)]
 struct State {
-    /// What every successful commit left behind.
-    mirror: Records<JsValue>,
+    /// What every successful commit left behind, and when to compact.
+    image: LogImage,
     /// The next commit's sequence number.
     next_seq: u64,
     /// The commits whose markers are stored now (the snapshot first, if any).
     live: Vec<Commit>,
-    /// After a failed compaction, wait until the log holds this many.
-    retry_at: usize,
-    /// Unreadable values are stored and were not yet moved to dead letters:
-    /// compaction would delete them, so it is off until a load moves them.
-    undecodable: bool,
 }
 
 /// One stored commit: its sequence number, kind and number of parts.
@@ -133,7 +127,11 @@ impl KvStore {
             adapter,
             prefix: kv_keys::prefix(name),
             cipher: key.map(Cipher::new).transpose()?,
-            state: RefCell::new(State::default()),
+            state: RefCell::new(State {
+                image: LogImage::new(MIN_COMPACT_COMMITS),
+                next_seq: 0,
+                live: Vec::new(),
+            }),
         })
     }
 
@@ -203,9 +201,19 @@ impl KvStore {
         Ok(())
     }
 
-    /// Writes the mirror as a new snapshot and deletes every older commit.
+    /// Writes the image as a new snapshot and deletes every older commit.
     pub async fn compact(&self) -> Result<(), StoreError> {
-        let chunks = encode_snapshot(&self.state.borrow().mirror, PART_RECORDS)?;
+        let covered = self.state.borrow_mut().image.compaction_started();
+        let written = self.write_snapshot().await;
+        self.state
+            .borrow_mut()
+            .image
+            .compaction_ended(covered, written.is_ok());
+        written
+    }
+
+    async fn write_snapshot(&self) -> Result<(), StoreError> {
+        let chunks = encode_snapshot(self.state.borrow().image.records(), PART_RECORDS)?;
         let seq = self.reserve_seq();
         let snapshot = self.write(seq, true, chunks).await?;
         let old = core::mem::replace(&mut self.state.borrow_mut().live, vec![snapshot]);
@@ -216,23 +224,28 @@ impl KvStore {
         Ok(())
     }
 
-    /// Compacts when the log is long enough; a failure waits for more commits.
+    /// Compacts when `LogImage` says it is due; a failure waits for more commits.
     async fn maybe_compact(&self) {
-        let (due, threshold, log_len) = {
-            let state = self.state.borrow();
-            let threshold = MIN_COMPACT_COMMITS.max(state.mirror.messages.len() / 4);
-            let log_len = state.live.iter().filter(|c| !c.snapshot).count();
-            let due = log_len > threshold && log_len >= state.retry_at && !state.undecodable;
-            (due, threshold, log_len)
-        };
-        if due {
-            if let Err(e) = self.compact().await {
-                warn(&format!(
-                    "compaction failed, the log stays authoritative: {e}"
-                ));
-                self.state.borrow_mut().retry_at = log_len + threshold;
-            }
+        if !self.state.borrow().image.compaction_due(false) {
+            return;
         }
+        if let Err(e) = self.compact().await {
+            warn(&format!(
+                "compaction failed, the log stays authoritative: {e}"
+            ));
+        }
+    }
+
+    /// Writes `batch` as one log commit (its parts, then its marker).
+    async fn append(&self, batch: &[Mutation<JsValue>]) -> Result<(), StoreError> {
+        let values = batch
+            .chunks(PART_RECORDS)
+            .map(encode_batch)
+            .collect::<Result<Vec<_>, _>>()?;
+        let seq = self.reserve_seq();
+        let commit = self.write(seq, false, values).await?;
+        self.state.borrow_mut().live.push(commit);
+        Ok(())
     }
 
     /// Reads and sorts every key under the prefix.
@@ -267,70 +280,44 @@ impl KvStore {
         listed: &Listed,
         image: &mut Records<JsValue>,
     ) -> Result<(Vec<Commit>, Vec<Unreadable>), StoreError> {
-        let newest_snapshot = listed
+        let first = listed
             .markers
             .iter()
             .rev()
             .find(|(_, _, m)| matches!(m, Ok(c) if c.snapshot))
-            .map(|m| m.0);
+            .map_or(0, |m| m.0);
         let mut live = Vec::new();
         let mut unreadable = Vec::new();
-        let first = newest_snapshot.unwrap_or(0);
         for (seq, raw, marker) in listed.markers.iter().filter(|m| m.0 >= first) {
-            let seq = *seq;
             let commit = match marker {
                 Ok(c) => *c,
                 Err(reason) => {
                     // The marker and whatever parts carry its `seq`, as they are.
                     let raw: Array = core::iter::once(raw)
-                        .chain(listed.parts_of(seq))
+                        .chain(listed.parts_of(*seq))
                         .cloned()
                         .collect();
-                    unreadable.push(unreadable_value(LOG, seq, raw.into(), reason.clone()));
+                    unreadable.push(unreadable_value(LOG, *seq, raw.into(), reason.clone()));
                     continue;
                 }
             };
             let values: Vec<JsValue> = (0..commit.parts)
-                .filter_map(|part| listed.part(seq, part).cloned())
+                .filter_map(|part| listed.part(commit.seq, part).cloned())
                 .collect();
             if let Some(cipher) = &self.cipher {
                 for value in &values {
                     cipher.open(value).await?;
                 }
             }
-            let missing = commit.parts as usize - values.len();
+            let read = Read {
+                commit,
+                marker: raw,
+                values,
+            };
             if commit.snapshot {
-                // Chunks hold whole records: each is applied or quarantined on its own.
-                if missing > 0 {
-                    let why = format!("{missing} of its {} parts are missing", commit.parts);
-                    unreadable.push(unreadable_value(SNAPSHOT, seq, raw.clone(), why));
-                }
-                for value in values {
-                    match decode_chunk(&value) {
-                        Ok(records) => image.apply_all(records.into_iter().map(Mutation::Put)),
-                        Err(e) => unreadable.push(unreadable_value(SNAPSHOT, seq, value, e.0)),
-                    }
-                }
+                unreadable.extend(read.apply_snapshot(image));
             } else {
-                // A log commit is applied whole or not at all.
-                let decoded: Result<Vec<_>, String> = if missing > 0 {
-                    Err(format!(
-                        "{missing} of its {} parts are missing",
-                        commit.parts
-                    ))
-                } else {
-                    values
-                        .iter()
-                        .map(|v| decode_batch(v).map_err(|e| e.0))
-                        .collect()
-                };
-                match decoded {
-                    Ok(batches) => image.apply_all(batches.into_iter().flatten()),
-                    Err(why) => {
-                        let raw: Array = core::iter::once(raw.clone()).chain(values).collect();
-                        unreadable.push(unreadable_value(LOG, seq, raw.into(), why));
-                    }
-                }
+                unreadable.extend(read.apply_log(image));
             }
             live.push(commit);
         }
@@ -351,26 +338,17 @@ impl KvStore {
         Ok(())
     }
 
-    /// Moves unreadable values into dead letters (a commit), then writes a
-    /// snapshot so they are deleted. If the commit fails they stay, and
-    /// compaction stays off until a later load moves them.
-    async fn quarantine(&self, image: &mut Records<JsValue>, bad: Vec<Unreadable>) {
-        let now = js_sys::Date::now().max(0.0) as u64;
-        let batch = idb_quarantine::dead_letters(image, &bad, now);
-        if let Err(e) = self.commit(batch.clone()).await {
-            self.state.borrow_mut().undecodable = true;
-            warn(&format!(
-                "{} unreadable stored value(s) could not be moved to the dead letters ({e}); \
-                 they stay stored and compaction is off until they are",
-                bad.len()
-            ));
+    /// Moves unreadable values into dead letters (a log commit), then writes
+    /// a snapshot so that they are deleted (the policy is `quarantine`'s).
+    async fn quarantine(&self, image: &mut Records<JsValue>, bad: Vec<Unreadable>, now_ms: u64) {
+        let batch = quarantine::dead_letters(image, &bad, now_ms);
+        let moved = self.append(&batch).await;
+        quarantine::report(bad.len(), &moved);
+        if moved.is_err() {
             return;
         }
-        image.apply_all(batch);
-        warn(&format!(
-            "{} unreadable stored value(s) moved to the dead letters",
-            bad.len()
-        ));
+        image.apply_all(batch.clone());
+        self.state.borrow_mut().image.quarantined(batch, 0);
         if let Err(e) = self.compact().await {
             warn(&format!("unreadable values not deleted yet: {e}"));
         }
@@ -378,47 +356,39 @@ impl KvStore {
 }
 
 impl Store<JsValue> for KvStore {
-    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+    async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
         let listed = self.list().await?;
         let mut image = Records::default();
         let (live, unreadable) = self.replay(&listed, &mut image).await?;
         let first = live.iter().find(|c| c.snapshot).map_or(0, |c| c.seq);
         {
             let mut state = self.state.borrow_mut();
-            state.mirror = image.clone();
+            let log_len = live.iter().filter(|c| !c.snapshot).count();
+            state
+                .image
+                .loaded(image.clone(), log_len, !unreadable.is_empty());
             state.next_seq = listed.max_seq.map_or(1, |m| m + 1);
             state.live = live;
-            state.retry_at = 0;
-            state.undecodable = false;
         }
         if let Err(e) = self.delete_garbage(&listed, first).await {
             warn(&format!("leftover keys not deleted yet: {e}"));
         }
         if !unreadable.is_empty() {
-            self.quarantine(&mut image, unreadable).await;
+            self.quarantine(&mut image, unreadable, now_ms).await;
         }
         Ok(image)
     }
 
     fn image(&self) -> Records<JsValue> {
-        self.state.borrow().mirror.clone()
+        self.state.borrow().image.records().clone()
     }
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let values = batch
-            .chunks(PART_RECORDS)
-            .map(encode_batch)
-            .collect::<Result<Vec<_>, _>>()?;
-        let seq = self.reserve_seq();
-        let commit = self.write(seq, false, values).await?;
-        {
-            let mut state = self.state.borrow_mut();
-            state.mirror.apply_all(batch);
-            state.live.push(commit);
-        }
+        self.append(&batch).await?;
+        self.state.borrow_mut().image.committed(batch);
         self.maybe_compact().await;
         Ok(())
     }
@@ -460,6 +430,62 @@ fn read_marker(seq: u64, value: &JsValue) -> Result<Commit, String> {
     })
 }
 
+/// One live commit as read: its marker and the parts found (opened).
+struct Read<'a> {
+    commit: Commit,
+    marker: &'a JsValue,
+    values: Vec<JsValue>,
+}
+
+impl Read<'_> {
+    /// Why not all parts were found, if they were not.
+    fn missing(&self) -> Option<String> {
+        let missing = self.commit.parts as usize - self.values.len();
+        (missing > 0).then(|| format!("{missing} of its {} parts are missing", self.commit.parts))
+    }
+
+    /// A snapshot's chunks hold whole records: each is applied to `image`,
+    /// or found unreadable, on its own.
+    fn apply_snapshot(self, image: &mut Records<JsValue>) -> Vec<Unreadable> {
+        let seq = self.commit.seq;
+        let mut bad = Vec::new();
+        if let Some(why) = self.missing() {
+            bad.push(unreadable_value(SNAPSHOT, seq, self.marker.clone(), why));
+        }
+        for value in self.values {
+            match decode_chunk(&value) {
+                Ok(records) => image.apply_all(records.into_iter().map(Mutation::Put)),
+                Err(e) => bad.push(unreadable_value(SNAPSHOT, seq, value, e.0)),
+            }
+        }
+        bad
+    }
+
+    /// A log commit is applied to `image` whole, or not at all (then it is unreadable).
+    fn apply_log(self, image: &mut Records<JsValue>) -> Option<Unreadable> {
+        let decoded: Result<Vec<_>, String> = match self.missing() {
+            Some(why) => Err(why),
+            None => self
+                .values
+                .iter()
+                .map(|v| decode_batch(v).map_err(|e| e.0))
+                .collect(),
+        };
+        match decoded {
+            Ok(batches) => {
+                image.apply_all(batches.into_iter().flatten());
+                None
+            }
+            Err(why) => {
+                let raw: Array = core::iter::once(self.marker.clone())
+                    .chain(self.values)
+                    .collect();
+                Some(unreadable_value(LOG, self.commit.seq, raw.into(), why))
+            }
+        }
+    }
+}
+
 fn unreadable_value(store: &'static str, seq: u64, raw: JsValue, reason: String) -> Unreadable {
     Unreadable {
         store,
@@ -470,5 +496,5 @@ fn unreadable_value(store: &'static str, seq: u64, raw: JsValue, reason: String)
 }
 
 fn warn(message: &str) {
-    idb_request::warn(message, &JsValue::UNDEFINED);
+    crate::js::console::warn(message, &JsValue::UNDEFINED);
 }

@@ -15,7 +15,7 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::idb_request::js_error;
+use super::js_error::js_error;
 use super::{StoreError, StoreErrorKind};
 
 /// The methods an adapter object must have.

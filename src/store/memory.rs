@@ -44,7 +44,7 @@ impl<P: Clone> MemoryStore<P> {
 }
 
 impl<P: Clone> Store<P> for MemoryStore<P> {
-    async fn load(&self) -> Result<Records<P>, StoreError> {
+    async fn load(&self, _now_ms: u64) -> Result<Records<P>, StoreError> {
         Ok(self.snapshot())
     }
 

@@ -1,30 +1,45 @@
-//! Storage: one [`Store`] trait (load what was committed on open; commit a
-//! batch of mutations atomically) and its backends.
+//! Storage: one [`Store`] trait and its backends, each a thin room for one
+//! medium over shared parts.
 //!
-//! Contract every backend keeps:
-//! - `commit` is all-or-nothing: after a failed commit the store holds what
-//!   it held before;
-//! - `load` returns what every committed batch left behind, applied in order.
+//! - `memory.rs`: records in memory (`memory_registry.rs` keeps one per
+//!   queue name and realm); `faulty.rs` wraps any store and fails chosen commits.
+//! - `indexeddb.rs`: the browser's store, a log of batches plus a snapshot
+//!   (`idb_request.rs` turns IndexedDB's events into futures).
+//! - `kv.rs`: the same log and snapshot in an application's key-value
+//!   adapter (`kv_adapter.rs` calls it, `kv_keys.rs` names its keys).
+//! - Shared by both log-structured stores: `codec.rs` (records as JS
+//!   values), `cipher.rs` (encryption at rest), `quarantine.rs`
+//!   (unreadable values become dead letters), `log_image.rs` (the image in
+//!   memory and the compaction policy), `js_error.rs` (what JS threw).
+//! - `choice.rs`: which backend a queue opens ([`open`]); `any.rs`: the
+//!   one type the runtime holds.
 
 mod error;
 mod faulty;
 pub mod kv_keys;
 mod memory;
 
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod idb_cipher;
-#[cfg(target_arch = "wasm32")]
-mod idb_codec;
-#[cfg(target_arch = "wasm32")]
-mod idb_quarantine;
-#[cfg(target_arch = "wasm32")]
-mod idb_request;
-#[cfg(target_arch = "wasm32")]
-pub mod indexeddb;
-#[cfg(target_arch = "wasm32")]
-pub mod kv;
-#[cfg(target_arch = "wasm32")]
-pub mod kv_adapter;
+/// Declares modules that exist only on wasm32 (they call into JavaScript).
+macro_rules! wasm_only {
+    ($($vis:vis mod $name:ident;)*) => {
+        $( #[cfg(target_arch = "wasm32")] $vis mod $name; )*
+    };
+}
+
+wasm_only! {
+    mod any;
+    mod choice;
+    mod cipher;
+    mod codec;
+    mod idb_request;
+    pub mod indexeddb;
+    mod js_error;
+    pub mod kv;
+    pub mod kv_adapter;
+    mod log_image;
+    mod memory_registry;
+    mod quarantine;
+}
 
 use std::future::Future;
 
@@ -34,14 +49,48 @@ pub use error::{StoreError, StoreErrorKind};
 pub use faulty::FaultyStore;
 pub use memory::MemoryStore;
 
-/// Where a queue keeps its records. Single-threaded (wasm has one thread),
-/// so futures need not be `Send`.
+#[cfg(target_arch = "wasm32")]
+pub use any::AnyStore;
+#[cfg(target_arch = "wasm32")]
+pub use choice::{open, ChoiceError, StorageKind, StoreChoice};
+#[cfg(target_arch = "wasm32")]
+pub use memory_registry::drop_memory_store;
+
+/// Where a queue keeps its records.
+///
+/// What a caller may rely on, for every backend (the contract suite in
+/// `tests/store_contract/` checks it on memory, IndexedDB and the adapter):
+/// - **One writer.** One instance of a store at a time commits to a given
+///   queue's records (the runtime's lock per queue name sees to it); a
+///   second writer is not detected, and the stores' images would diverge.
+/// - **One commit at a time.** The caller awaits each `commit` before the
+///   next (the runtime's commit loop does), so commits take effect in the
+///   order they were made.
+///
+/// Single-threaded (wasm has one thread), so futures need not be `Send`.
+/// Dropping a `load` or `commit` future does not undo what it started: a
+/// commit already handed to the medium still completes (or fails), and the
+/// store's image follows what actually happened.
 pub trait Store<P> {
-    /// Everything committed so far.
-    fn load(&self) -> impl Future<Output = Result<Records<P>, StoreError>>;
-    /// Commits one batch atomically; resolves once it is durable.
+    /// Everything committed so far, by this or an earlier instance: the
+    /// records every committed batch left behind, applied in commit order;
+    /// nothing of a commit that failed or was cut short. Called once, on
+    /// open, before any `commit`; it also seeds what `image` returns.
+    /// Stored values it cannot read become dead letters dated `now_ms`
+    /// (and are never silently dropped). Fails with `DecryptFailed` when
+    /// the key given cannot open what is stored, before writing anything.
+    fn load(&self, now_ms: u64) -> impl Future<Output = Result<Records<P>, StoreError>>;
+    /// Commits one batch all-or-nothing and resolves once it is durable —
+    /// for IndexedDB, on the transaction's `complete`; for an adapter, once
+    /// its marker's `put` resolved. On `Err` nothing of the batch is
+    /// stored: the records, `image` and a later `load` are as before.
+    /// An empty batch is a no-op that succeeds.
     fn commit(&self, batch: Vec<Mutation<P>>) -> impl Future<Output = Result<(), StoreError>>;
-    /// What every successful commit left behind, without I/O: the state a
-    /// runtime rolls back to when a commit fails.
+    /// What every successful commit (and the `load`) left behind, without
+    /// I/O: after a failed commit, exactly the state before it — what a
+    /// runtime rolls back to.
     fn image(&self) -> Records<P>;
+    /// Lets go of the medium (closes a database connection); later calls
+    /// fail with `Unavailable`. A no-op where there is nothing to close.
+    fn close(&self) {}
 }

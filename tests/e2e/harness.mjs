@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 import { webDriverBrowser } from "./webdriver-browser.mjs";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 /** The browser the e2e tests drive: E2E_BROWSER, else "chromium". */

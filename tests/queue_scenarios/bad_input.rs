@@ -36,6 +36,9 @@ const BAD_ENQUEUE_OPTIONS: &[(&str, &str)] = &[
     ("{ group: '' }", "group"),
     ("{ group: 'g'.repeat(2 ** 20) }", "group"),
     ("{ idempotencyWindowMs: -1 }", "idempotencyWindowMs"),
+    ("{ onDuplicate: 'merge' }", "onDuplicate"),
+    ("{ onDuplicate: true }", "onDuplicate"),
+    ("{ onDuplicate: 'replace' }", "onDuplicate"),
     (
         r#"JSON.parse('{"__proto__": {"delayMs": 5}}')"#,
         "__proto__",
@@ -90,6 +93,38 @@ const BAD_OPEN_OPTIONS: &[(&str, &str)] = &[
         r#"JSON.parse('{"__proto__": {"leaseMs": 1}}')"#,
         "__proto__",
     ),
+    ("{ rateLimit: 10 }", "rateLimit"),
+    ("{ rateLimit: { max: 10 } }", "rateLimit.intervalMs"),
+    ("{ rateLimit: { intervalMs: 1000 } }", "rateLimit.max"),
+    (
+        "{ rateLimit: { max: 0, intervalMs: 1000 } }",
+        "rateLimit.max",
+    ),
+    (
+        "{ rateLimit: { max: 1.5, intervalMs: 1000 } }",
+        "rateLimit.max",
+    ),
+    (
+        "{ rateLimit: { max: 1e7, intervalMs: 1000 } }",
+        "rateLimit.max",
+    ),
+    (
+        "{ rateLimit: { max: 5, intervalMs: 0 } }",
+        "rateLimit.intervalMs",
+    ),
+    (
+        "{ rateLimit: { max: 5, intervalMs: NaN } }",
+        "rateLimit.intervalMs",
+    ),
+    (
+        "{ rateLimit: { max: 5, intervalMs: 10, burst: 2 } }",
+        "rateLimit.burst",
+    ),
+    (
+        "{ groupRateLimit: { max: -1, intervalMs: 10 } }",
+        "groupRateLimit.max",
+    ),
+    ("{ groupRateLimit: 'slow' }", "groupRateLimit"),
     ("[]", "options"),
     ("{ get leaseMs() { throw 1 } }", "options"),
 ];
@@ -105,6 +140,19 @@ const BAD_PAGES: &[(&str, &str)] = &[
     ("{ limit: 1.5 }", "limit"),
     ("{ limit: Infinity }", "limit"),
     ("{ after: NaN }", "after"),
+];
+
+/// `jobs` options refused, and the option each error names.
+const BAD_JOBS_OPTIONS: &[(&str, &str)] = &[
+    ("'pending'", "options"),
+    ("{ state: 'pending' }", "state"),
+    ("{ states: 'pending' }", "states"),
+    ("{ states: ['pending', 'dead'] }", "states"),
+    ("{ states: [1] }", "states"),
+    ("{ group: 5 }", "group"),
+    ("{ limit: -1 }", "limit"),
+    ("{ after: 1.5 }", "after"),
+    ("{ get states() { throw new Error('getter') } }", "options"),
 ];
 
 /// `redrive` / `purge` ids refused.
@@ -154,26 +202,44 @@ pub async fn bad_input_is_refused_and_changes_nothing(storage: &str) {
     }
     for id in BAD_IDS {
         refused(
-            wait(q.redrive(eval(id))).await,
+            wait(q.redrive(id_arg(eval(id)))).await,
             "INVALID_OPTION",
             Some("id"),
             id,
         );
         refused(
-            wait(q.purge(eval(id))).await,
+            wait(q.purge(id_arg(eval(id)))).await,
+            "INVALID_OPTION",
+            Some("id"),
+            id,
+        );
+    }
+    for (opts, option) in BAD_JOBS_OPTIONS {
+        let result = wait(q.jobs(eval(opts))).await;
+        refused(result, "INVALID_OPTION", Some(option), opts);
+    }
+    for id in BAD_IDS.iter().chain(&["undefined"]) {
+        refused(
+            wait(q.cancel(eval(id))).await,
             "INVALID_OPTION",
             Some("id"),
             id,
         );
     }
     refused(
-        wait(q.redrive(123_456.into())).await,
+        wait(q.cancel(123_456.into())).await,
+        "NOT_FOUND",
+        None,
+        "cancel",
+    );
+    refused(
+        wait(q.redrive(id_arg(123_456.into()))).await,
         "NOT_FOUND",
         None,
         "redrive",
     );
     refused(
-        wait(q.purge(123_456.into())).await,
+        wait(q.purge(id_arg(123_456.into()))).await,
         "NOT_FOUND",
         None,
         "purge",

@@ -4,7 +4,9 @@
 
 pub mod bad_input;
 pub mod batch;
+pub mod control;
 pub mod door;
+pub mod encryption;
 pub mod give_up;
 pub mod origin;
 pub mod poison;
@@ -45,6 +47,11 @@ macro_rules! scenario_tests {
             batch_bad_input => batch::bad_batch_input_is_refused_and_stores_nothing,
             job_fields => batch::job_fields_are_exact,
             thenables => batch::thenables_are_followed,
+            encryption_key => encryption::encryption_key_only_where_payloads_rest,
+            jobs_listing => control::jobs_lists_what_waits,
+            cancel => control::cancel_removes_a_waiting_job,
+            replace => control::replace_coalesces_by_key,
+            rate_limits => control::rate_limits_hold_back_starts,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,
@@ -225,13 +232,13 @@ pub async fn dead_letters_and_redrive(storage: &str) {
 
     failing.set(false);
     assert_eq!(
-        wait(q.redrive(id.into())).await.unwrap().as_f64(),
+        wait(q.redrive(id_arg(id.into()))).await.unwrap().as_f64(),
         Some(1.0)
     );
     wait(q.drained()).await.unwrap();
     let s = q.stats().unwrap();
     assert_eq!((num(&s, "dead"), num(&s, "completed")), (0.0, 1.0));
-    let err = wait(q.redrive(id.into())).await.unwrap_err();
+    let err = wait(q.redrive(id_arg(id.into()))).await.unwrap_err();
     assert_eq!(code(&err), "NOT_FOUND");
     wait(q.close()).await.unwrap();
 }
@@ -260,10 +267,13 @@ pub async fn idempotency_key_survives_reopen(storage: &str) {
     wait(q.close()).await.unwrap();
 }
 
-/// A job in flight when its instance dies is delivered again after the lease expires.
+/// A job in flight when its instance dies is delivered again as soon as
+/// another instance opens the queue: the lease counts as a failed try at
+/// once (retried after the backoff), not after `leaseMs` (ten minutes here).
 pub async fn crashed_lease_is_delivered_again(storage: &str) {
     let name = fresh("crash", storage).await;
-    let opts = r#"{"leaseMs": 150}"#;
+    let opts =
+        r#"{"leaseMs": 600000, "backoff": {"type": "fixed", "delayMs": 20, "jitter": false}}"#;
     let q = open(&name, storage, opts).await;
     let started = Rc::new(Cell::new(0.0));
     let s = Rc::clone(&started);
@@ -285,10 +295,11 @@ pub async fn crashed_lease_is_delivered_again(storage: &str) {
         until(2000, || q.is_leader()).await,
         "the new instance took the lead"
     );
+    let s = q.stats().unwrap();
     assert_eq!(
-        num(&q.stats().unwrap(), "inFlight"),
-        1.0,
-        "the lease survived the crash"
+        (num(&s, "inFlight"), num(&s, "pending") + num(&s, "delayed")),
+        (0.0, 1.0),
+        "the dead instance's lease was taken over: the job waits for its next try"
     );
     let again: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
     let sink = Rc::clone(&again);
@@ -488,14 +499,15 @@ pub async fn two_instances_share_the_work(storage: &str) {
 }
 
 /// The leading instance dies mid-way: the other takes over, and the jobs
-/// that were in flight are delivered again once their leases expire.
+/// that were in flight are delivered again at once (after the backoff).
 pub async fn leader_crash_is_taken_over(storage: &str) {
     let name = fresh("twocrash", storage).await;
     let ledger = Rc::new(Ledger::default());
     let (a, b, completed_a) = two_instances_with_jobs(
         storage,
         &name,
-        r#"{"concurrency": 4, "leaseMs": 300}"#,
+        // A ten-minute lease: the takeover must not wait it out.
+        r#"{"concurrency": 4, "leaseMs": 600000}"#,
         &ledger,
     )
     .await;

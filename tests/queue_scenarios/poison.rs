@@ -1,7 +1,8 @@
 //! Poison messages: a handler that never settles is timed out at `leaseMs`
 //! (its `job.signal` aborted) and retried until the job is dead; a handler
 //! that takes its page down every time still ends in the dead letters after
-//! `maxAttempts` reopens, because each attempt is stored before it runs.
+//! `maxAttempts` reopens, because each attempt is stored before it runs,
+//! and each reopen counts the dead instance's lease as a failed try at once.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -72,21 +73,41 @@ pub async fn hanging_handler_is_timed_out_until_dead(storage: &str) {
     wait(q.close()).await.unwrap();
 }
 
+/// A long lease and a backoff: a reopen must not wait out the lease, and
+/// each retry after a crash comes after the backoff.
+const CRASH_OPTIONS: &str = r#"{"leaseMs": 600000, "maxAttempts": 3, "backoff": {"type": "fixed", "delayMs": 200, "jitter": false}}"#;
+
 /// A handler that "crashes the page" every time (the instance is
-/// terminated while it runs): each reopen waits for the lease to expire and
-/// tries again; once `maxAttempts` tries are spent the job is dead, and no
-/// further try runs.
+/// terminated while it runs): each reopen counts the dead instance's lease
+/// as a failed try at once — due again after the backoff, never after the
+/// (here ten-minute) lease — and tries again; once `maxAttempts` tries are
+/// spent the job is dead, and no further try runs.
 pub async fn crashing_handler_is_dead_after_max_attempts_reopens(storage: &str) {
     let name = fresh("poison-crash", storage).await;
     let seen: Rc<RefCell<Vec<(f64, JsValue)>>> = Rc::default();
     let mut id = None;
     for attempt in 1..=3 {
-        let q = open(&name, storage, OPTIONS).await;
+        let opened_at = js_sys::Date::now();
+        let q = open(&name, storage, CRASH_OPTIONS).await;
         // A terminated instance's lock is released asynchronously; then this one leads.
         assert!(
             until(5_000, || q.is_leader()).await,
             "instance {attempt} leads"
         );
+        if attempt > 1 {
+            // The last try's lease was taken over at once: the job waits out the backoff.
+            let jobs = js_sys::Array::from(&wait(q.jobs(JsValue::UNDEFINED)).await.unwrap());
+            assert_eq!(jobs.length(), 1, "the crashed job is listed");
+            let job = jobs.get(0);
+            assert_ne!(get(&job, "state").as_string().as_deref(), Some("inFlight"));
+            assert_eq!(num(&job, "attempts"), (attempt - 1) as f64);
+            assert!(
+                num(&job, "dueAt") >= opened_at + 200.0,
+                "due after the backoff"
+            );
+            let error = get(&job, "lastError").as_string().unwrap_or_default();
+            assert!(error.contains("instance running it stopped"), "{error:?}");
+        }
         if id.is_none() {
             id = Some(num(
                 &enqueue(&q, js(r#""poison""#), "").await.unwrap(),
@@ -101,12 +122,13 @@ pub async fn crashing_handler_is_dead_after_max_attempts_reopens(storage: &str) 
     let attempts: Vec<f64> = seen.borrow().iter().map(|(a, _)| *a).collect();
     assert_eq!(attempts, vec![1.0, 2.0, 3.0], "each crash counted as a try");
 
-    let q = open(&name, storage, OPTIONS).await;
+    let q = open(&name, storage, CRASH_OPTIONS).await;
+    // Listening from the start, as an app would: the takeover may come later.
+    let dead = record_events(&q, "dead");
     assert!(
         until(5_000, || q.is_leader()).await,
         "the last instance leads"
     );
-    let dead = record_events(&q, "dead");
     q.process(hanging(&seen), JsValue::UNDEFINED).unwrap();
     wait(q.drained()).await.unwrap();
     assert_eq!(seen.borrow().len(), 3, "no fourth try");
@@ -116,6 +138,6 @@ pub async fn crashing_handler_is_dead_after_max_attempts_reopens(storage: &str) 
     );
     let (dead_id, tries, error) = only_dead_letter(&q).await;
     assert_eq!((Some(dead_id), tries), (id, 3.0));
-    assert!(error.contains("lease expired"), "{error:?}");
+    assert!(error.contains("instance running it stopped"), "{error:?}");
     wait(q.close()).await.unwrap();
 }

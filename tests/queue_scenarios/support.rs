@@ -94,9 +94,26 @@ pub async fn open_value(name: &str, storage: &str, opts: &JsValue) -> Queue {
     Queue::open_with(name, opts).await.expect("queue opens")
 }
 
+/// A message id (or anything, to test refusals) as `redrive`'s and
+/// `purge`'s argument.
+pub fn id_arg(v: JsValue) -> wasmq::api::IdOrAll {
+    v.unchecked_into()
+}
+
 /// Evaluates a JavaScript expression (a function, a `Proxy`, `NaN`...).
 pub fn eval(expression: &str) -> JsValue {
     js_sys::eval(&format!("({expression})")).expect("test expression is valid")
+}
+
+/// A fresh AES-GCM key that may encrypt and decrypt (`crypto.subtle`, in
+/// browsers and in Node alike).
+pub async fn aes_key() -> JsValue {
+    let made = eval(
+        "crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])",
+    );
+    JsFuture::from(Promise::from(made))
+        .await
+        .expect("WebCrypto makes an AES-GCM key")
 }
 
 /// Closes `q`, reopens `name` and returns how many jobs are pending there:

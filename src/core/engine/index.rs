@@ -50,6 +50,9 @@ impl<P: Clone> Engine<P> {
             if let Some(group) = self.groups.get_mut(&g) {
                 if group.indexed == Some(id) {
                     group.indexed = None;
+                    if let Some(t) = group.paced_at.take() {
+                        self.paced.remove(&Slot::at(t, id));
+                    }
                 }
             }
         }
@@ -93,7 +96,8 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Puts exactly the group's eligible head in `ready` (none while a
-    /// member is in flight or the head is not yet due); drops empty groups.
+    /// member is in flight or the head is not yet due), or in `paced` while
+    /// the group rate limit holds it back; drops empty groups.
     pub(super) fn refresh_group(&mut self, name: &str) {
         let Some(group) = self.groups.get(name) else {
             return;
@@ -111,24 +115,42 @@ impl<P: Clone> Engine<P> {
                 })
             })
         };
-        let previous = group.indexed;
-        if previous == head {
+        let paced_at = head
+            .map(|_| self.group_start_at(name))
+            .filter(|t| *t > self.clock);
+        let previous = (group.indexed, group.paced_at);
+        if previous == (head, paced_at) {
             return;
         }
-        if let Some(old) = previous {
-            let key = self.ready_key(old);
-            self.ready.remove(&key);
+        if let Some(old) = previous.0 {
+            match previous.1 {
+                None => {
+                    let key = self.ready_key(old);
+                    self.ready.remove(&key);
+                }
+                Some(t) => {
+                    self.paced.remove(&Slot::at(t, old));
+                }
+            }
         }
         if let Some(new) = head {
-            let key = self.ready_key(new);
-            self.ready.insert(key);
+            match paced_at {
+                None => {
+                    let key = self.ready_key(new);
+                    self.ready.insert(key);
+                }
+                Some(t) => {
+                    self.paced.insert(Slot::at(t, new));
+                }
+            }
         }
         if let Some(group) = self.groups.get_mut(name) {
             group.indexed = head;
+            group.paced_at = paced_at;
         }
     }
 
-    fn ready_key(&self, id: MessageId) -> Slot {
+    pub(super) fn ready_key(&self, id: MessageId) -> Slot {
         let meta = &self.messages[&id].meta;
         Slot::ready(meta.priority, meta.due_ms, id)
     }
@@ -152,10 +174,28 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    /// Registers an idempotency key for a message.
+    /// Registers an idempotency key for a message (replacing what the key
+    /// stood for, if anything).
     pub(super) fn index_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
+        if let Some((_, old_at)) = self.keys.get(&key) {
+            self.key_expiry.remove(&(*old_at, key.clone()));
+        }
         self.key_expiry.insert((expires_at_ms, key.clone()));
         self.keys.insert(key, (id, expires_at_ms));
+    }
+
+    /// Forgets `key` now, window or not, if it stands for message `id`
+    /// (journaled): a cancelled job's key is free again.
+    pub(super) fn release_key(&mut self, key: &str, id: MessageId) {
+        let Some(&(owner, at)) = self.keys.get(key) else {
+            return;
+        };
+        if owner != id {
+            return;
+        }
+        self.keys.remove(key);
+        self.key_expiry.remove(&(at, key.to_owned()));
+        self.record_delete(RecordKey::Key(key.to_owned()));
     }
 
     /// Forgets keys whose window ended and whose message is gone. A key whose

@@ -1,7 +1,8 @@
-//! The life of a try: `lease`, then `ack` or `nack`, or `expire` when the
-//! lease ran out (crash recovery).
+//! The life of a try: `lease`, then `ack` or `nack` (`nack_after` with a
+//! caller's earliest retry time), `reject`, or `expire` when the lease ran out.
 
 use super::{Engine, Slot};
+use crate::core::config::check_duration;
 use crate::core::error::{Error, Result};
 use crate::core::record::{MessageId, MessageState};
 
@@ -62,10 +63,17 @@ impl<P: Clone> Engine<P> {
     /// earliest due, then enqueue order; at most one per FIFO group. The
     /// attempt counter is incremented (and recorded) now, before any handler
     /// runs, so a job that kills its worker every time still runs out of tries.
+    ///
+    /// Each lease is a start counted by the rate limits: fewer are returned
+    /// when the queue's limit is spent, and a group whose limit is spent is
+    /// skipped until its time (`next_wake` names when either lifts).
     pub fn lease(&mut self, now_ms: u64, max: usize) -> Vec<Lease<P>> {
         self.tick(now_ms);
         let mut out = Vec::with_capacity(max.min(self.ready.len()));
         while out.len() < max {
+            if self.queue_start_at() > self.clock {
+                break;
+            }
             let Some(id) = self.ready.first().map(|s| s.ready_id()) else {
                 break;
             };
@@ -89,7 +97,12 @@ impl<P: Clone> Engine<P> {
                 enqueued_at_ms: e.meta.enqueued_at_ms,
                 deadline_ms,
             });
+            let group = match self.config.group_rate_limit {
+                Some(_) => e.meta.group.clone(),
+                None => None,
+            };
             self.leases.insert(Slot::at(deadline_ms, id));
+            self.record_start(group.as_deref());
             self.record_message(id);
         }
         if !out.is_empty() {
@@ -116,7 +129,25 @@ impl<P: Clone> Engine<P> {
         let deadline = self.check_lease(token)?;
         self.tick(now_ms);
         self.leases.remove(&Slot::at(deadline, token.id));
-        Ok(self.fail(token.id, error.to_owned(), true))
+        Ok(self.fail(token.id, error.to_owned(), Some(0)))
+    }
+
+    /// `nack`, with the earliest time the caller allows the next try (an
+    /// HTTP `Retry-After`): retried at `max(now + backoff, retry_at_ms)`, or
+    /// a dead letter when out of tries, like `nack`. `retry_at_ms` beyond
+    /// `MAX_TIME_MS` is `InvalidOption { option: "retryAt" }`, nothing changed.
+    pub fn nack_after(
+        &mut self,
+        token: LeaseToken,
+        error: &str,
+        retry_at_ms: u64,
+        now_ms: u64,
+    ) -> Result<Settled> {
+        check_duration("retryAt", retry_at_ms)?;
+        let deadline = self.check_lease(token)?;
+        self.tick(now_ms);
+        self.leases.remove(&Slot::at(deadline, token.id));
+        Ok(self.fail(token.id, error.to_owned(), Some(retry_at_ms)))
     }
 
     /// The job failed with `error` in a way no retry can mend (a relay's
@@ -144,7 +175,7 @@ impl<P: Clone> Engine<P> {
             }
             self.leases.pop_first();
             let error = format!("lease expired: no ack within {} ms", self.config.lease_ms);
-            let outcome = self.fail(id, error, false);
+            let outcome = self.fail(id, error, None);
             out.push(Expired { id, outcome });
         }
         out
@@ -173,8 +204,9 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Ends a failed try: dead letter when out of tries, else waiting again,
-    /// after the backoff (`with_backoff`) or at once (an expired lease).
-    fn fail(&mut self, id: MessageId, error: String, with_backoff: bool) -> Settled {
+    /// after the backoff and no earlier than `Some(not_before)`, or at once
+    /// (`None`: an expired lease).
+    pub(super) fn fail(&mut self, id: MessageId, error: String, backoff: Option<u64>) -> Settled {
         let Some(e) = self.messages.get_mut(&id) else {
             return Settled::Dead;
         };
@@ -183,12 +215,13 @@ impl<P: Clone> Engine<P> {
             self.bury(id);
             return Settled::Dead;
         }
-        let delay = if with_backoff {
-            self.config.retry_delay(e.meta.attempts, &mut self.rng)
-        } else {
-            0
+        let due_ms = match backoff {
+            Some(not_before) => {
+                let delay = self.config.retry_delay(e.meta.attempts, &mut self.rng);
+                self.clock.saturating_add(delay).max(not_before)
+            }
+            None => self.clock,
         };
-        let due_ms = self.clock.saturating_add(delay);
         e.meta.due_ms = due_ms;
         e.meta.state = MessageState::Waiting;
         self.counters.retried += 1;

@@ -10,16 +10,28 @@
 //! - `ready`: leasable now, ordered by priority (high first), due time, id;
 //! - `future`: waiting messages not yet due, by due time;
 //! - `groups`: per FIFO group its waiting and in-flight members; only the
-//!   group's eligible head is ever in `ready`;
+//!   group's eligible head is ever in `ready` (or in `paced`);
+//! - `paced`: group heads due but held back by the group rate limit, by the
+//!   time the limit lets them start;
 //! - `leases`: in-flight messages by deadline; `dead`: dead letters by id;
-//! - `keys` / `key_expiry`: idempotency keys and when their window ends.
+//! - `keys` / `key_expiry`: idempotency keys and when their window ends;
+//! - `pace`: the start times the rate limits count (not stored: see `rate`).
+//!
+//! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
+//! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
+//! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
+//! (`from_records`), `slot` (the index key type).
 
+mod cancel;
 mod dead;
 mod enqueue;
 mod index;
 mod lease;
+mod list;
+mod rate;
 mod rebuild;
 mod slot;
+mod takeover;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -32,11 +44,13 @@ use slot::{Index, Slot};
 pub use dead::DeadLetter;
 pub use enqueue::Enqueued;
 pub use lease::{Expired, Lease, LeaseToken, Settled};
+pub use list::{Job, JobState, JobStates};
 
 /// Counts of messages by state, and lifetime counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Waiting and due (includes FIFO-group members waiting for their turn).
+    /// Waiting and due (includes FIFO-group members waiting for their turn,
+    /// and jobs held back by a rate limit).
     pub pending: usize,
     /// Waiting and not yet due (delays and retry backoff).
     pub delayed: usize,
@@ -63,8 +77,11 @@ struct Group {
     members: Index,
     /// The member in flight, if any.
     in_flight: Option<MessageId>,
-    /// The member currently in `ready`, if any.
+    /// The member currently in `ready` (or in `paced`), if any.
     indexed: Option<MessageId>,
+    /// `Some(t)`: `indexed` is in `paced` until `t`, held back by the
+    /// group rate limit; `None`: it is in `ready`.
+    paced_at: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,12 +101,14 @@ pub struct Engine<P> {
     messages: BTreeMap<MessageId, Entry<P>>,
     ready: Index,
     future: Index,
+    paced: Index,
     groups: HashMap<String, Group>,
     leases: Index,
     dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
     key_expiry: BTreeSet<(u64, String)>,
+    pace: rate::Pace,
     journal: Vec<Mutation<P>>,
     /// The counters changed since the journal was last drained: one
     /// `Put(Counters)` is appended when it is (not one per operation).
@@ -109,12 +128,14 @@ impl<P: Clone> Engine<P> {
             messages: BTreeMap::new(),
             ready: Index::new(),
             future: Index::new(),
+            paced: Index::new(),
             groups: HashMap::new(),
             leases: Index::new(),
             dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
             key_expiry: BTreeSet::new(),
+            pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
         })
@@ -150,7 +171,9 @@ impl<P: Clone> Engine<P> {
     pub fn tick(&mut self, now_ms: u64) {
         self.clock = self.clock.max(now_ms);
         self.promote_due();
+        self.promote_paced();
         self.expire_keys();
+        self.forget_idle_windows();
     }
 
     /// Counts by state as of the last `tick` (every timed operation ticks).
@@ -165,21 +188,28 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    /// Whether a `lease` now would return at least one message.
+    /// Whether a `lease` now would return at least one message (ready work
+    /// that the rate limits let start now).
     pub fn has_ready(&self) -> bool {
-        !self.ready.is_empty()
+        !self.ready.is_empty() && self.queue_start_at() <= self.clock
     }
 
-    /// The next time something happens without any call: a message falls due
-    /// or a lease runs out. `None` when nothing is scheduled. A driver sleeps
-    /// until then (and wakes early on enqueue or when a handler settles).
+    /// The next time something happens without any call: a message falls
+    /// due, a lease runs out, or a rate limit lets held-back ready work start.
+    /// `None` when nothing is scheduled. A driver sleeps until then (and
+    /// wakes early on enqueue or when a handler settles).
     pub fn next_wake(&self) -> Option<u64> {
-        let due = self.future.first().map(|s| s.time());
-        let deadline = self.leases.first().map(|s| s.time());
-        match (due, deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let queue_start = self.queue_start_at();
+        let held = (!self.ready.is_empty() && queue_start > self.clock).then_some(queue_start);
+        [
+            self.future.first().map(|s| s.time()),
+            self.leases.first().map(|s| s.time()),
+            self.paced.first().map(|s| s.time().max(queue_start)),
+            held,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// A message's metadata, in whatever state it is.
@@ -256,8 +286,10 @@ impl<P: Clone> Engine<P> {
 
 impl<P: Clone + PartialEq> Engine<P> {
     /// Whether two engines hold the same messages, keys, counters and
-    /// indexes (the jitter generator's state aside). Used to prove that a
-    /// rebuild from stored records equals the live engine.
+    /// indexes (the jitter generator's state aside, and the rate limits'
+    /// memory, which the records do not hold: a group head held back by its
+    /// limit counts as ready). Used to prove that a rebuild from stored
+    /// records equals the live engine.
     pub fn same_state(&self, other: &Self) -> bool {
         self.config == other.config
             && self.clock == other.clock
@@ -269,13 +301,28 @@ impl<P: Clone + PartialEq> Engine<P> {
                 .iter()
                 .zip(other.messages.iter())
                 .all(|((a, x), (b, y))| a == b && x.meta == y.meta && x.payload == y.payload)
-            && self.ready == other.ready
+            && self.placed() == other.placed()
             && self.future == other.future
-            && self.groups == other.groups
+            && self.groups.len() == other.groups.len()
+            && self.groups.iter().all(|(name, g)| {
+                other.groups.get(name).is_some_and(|h| {
+                    (&g.members, g.in_flight, g.indexed) == (&h.members, h.in_flight, h.indexed)
+                })
+            })
             && self.leases == other.leases
             && self.dead == other.dead
             && self.pending == other.pending
             && self.keys == other.keys
             && self.key_expiry == other.key_expiry
+    }
+
+    /// `ready` with the paced group heads put back in: what is ready as
+    /// far as the stored state goes.
+    fn placed(&self) -> Index {
+        let mut all = self.ready.clone();
+        for slot in &self.paced {
+            all.insert(self.ready_key(slot.timed_id()));
+        }
+        all
     }
 }

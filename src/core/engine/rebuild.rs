@@ -8,7 +8,10 @@ use crate::core::record::{MessageState, Records};
 impl<P: Clone> Engine<P> {
     /// Rebuilds the engine from a store's image, as of `now_ms`. Leases that
     /// were running stay in flight until their deadline (then `expire`
-    /// hands them out again). A message whose payload record is missing is
+    /// hands them out again), unless the driver, having taken the store
+    /// over, calls `recover_leases`. With rate limits, nothing starts for
+    /// one interval from `now_ms` if the store was ever leased from (the
+    /// start times are not stored; see `keep_pace` for a rollback). A message whose payload record is missing is
     /// skipped (its metadata is dropped with a `Delete` in the journal).
     pub fn from_records(config: Config, records: Records<P>, now_ms: u64) -> Result<Self> {
         let mut engine = Engine::new(config)?;
@@ -21,6 +24,12 @@ impl<P: Clone> Engine<P> {
         } = records;
         engine.counters = counters;
         engine.origin = origin;
+        // The rate limits' memory is not stored: hold starts for an interval,
+        // unless this store was never leased from (see `rate`).
+        let leased_before = counters.next_lease > 0 || messages.values().any(|m| m.attempts > 0);
+        if leased_before {
+            engine.hold_after_rebuild(now_ms);
+        }
         let mut max_id = None;
         let mut max_lease = None;
         for (id, meta) in messages {

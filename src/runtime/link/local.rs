@@ -10,7 +10,7 @@ use futures::channel::oneshot;
 use wasm_bindgen::JsValue;
 
 use super::Lock;
-use crate::runtime::by_name::ByName;
+use crate::by_name::ByName;
 
 #[derive(Default)]
 struct LockState {

@@ -1,5 +1,6 @@
 //! `ByName<T>`: one value per queue name, for the realm-wide registries
-//! (memory stores, local locks and buses). A realm opens a handful of queue
+//! (memory stores in `store/`, local locks and buses in `runtime/`); a leaf
+//! that imports nothing, so both layers can use it. A realm opens a handful of queue
 //! names, so a vector searched in order serves; it spares the wasm a hash
 //! table and SipHash instantiation per registry.
 

@@ -1,13 +1,12 @@
-//! `AnyStore`: the backend a queue was opened with, chosen at run time
-//! (IndexedDB where the global scope has it, memory elsewhere, or the
-//! application's key-value adapter).
+//! `AnyStore`: the backend a queue was opened with (see `choice.rs` for how
+//! it is chosen), as one type the runtime holds without naming a backend.
 
 use wasm_bindgen::JsValue;
 
+use super::indexeddb::IndexedDbStore;
+use super::kv::KvStore;
+use super::{MemoryStore, Store, StoreError};
 use crate::core::{Mutation, Records};
-use crate::store::indexeddb::IndexedDbStore;
-use crate::store::kv::KvStore;
-use crate::store::{MemoryStore, Store, StoreError};
 
 /// One of the store backends.
 pub enum AnyStore {
@@ -20,20 +19,22 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// Closes the backend's connection, if it has one.
-    pub fn close(&self) {
-        if let AnyStore::IndexedDb(s) = self {
-            s.close();
+    /// `"memory"`, `"indexeddb"` or `"adapter"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnyStore::Memory(_) => "memory",
+            AnyStore::IndexedDb(_) => "indexeddb",
+            AnyStore::Kv(_) => "adapter",
         }
     }
 }
 
 impl Store<JsValue> for AnyStore {
-    async fn load(&self) -> Result<Records<JsValue>, StoreError> {
+    async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
         match self {
-            AnyStore::Memory(s) => s.load().await,
-            AnyStore::IndexedDb(s) => s.load().await,
-            AnyStore::Kv(s) => s.load().await,
+            AnyStore::Memory(s) => s.load(now_ms).await,
+            AnyStore::IndexedDb(s) => s.load(now_ms).await,
+            AnyStore::Kv(s) => s.load(now_ms).await,
         }
     }
 
@@ -50,6 +51,14 @@ impl Store<JsValue> for AnyStore {
             AnyStore::Memory(s) => s.image(),
             AnyStore::IndexedDb(s) => s.image(),
             AnyStore::Kv(s) => s.image(),
+        }
+    }
+
+    fn close(&self) {
+        match self {
+            AnyStore::Memory(s) => s.close(),
+            AnyStore::IndexedDb(s) => s.close(),
+            AnyStore::Kv(s) => s.close(),
         }
     }
 }

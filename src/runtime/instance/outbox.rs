@@ -6,10 +6,11 @@
 use js_sys::Array;
 use wasm_bindgen::JsValue;
 
-use super::protocol::{message, set};
-use super::Handle;
+use super::protocol::message;
+use super::Instance;
+use crate::js::object::set;
 
-impl Handle {
+impl Instance {
     /// Queues `m` for the end of this turn.
     pub(super) fn send(&self, m: JsValue) {
         let first = {

@@ -5,16 +5,18 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use super::protocol::{get, get_str, response, result_of};
-use super::{with_item_key, with_request_key, Handle, Role};
+use super::protocol::{response, result_of};
+use super::request_key::{with_item_key, with_request_key};
+use super::{Instance, Role};
 use crate::core::{Enqueued, MessageId};
-use crate::runtime::quote::quoted;
+use crate::js::object::{get, get_str, set};
+use crate::js::quoted;
 use crate::runtime::{codes, convert, options, QueueError};
 
-impl Handle {
+impl Instance {
     /// Runs a forwarded (or local) call on the leader's engine.
     pub(super) async fn serve(self: &Rc<Self>, request: &JsValue) -> Result<JsValue, QueueError> {
-        let Some(shared) = self.leader()? else {
+        let Some(leader) = self.leader()? else {
             return Err(QueueError::new(
                 codes::INTERNAL_ERROR,
                 "this instance does not lead",
@@ -26,7 +28,7 @@ impl Handle {
                 let from = get_str(request, "from");
                 let n = get(request, "n").as_f64().unwrap_or(0.0);
                 let (opts, internal) = with_request_key(parsed, &from, n);
-                let outcome = shared.enqueue(get(request, "payload"), opts).await?;
+                let outcome = leader.enqueue(get(request, "payload"), opts).await?;
                 // A re-sent call that was already stored is this caller's own job, not a duplicate.
                 let outcome = if internal {
                     Enqueued::New(outcome.id())
@@ -45,34 +47,39 @@ impl Handle {
                     .map(|(i, p)| (p, with_item_key(parsed.clone(), &from, n, i)))
                     .collect();
                 // Re-sent calls find their own jobs by the request keys: the same ids.
-                Ok(convert::ids(&shared.enqueue_many(items).await?))
+                Ok(convert::ids(&leader.enqueue_many(items).await?))
             }
             "deadLetters" => {
                 let (after, limit) = options::page_options(&page(request))?;
-                let list = shared.read(|e| e.dead_letters(after.map(MessageId), limit))?;
+                let list = leader.read(|e| e.dead_letters(after.map(MessageId), limit))?;
                 Ok(convert::dead_letters(list))
             }
-            "redrive" => {
+            op @ ("redrive" | "purge") => {
                 let id = options::message_id(&get(request, "id"))?;
-                let n = shared
-                    .mutate(|e, now| match id {
-                        Some(id) => e.redrive(id, now).map(|_| 1).map_err(QueueError::from),
-                        None => Ok(e.redrive_all(now)),
+                let redrive = op == "redrive";
+                let n = leader
+                    .mutate(|e, now| match (redrive, id) {
+                        (true, Some(id)) => Ok(e.redrive(id, now).map(|_| 1)?),
+                        (true, None) => Ok(e.redrive_all(now)),
+                        (false, Some(id)) => Ok(e.purge(id).map(|_| 1)?),
+                        (false, None) => Ok(e.purge_all()),
                     })
                     .await?;
                 Ok((n as f64).into())
             }
-            "purge" => {
-                let id = options::message_id(&get(request, "id"))?;
-                let n = shared
-                    .mutate(|e, _| match id {
-                        Some(id) => e.purge(id).map(|_| 1).map_err(QueueError::from),
-                        None => Ok(e.purge_all()),
-                    })
-                    .await?;
-                Ok((n as f64).into())
+            "jobs" => {
+                let q = options::jobs_options(&get(request, "options"))?;
+                let after = q.after.map(MessageId);
+                let list = leader.read(|e| e.jobs(q.states, q.group.as_deref(), after, q.limit))?;
+                Ok(convert::jobs(list))
             }
-            "drained" => shared.drained().await.map(|_| JsValue::UNDEFINED),
+            "cancel" => {
+                let id = options::message_id(&get(request, "id"))?
+                    .ok_or_else(|| QueueError::invalid("id", "must be a message id"))?;
+                leader.mutate(|e, now| Ok(e.cancel(id, now)?)).await?;
+                Ok(JsValue::UNDEFINED)
+            }
+            "drained" => leader.drained().await.map(|_| JsValue::UNDEFINED),
             other => Err(QueueError::new(
                 codes::INTERNAL_ERROR,
                 format!("unknown call {}", quoted(other)),
@@ -150,7 +157,7 @@ impl Handle {
                 return;
             }
             let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
-            (pending, st.handler.is_some() && !processing)
+            (pending, self.processing.has_handler() && !processing)
         };
         for request in pending {
             self.send(request);
@@ -169,7 +176,7 @@ fn page(request: &JsValue) -> JsValue {
     for key in ["after", "limit"] {
         let v = get(request, key);
         if !v.is_undefined() {
-            super::protocol::set(&obj, key, &v);
+            set(&obj, key, &v);
         }
     }
     obj

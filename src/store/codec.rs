@@ -47,8 +47,7 @@ use crate::core::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,
 };
-use crate::runtime::number_text::f64_text;
-use crate::runtime::quote::quoted;
+use crate::js::{error_text, f64_text, quoted};
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -218,10 +217,7 @@ impl Columns {
             Reflect::set(&obj, &JsValue::from_str(name), &value).map_err(|e| {
                 StoreError::new(
                     StoreErrorKind::Failed,
-                    format!(
-                        "cannot build a stored record: {}",
-                        crate::runtime::error_text(&e)
-                    ),
+                    format!("cannot build a stored record: {}", error_text(&e)),
                 )
             })?;
         }

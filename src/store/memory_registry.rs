@@ -1,13 +1,13 @@
 //! Memory stores by queue name, so that a queue closed and opened again in
 //! the same JavaScript realm finds its messages (what a reopen means without
-//! IndexedDB).
+//! IndexedDB or an adapter).
 
 use std::cell::RefCell;
 
 use wasm_bindgen::JsValue;
 
-use super::by_name::ByName;
-use crate::store::MemoryStore;
+use super::MemoryStore;
+use crate::by_name::ByName;
 
 thread_local! {
     static STORES: RefCell<ByName<MemoryStore<JsValue>>> = const { RefCell::new(ByName::new()) };

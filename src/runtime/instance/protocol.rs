@@ -11,19 +11,8 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::js::object::{get, get_str, set};
 use crate::runtime::{codes, QueueError};
-
-pub(crate) use crate::runtime::convert::set;
-
-/// Reads `key` of `obj`.
-pub fn get(obj: &JsValue, key: &str) -> JsValue {
-    js_sys::Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// Reads a string field.
-pub fn get_str(obj: &JsValue, key: &str) -> String {
-    get(obj, key).as_string().unwrap_or_default()
-}
 
 /// A message of type `t` from `from`.
 pub fn message(t: &str, from: &str) -> JsValue {
@@ -77,21 +66,9 @@ pub fn result_of(response: &JsValue) -> Result<JsValue, QueueError> {
 }
 
 fn known_code(code: &str) -> &'static str {
-    [
-        codes::INVALID_OPTION,
-        codes::QUEUE_CLOSED,
-        codes::PAYLOAD_NOT_CLONEABLE,
-        codes::STORAGE_FAILED,
-        codes::QUOTA_EXCEEDED,
-        codes::STORAGE_UNAVAILABLE,
-        codes::NOT_FOUND,
-        codes::ALREADY_PROCESSING,
-        codes::DECRYPT_FAILED,
-        codes::VALIDATION_FAILED,
-        codes::PAYLOAD_TOO_LARGE,
-        "STALE_LEASE",
-    ]
-    .into_iter()
-    .find(|c| *c == code)
-    .unwrap_or(codes::INTERNAL_ERROR)
+    codes::ALL
+        .iter()
+        .copied()
+        .find(|c| *c == code)
+        .unwrap_or(codes::INTERNAL_ERROR)
 }

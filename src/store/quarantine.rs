@@ -1,13 +1,21 @@
 //! What happens to a stored value the store cannot read (corrupt, or of an
 //! unknown schema version): it becomes a dead letter whose payload is the
 //! raw value and whose last error says why, so nothing is lost, nothing
-//! panics, and the queue is not stuck. The store writes these dead letters
-//! and deletes the unreadable values in one transaction.
+//! panics, and the queue is not stuck.
+//!
+//! One policy for every store that can find such values: the load that
+//! finds them commits their dead letters, then removes the values (the
+//! IndexedDB store in the same transaction, the adapter store by the
+//! snapshot it writes next). If that commit fails they stay where they
+//! are, are skipped, and compaction stays off (`LogImage`) so that nothing
+//! deletes them before a later load moves them.
 
 use wasm_bindgen::JsValue;
 
+use super::StoreError;
 use crate::core::{Counters, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
-use crate::runtime::number_text::f64_text;
+use crate::js::console::warn;
+use crate::js::f64_text;
 
 /// A stored value that could not be decoded.
 pub(crate) struct Unreadable {
@@ -66,4 +74,17 @@ pub(crate) fn dead_letters(
         ..image.counters
     })));
     batch
+}
+
+/// Tells the console that `count` unreadable values were moved, or why not.
+pub(crate) fn report(count: usize, outcome: &Result<(), StoreError>) {
+    let text = match outcome {
+        Ok(()) => format!("{count} unreadable stored value(s) moved to the dead letters"),
+        Err(e) => format!(
+            "{count} stored value(s) could not be read (schema version {}) nor moved ({e}): \
+             they stay stored and compaction is off until they are",
+            super::codec::SCHEMA_VERSION
+        ),
+    };
+    warn(&text, &JsValue::UNDEFINED);
 }

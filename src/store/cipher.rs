@@ -134,18 +134,3 @@ impl Cipher {
         Ok(())
     }
 }
-
-/// A JSON-compatible copy of `payload` (what an encrypted store keeps), or
-/// why it has none.
-pub(crate) fn json_copy(payload: &JsValue) -> Result<JsValue, String> {
-    let text = JSON::stringify(payload).map_err(|e| {
-        e.dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_else(|| "it has no JSON form".to_owned())
-    })?;
-    let Some(text) = JsValue::from(text).as_string() else {
-        return Err("it has no JSON form (undefined, a function or a symbol)".to_owned());
-    };
-    JSON::parse(&text)
-        .map_err(|_| "it has no JSON form (undefined, a function or a symbol)".to_owned())
-}

@@ -1,0 +1,192 @@
+//! `Instance`: one `Queue` object of the JavaScript API, and how the
+//! instances of one name share the work.
+//!
+//! The instance that holds the name's lock *leads*: it opens a [`Leader`]
+//! (the engine and the store), processes jobs, and serves the calls the
+//! other instances — *followers* — forward to it over the bus. When the
+//! leader closes or its tab dies, the lock passes to a follower, which
+//! opens the store and carries on. The lifecycle (`leadership.rs`) is
+//! drawn there; the rest of this folder, one job a file:
+//!
+//! - `methods.rs`: the calls of the API, run here when leading, else forwarded;
+//! - `forward.rs`: forwarding a call and waiting for its answer;
+//! - `serve.rs`: the leader serving forwarded calls, and what every
+//!   instance does with what it hears;
+//! - `broadcast.rs`: what the leader tells the others (itself, events, stats);
+//! - `request_key.rs`: the keys that make a re-sent enqueue store once;
+//! - `protocol.rs`, `outbox.rs`, `outstanding.rs`: the messages on the
+//!   bus, sent in batches, and the calls still awaiting an answer.
+
+mod broadcast;
+mod forward;
+mod leadership;
+mod methods;
+mod outbox;
+mod outstanding;
+mod protocol;
+mod request_key;
+mod serve;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use wasm_bindgen::JsValue;
+
+use super::link::{Link, Lock};
+use super::{now_ms, Events, Leader, Processing, QueueError};
+use crate::core::{Config, Stats};
+use crate::store::StoreChoice;
+use outstanding::Outstanding;
+use protocol::message;
+
+pub use request_key::is_internal_key;
+
+/// Where an instance stands among the instances of its name.
+enum Role {
+    Follower,
+    Leading { leader: Rc<Leader>, _lock: Lock },
+    SteppingDown,
+    Closed,
+}
+
+type Reply = oneshot::Sender<Result<JsValue, QueueError>>;
+
+struct InstanceState {
+    role: Role,
+    /// The number of this instance's last request.
+    next_n: u64,
+    outstanding: Outstanding,
+    /// The stats the leader last told (what a follower's `stats()` shows).
+    stats: Stats,
+    /// A follower with a handler asked for the lead.
+    processor_waiting: bool,
+    stats_last_post: f64,
+    stats_timer: Option<gloo_timers::callback::Timeout>,
+    /// Messages of this turn, posted together (see `outbox.rs`).
+    outbox: Vec<JsValue>,
+}
+
+/// One instance of a queue name.
+pub struct Instance {
+    name: String,
+    id: String,
+    config: Config,
+    store: StoreChoice,
+    events: Events,
+    /// The handler and pause flag, shared with the `Leader` while leading.
+    processing: Rc<Processing>,
+    link: Link,
+    me: std::rc::Weak<Instance>,
+    state: RefCell<InstanceState>,
+}
+
+fn instance_id() -> String {
+    let r = js_sys::Math::random().to_bits() ^ (now_ms() << 11);
+    format!("{r:x}")
+}
+
+impl Instance {
+    /// Opens an instance of queue `name`: the leader if no other instance
+    /// leads, else a follower that forwards to the leader.
+    pub async fn open(
+        name: &str,
+        config: Config,
+        store: StoreChoice,
+    ) -> Result<Rc<Instance>, QueueError> {
+        config.validate()?;
+        let instance = Rc::new_cyclic(|me: &std::rc::Weak<Instance>| {
+            let weak = me.clone();
+            let link = Link::new(
+                name,
+                Box::new(move |m| {
+                    if let Some(h) = weak.upgrade() {
+                        h.on_message(m);
+                    }
+                }),
+            );
+            Instance {
+                name: name.to_owned(),
+                id: instance_id(),
+                config,
+                store,
+                events: Events::new(),
+                processing: Rc::default(),
+                link,
+                me: me.clone(),
+                state: RefCell::new(InstanceState {
+                    role: Role::Follower,
+                    next_n: 1,
+                    outstanding: Outstanding::default(),
+                    stats: Stats::default(),
+                    processor_waiting: false,
+                    stats_last_post: 0.0,
+                    stats_timer: None,
+                    outbox: Vec::new(),
+                }),
+            }
+        });
+        match instance.link.try_lock().await {
+            Some(lock) => {
+                if let Err(e) = instance.lead(lock).await {
+                    instance.link.close();
+                    return Err(e);
+                }
+            }
+            None => {
+                instance.send(message("hello", &instance.id));
+                instance.wait_for_lock();
+            }
+        }
+        Ok(instance)
+    }
+
+    /// The queue's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `"indexeddb"`, `"memory"` or `"adapter"`.
+    pub fn storage(&self) -> &'static str {
+        self.store.name()
+    }
+
+    /// Where listeners attach.
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// Adds an event listener here, and tells the leader, which relays
+    /// events to the other instances only once one of them listens.
+    pub fn listen(&self, kind: &str, listener: &js_sys::Function) -> Result<(), JsValue> {
+        self.events.listen(kind, listener)?;
+        self.send(message("listen", &self.id));
+        Ok(())
+    }
+
+    /// Whether this instance leads (processes and owns the store).
+    pub fn is_leader(&self) -> bool {
+        matches!(self.state.borrow().role, Role::Leading { .. })
+    }
+
+    /// Whether closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state.borrow().role, Role::Closed)
+    }
+
+    /// The queue's origin (see `Engine::origin`) while this instance leads.
+    pub fn origin(&self) -> Option<String> {
+        let leader = self.leader().ok()??;
+        leader.read(|e| e.origin().map(str::to_owned)).ok()?
+    }
+
+    /// The open queue when this instance leads; `None` when it follows;
+    /// `QUEUE_CLOSED` once closed.
+    fn leader(&self) -> Result<Option<Rc<Leader>>, QueueError> {
+        match &self.state.borrow().role {
+            Role::Leading { leader, .. } => Ok(Some(Rc::clone(leader))),
+            Role::Closed => Err(QueueError::closed()),
+            Role::Follower | Role::SteppingDown => Ok(None),
+        }
+    }
+}

@@ -37,7 +37,7 @@ node-test: setup
 ## capabilities in webdriver.json (the Firefox binary, Chromium's flags). WebKit:
 ## WebKitWebDriver is driven as the runner's "safaridriver" (it starts MiniBrowser by
 ## itself) on a virtual X display, as MiniBrowser has no headless mode.
-WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data
+WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
 # A whole test file's run in one page, not one test: the runner's default is 20 s.
 BROWSER_TIMEOUT := WASM_BINDGEN_TEST_TIMEOUT=300
 

@@ -19,8 +19,8 @@ const request = (r) => new Promise((resolve, reject) => { r.onsuccess = () => re
 const jsHeap = () => performance.memory?.usedJSHeapSize ?? null;
 const deleteDb = (name) => request(indexedDB.deleteDatabase(name)).catch(() => {});
 
-/** Puts n messages, perTx per readwrite transaction: one record each, or (`batch`) one record holding the perTx messages. */
-async function ceiling(n, perTx, batch = false) {
+/** Puts n messages, perTx per readwrite transaction: one record each, or (`batch`) one record holding the perTx messages; `durability` as given (else the browser's default). */
+async function ceiling(n, perTx, batch = false, durability = undefined) {
   const name = fresh("ceiling");
   const db = await new Promise((resolve, reject) => {
     const r = indexedDB.open(name, 1);
@@ -30,7 +30,7 @@ async function ceiling(n, perTx, batch = false) {
   });
   const t0 = performance.now();
   for (let i = 0; i < n; i += perTx) {
-    const tx = db.transaction("messages", "readwrite");
+    const tx = db.transaction("messages", "readwrite", durability ? { durability } : undefined);
     const store = tx.objectStore("messages");
     if (batch) store.put(Array.from({ length: Math.min(perTx, n - i) }, (_, j) => message(i + j)));
     else for (let j = i; j < Math.min(n, i + perTx); j++) store.put(message(j));
@@ -51,9 +51,10 @@ async function dropIdb(q, name) {
   await deleteDb(`wasmq:${name}`);
 }
 
-async function wasmqSerial(n) {
+/** `options`: extra `Queue.open` options (e.g. `{ durability: "relaxed" }`). */
+async function wasmqSerial(n, options = {}) {
   const name = fresh("serial");
-  const q = await openIdb(name);
+  const q = await openIdb(name, options);
   const lat = new Array(n);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -66,9 +67,9 @@ async function wasmqSerial(n) {
   return { ms, p50: percentile(lat, 50), p99: percentile(lat, 99) };
 }
 
-async function wasmqBurst(n) {
+async function wasmqBurst(n, options = {}) {
   const name = fresh("burst");
-  const q = await openIdb(name);
+  const q = await openIdb(name, options);
   const t0 = performance.now();
   const pending = new Array(n);
   for (let i = 0; i < n; i++) pending[i] = q.enqueue(message(i));

@@ -20,6 +20,7 @@ const log = (msg) => process.stderr.write(`[bench ${elapsed().toFixed(0).padStar
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUICK = process.env.BENCH_QUICK === "1"; // a smoke run with small sizes
+const ONLY = process.env.BENCH_ONLY; // run only the steps whose name contains this (e.g. "IndexedDB")
 const N = QUICK
   ? { natsSerial: 200, nats: 2000, ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
   : { natsSerial: 1000, nats: 10_000, ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
@@ -90,6 +91,7 @@ const B = "Chromium";
 const failures = [];
 /** Runs one group of measurements; a failure is reported and recorded, and the other groups still run. */
 async function step(name, fn) {
+  if (ONLY && !name.toLowerCase().includes(ONLY.toLowerCase())) return;
   try {
     await fn();
   } catch (e) {
@@ -121,6 +123,8 @@ try {
     const b = await repeat(() => chromium.run("ceiling", N.ceiling, 1000, true));
     row("idb_batch_ceiling", B, "IndexedDB, one record per 1,000 messages (wasmq's log layout), 1 put per transaction", N.ceiling, "messages/s",
       perSecond(N.ceiling, b), raw(b, { note: "One record per 1,000 messages: the layout of wasmq's log (one record per group commit), for context; not a target" }));
+    const strict = await repeat(() => chromium.run("ceiling", N.ceiling, 1000, true, "strict"));
+    row("idb_batch_ceiling_strict", B, "the same with durability strict (a flush per transaction)", N.ceiling, "messages/s", perSecond(N.ceiling, strict), raw(strict));
   });
   await step("Workbox", async () => {
     let r = await repeat(() => chromium.run("workbox", N.wbSerial, "serial"));
@@ -132,11 +136,19 @@ try {
   });
   await step("wasmq on IndexedDB", async () => {
     let r = await repeat(() => chromium.run("wasmqSerial", N.serial));
-    row("wasmq_idb_serial", B, "wasmq enqueue (IndexedDB), awaited one by one", N.serial, "messages/s", perSecond(N.serial, r), raw(r));
+    row("wasmq_idb_serial", B, "wasmq enqueue (IndexedDB, durability strict: the default), awaited one by one", N.serial, "messages/s", perSecond(N.serial, r), raw(r));
     row("wasmq_idb_latency_p50", B, "wasmq enqueue latency p50 (one by one)", N.serial, "ms", r.map((x) => x.p50));
     row("wasmq_idb_latency_p99", B, "wasmq enqueue latency p99 (one by one)", N.serial, "ms", r.map((x) => x.p99));
     r = await repeat(() => chromium.run("wasmqBurst", N.burst));
-    row("wasmq_idb_burst", B, `wasmq enqueue (IndexedDB), ${N.burst.toLocaleString("en")} at once = durable enqueue`, N.burst, "messages/s",
+    row("wasmq_idb_burst", B, `wasmq enqueue (IndexedDB, strict), ${N.burst.toLocaleString("en")} at once = durable enqueue`, N.burst, "messages/s",
+      perSecond(N.burst, r), raw(r));
+    // The same two with durability "relaxed", beside strict, to choose the default by measurement.
+    const relaxed = { durability: "relaxed" };
+    r = await repeat(() => chromium.run("wasmqSerial", N.serial, relaxed));
+    row("wasmq_idb_serial_relaxed", B, "wasmq enqueue (IndexedDB, durability relaxed), awaited one by one", N.serial, "messages/s", perSecond(N.serial, r), raw(r));
+    row("wasmq_idb_relaxed_latency_p50", B, "wasmq enqueue latency p50 (relaxed, one by one)", N.serial, "ms", r.map((x) => x.p50));
+    r = await repeat(() => chromium.run("wasmqBurst", N.burst, relaxed));
+    row("wasmq_idb_burst_relaxed", B, `wasmq enqueue (IndexedDB, relaxed), ${N.burst.toLocaleString("en")} at once`, N.burst, "messages/s",
       perSecond(N.burst, r), raw(r));
     r = await repeat(() => chromium.run("wasmqEndToEnd", N.e2e));
     row("wasmq_idb_e2e", B, "wasmq end to end (IndexedDB): enqueue → no-op handler → ack, concurrency 16", N.e2e, "jobs/s",

@@ -17,7 +17,16 @@
 //! A lease lasts `leaseMs`. The attempt counter is incremented and persisted
 //! when the lease is taken, before the handler runs, so a job that crashes its
 //! tab every time still ends in the dead letters. A lease that runs out
-//! (`expire`) makes the job due again: this is how a crashed tab's jobs come back.
+//! (`expire`) makes the job due again. A crashed tab's jobs do not wait for
+//! that: the instance that takes over (or reopens the queue) holds the lock,
+//! so every lease it finds is an earlier instance's, and counts as a failed
+//! try at once (`recover_leases`): retried after the backoff, or dead.
+//!
+//! ## Control
+//! `jobs` lists what waits or runs, paged; `cancel` removes a waiting job
+//! (and frees its key); `onDuplicate: "replace"` coalesces enqueues by key;
+//! `rateLimit` / `groupRateLimit` cap starts per interval, in `lease` and
+//! `next_wake`.
 //!
 //! ## Retries
 //! Fixed or exponential backoff, capped, with optional jitter over

@@ -78,6 +78,21 @@ async fn encryption_key_with_the_memory_store_is_refused() {
         let message = get(&err, "message").as_string().unwrap();
         assert!(message.contains(why), "{storage}: {message}");
     }
+    // Durability and persistence are IndexedDB's: refused where it is absent.
+    for (opts, option) in [
+        (r#"{"durability": "relaxed"}"#, "durability"),
+        (r#"{"persist": true}"#, "persist"),
+    ] {
+        let err = wait(Queue::open("node-key".into(), js(opts)))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            get(&err, "option").as_string().as_deref(),
+            Some(option),
+            "{opts}"
+        );
+        assert_eq!(code(&err), "INVALID_OPTION");
+    }
     // Nothing was opened: the name is free and empty.
     let q = Queue::open_with("node-key", &js("{}")).await.unwrap();
     assert!(q.is_leader());

@@ -18,7 +18,7 @@ use wasmq::core::{
     Mutation, Record, RecordKey, Records, MAX_TIME_MS,
 };
 use wasmq::store::indexeddb::IndexedDbStore;
-use wasmq::store::{Store, StoreErrorKind};
+use wasmq::store::{Durability, Store, StoreErrorKind};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -30,7 +30,7 @@ struct IndexedDb;
 impl store_contract::Backend for IndexedDb {
     type S = IndexedDbStore;
     async fn open(&self, name: &str) -> IndexedDbStore {
-        IndexedDbStore::open(name, None)
+        IndexedDbStore::open(name, None, Durability::DEFAULT)
             .await
             .expect("IndexedDB opens")
     }
@@ -194,7 +194,9 @@ fn put_message(m: MessageRecord, payload: JsValue) -> [Mutation<JsValue>; 2] {
 }
 
 async fn open_loaded(name: &str) -> (IndexedDbStore, Records<JsValue>) {
-    let store = IndexedDbStore::open(name, None).await.unwrap();
+    let store = IndexedDbStore::open(name, None, Durability::DEFAULT)
+        .await
+        .unwrap();
     let records = store.load(NOW).await.unwrap();
     (store, records)
 }
@@ -390,7 +392,9 @@ async fn compaction_shrinks_the_log_and_keeps_the_state() {
 #[wasm_bindgen_test]
 async fn compact_on_demand_folds_the_whole_log() {
     let name = fresh("compact").await;
-    let store = IndexedDbStore::open(&name, None).await.unwrap();
+    let store = IndexedDbStore::open(&name, None, Durability::DEFAULT)
+        .await
+        .unwrap();
     let batch: Vec<_> = put_message(message(1, MessageState::Waiting), "one".into()).into();
     store.commit(batch).await.unwrap();
     assert!(!store.compact().await.unwrap(), "not before the first load");

@@ -93,10 +93,27 @@ async fn the_schema_1_fixture_opens_with_every_state_intact() {
     write_raw_database(&name, &fixture_records()).await;
     let q = open(&name, "indexeddb", r#"{"maxAttempts": 2}"#).await;
     let s = q.stats().unwrap();
+    // Every record decodes; the lease of id 2, left in flight by the
+    // instance that wrote the fixture, is taken over at open: a failed try,
+    // retried after the 1 s backoff (so delayed, and `retried` counts it).
     assert_eq!(
         text(&s),
-        r#"{"pending":2,"delayed":0,"inFlight":1,"completed":1,"retried":2,"dead":1}"#
+        r#"{"pending":2,"delayed":1,"inFlight":0,"completed":1,"retried":3,"dead":1}"#
     );
+    let waiting = Array::from(
+        &wait(q.jobs(js(r#"{"states": ["delayed"]}"#)))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(waiting.length(), 1);
+    let taken = waiting.get(0);
+    assert_eq!(
+        (num(&taken, "id"), num(&taken, "attempts")),
+        (2.0, 1.0),
+        "the lease counted as its one try"
+    );
+    let error = get(&taken, "lastError").as_string().unwrap_or_default();
+    assert!(error.contains("instance running it stopped"), "{error:?}");
     let dead = Array::from(&wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap());
     assert_eq!(dead.length(), 1);
     let letter = dead.get(0);
@@ -157,7 +174,7 @@ async fn the_schema_1_fixture_opens_with_every_state_intact() {
             (3.0, 1.0, r#""later""#.to_owned()),
             (4.0, 2.0, r#"{"to":"retry@example.com"}"#.to_owned()),
         ],
-        "the expired lease, the delayed and the retried job ran, with their payloads"
+        "the lease taken over, the delayed and the retried job ran, with their payloads"
     );
     let fresh_id = num(&enqueue(&q, js(r#""new""#), "").await.unwrap(), "id");
     assert_eq!(fresh_id, 5.0, "ids continue after the stored ones");

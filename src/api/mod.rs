@@ -151,9 +151,9 @@ impl Queue {
             Ok(p) => p,
             Err(e) => return rejected(e),
         };
-        if let Some(shared) = self.inner.direct() {
+        if let Some(leader) = self.inner.direct() {
             // In the leader the job is stored now; the promise only waits for its commit.
-            return shared.enqueue_now(payload, opts).unwrap_or_else(rejected);
+            return leader.enqueue_now(payload, opts).unwrap_or_else(rejected);
         }
         let inner = Rc::clone(&self.inner);
         promise(async move { inner.enqueue(payload, options, opts).await })
@@ -223,6 +223,14 @@ impl Queue {
     /// Takes jobs again after `pause()`.
     pub fn resume(&self) -> Result<(), JsValue> {
         Ok(self.inner.resume()?)
+    }
+
+    /// What the browser answered to `persist: true`: `true` when this
+    /// origin's storage is persistent (not evicted under storage pressure),
+    /// `false` when it refused; `undefined` when `persist` was not asked.
+    #[wasm_bindgen(getter)]
+    pub fn persisted(&self) -> Option<bool> {
+        self.inner.persisted()
     }
 
     /// Whether the queue is paused.

@@ -54,6 +54,20 @@ export interface QueueOptions<T = unknown> {
   rateLimit?: RateLimit;
   /** The same, for each FIFO group on its own (ungrouped jobs: `rateLimit` only). */
   groupRateLimit?: RateLimit;
+  /**
+   * IndexedDB only. When `enqueue()` (and every other commit) resolves:
+   * `"strict"` (default) once the browser has flushed the commit to disk, so
+   * it survives a power cut; `"relaxed"` once it is handed to the operating
+   * system, so it survives a crash of the browser but maybe not of the
+   * machine. Refused with another store.
+   */
+  durability?: "strict" | "relaxed";
+  /**
+   * IndexedDB only. Asks `navigator.storage.persist()` so the browser does not
+   * evict the queue under storage pressure; `queue.persisted` says what it
+   * granted. A refusal is not an error. Refused with another store.
+   */
+  persist?: boolean;
 }
 
 /** A pace: at most `max` starts per `intervalMs` (both required). */

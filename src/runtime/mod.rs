@@ -101,18 +101,19 @@ impl Leader {
     ) -> Result<Rc<Leader>, QueueError> {
         config.validate()?;
         let store = crate::store::open(choice, name).await?;
-        let records = store.load(now_ms()).await?;
-        let mut engine = Engine::from_records(config, records, now_ms())?;
+        let now = now_ms();
+        let records = store.load(now).await?;
+        let mut engine = Engine::from_records(config, records, now)?;
         // Leases found stored are an earlier leader's, which is gone (this
         // instance holds the lock): each counts as a failed try at once.
-        let recovered = engine.recover_leases(now_ms());
+        let recovered = engine.recover_leases(now);
         // A new database gets its origin now, so that it never changes once seen.
         engine.ensure_origin(origin::new_origin);
         let made = engine.take_mutations();
         if !made.is_empty() {
             store.commit(made).await?;
         }
-        let shared = Rc::new(Leader {
+        let leader = Rc::new(Leader {
             store,
             events,
             processing,
@@ -133,11 +134,11 @@ impl Leader {
             }),
             calls: RefCell::default(),
         });
-        panic::register(&shared);
+        panic::register(&leader);
         if !recovered.is_empty() {
             // On the next turn, so that listeners added right after
             // `await Queue.open(...)` hear of the tries taken over.
-            let weak = Rc::downgrade(&shared);
+            let weak = Rc::downgrade(&leader);
             Timeout::new(0, move || {
                 if let Some(leader) = weak.upgrade() {
                     leader.report_expired(&recovered, TAKEN_OVER);
@@ -145,7 +146,7 @@ impl Leader {
             })
             .forget();
         }
-        Ok(shared)
+        Ok(leader)
     }
 
     /// The event target.

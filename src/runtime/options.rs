@@ -13,7 +13,7 @@ use crate::core::{
 use crate::js::object::{is_array, own_entries, type_name};
 use crate::js::{error_text, f64_text, quoted, quoted_list};
 use crate::runtime::QueueError;
-use crate::store::{StorageKind, StoreChoice};
+use crate::store::{Durability, StorageKind, StoreChoice, StoreOptions};
 
 /// The own properties of an options object, checked against the allowed names.
 pub struct Fields {
@@ -207,6 +207,8 @@ pub const OPEN_OPTIONS: &[&str] = &[
     "maxPayloadBytes",
     "rateLimit",
     "groupRateLimit",
+    "durability",
+    "persist",
 ];
 
 /// The names `enqueue` takes.
@@ -243,14 +245,19 @@ pub fn open_options(value: &JsValue) -> Result<OpenOptions, QueueError> {
         .integer("concurrency", 1.0, MAX_CONCURRENCY)?
         .unwrap_or(1.0) as usize;
     config.validate()?;
-    let encryption_key = encryption_key(&f.raw("encryptionKey"))?;
+    let store = StoreOptions {
+        key: encryption_key(&f.raw("encryptionKey"))?,
+        durability: Durability::from_option(&f.raw("durability"))
+            .map_err(|why| QueueError::invalid("durability", why))?,
+        persist: f.boolean("persist")?.unwrap_or(false),
+    };
     let validate = f.function("validate")?;
     let max_payload_bytes = f
         .integer("maxPayloadBytes", 1.0, MAX_TIME_MS as f64)?
         .map(|n| n as u64);
     Ok(OpenOptions {
         config,
-        store: StoreChoice::new(storage, encryption_key)?,
+        store: StoreChoice::new(storage, store)?,
         concurrency,
         validate,
         max_payload_bytes,

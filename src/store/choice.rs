@@ -2,7 +2,9 @@
 //! `storage` option asks for, what this runtime has (IndexedDB where the
 //! global scope has `indexedDB`, else memory, when nothing is asked), and
 //! whether an `encryptionKey` makes sense with it (only a store that keeps
-//! payloads at rest has anything to encrypt). [`open`] then opens it.
+//! payloads at rest has anything to encrypt), and whether `durability` and
+//! `persist` do (they are IndexedDB's: another store's durability is its
+//! own). [`open`] then opens it.
 //!
 //! The choice is made when the options are read, before any instance or
 //! lock exists, so a refusal changes nothing anywhere.
@@ -51,6 +53,55 @@ impl StorageKind {
     }
 }
 
+/// When an IndexedDB commit counts as done: `Strict`, once the browser has
+/// flushed it to disk (it survives a power cut); `Relaxed`, once it is
+/// handed to the operating system (it survives a crash of the browser, not
+/// of the machine). Passed to every readwrite transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `"strict"`.
+    Strict,
+    /// `"relaxed"`.
+    Relaxed,
+}
+
+impl Durability {
+    /// The default: see README, "Durability" (chosen by measuring both).
+    pub const DEFAULT: Durability = Durability::Strict;
+
+    /// Reads the `durability` option: `undefined` (the default), `"strict"`
+    /// or `"relaxed"`; else why not.
+    pub fn from_option(value: &JsValue) -> Result<Option<Durability>, String> {
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        match value.as_string().as_deref() {
+            Some("strict") => Ok(Some(Durability::Strict)),
+            Some("relaxed") => Ok(Some(Durability::Relaxed)),
+            _ => Err("must be \"strict\" or \"relaxed\"".into()),
+        }
+    }
+
+    /// The name IndexedDB takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Durability::Strict => "strict",
+            Durability::Relaxed => "relaxed",
+        }
+    }
+}
+
+/// What `Queue.open` asked of the store, beyond which one.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// `encryptionKey`.
+    pub key: Option<web_sys::CryptoKey>,
+    /// `durability` (IndexedDB only).
+    pub durability: Option<Durability>,
+    /// `persist: true`: ask the browser not to evict the queue (IndexedDB only).
+    pub persist: bool,
+}
+
 /// Why a choice was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChoiceError {
@@ -77,13 +128,22 @@ enum Backend {
 pub struct StoreChoice {
     backend: Backend,
     key: Option<web_sys::CryptoKey>,
+    durability: Durability,
+    persist: bool,
 }
 
 impl StoreChoice {
-    /// Resolves `kind` in this runtime and checks `key` against it: a key
-    /// with the memory store (asked for, or the default where IndexedDB is
-    /// absent) is refused, since nothing is kept at rest to encrypt.
-    pub fn new(kind: StorageKind, key: Option<web_sys::CryptoKey>) -> Result<Self, ChoiceError> {
+    /// Resolves `kind` in this runtime and checks the options against it: a
+    /// key with the memory store (asked for, or the default where IndexedDB
+    /// is absent) is refused, since nothing is kept at rest to encrypt;
+    /// `durability` and `persist` with any store but IndexedDB are refused,
+    /// since they would promise what that store does not do.
+    pub fn new(kind: StorageKind, options: StoreOptions) -> Result<Self, ChoiceError> {
+        let StoreOptions {
+            key,
+            durability,
+            persist,
+        } = options;
         let asked_memory = matches!(kind, StorageKind::Memory);
         let backend = match kind {
             StorageKind::Memory => Backend::Memory,
@@ -108,7 +168,32 @@ impl StoreChoice {
                 reason: why.into(),
             });
         }
-        Ok(StoreChoice { backend, key })
+        if !matches!(backend, Backend::IndexedDb) {
+            let what = if matches!(backend, Backend::Memory) {
+                "the memory store keeps nothing on disk"
+            } else {
+                "a storage adapter's durability and eviction are the adapter's own"
+            };
+            for (option, asked) in [("durability", durability.is_some()), ("persist", persist)] {
+                if asked {
+                    return Err(ChoiceError::Invalid {
+                        option,
+                        reason: format!("applies to IndexedDB only: {what}"),
+                    });
+                }
+            }
+        }
+        Ok(StoreChoice {
+            backend,
+            key,
+            durability: durability.unwrap_or(Durability::DEFAULT),
+            persist,
+        })
+    }
+
+    /// Whether `persist: true` was asked (and the store is IndexedDB).
+    pub fn wants_persistence(&self) -> bool {
+        self.persist
     }
 
     /// `"indexeddb"`, `"memory"` or `"adapter"`.
@@ -142,7 +227,9 @@ pub async fn open(choice: &StoreChoice, name: &str) -> Result<AnyStore, StoreErr
     let key = choice.key.clone();
     Ok(match &choice.backend {
         Backend::Memory => AnyStore::Memory(memory_store(name)),
-        Backend::IndexedDb => AnyStore::IndexedDb(IndexedDbStore::open(name, key).await?),
+        Backend::IndexedDb => {
+            AnyStore::IndexedDb(IndexedDbStore::open(name, key, choice.durability).await?)
+        }
         Backend::Adapter(adapter) => AnyStore::Kv(KvStore::new(adapter.clone(), name, key)?),
     })
 }

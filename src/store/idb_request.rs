@@ -1,4 +1,5 @@
-//! IndexedDB's events as Rust callbacks and futures.
+//! IndexedDB's events as Rust callbacks and futures, and readwrite
+//! transactions with a durability.
 //!
 //! A transaction reports its outcome once, through one of a few events.
 //! [`on_transaction_done`] installs listeners for all of them; the
@@ -18,8 +19,38 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Event, EventTarget, IdbDatabase, IdbFactory, IdbRequest, IdbTransaction};
 
 use super::js_error::{dom_error, js_error, unavailable};
+use super::Durability;
 use super::{StoreError, StoreErrorKind};
 use crate::js::quoted;
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// An `IDBDatabase`, seen only for `transaction` with options.
+    type Database;
+    /// `db.transaction(stores, mode, options)` (web-sys has this form only
+    /// behind its unstable-APIs flag).
+    #[wasm_bindgen(catch, method, js_name = transaction)]
+    fn transaction_with_options(
+        this: &Database,
+        stores: &JsValue,
+        mode: &str,
+        options: &JsValue,
+    ) -> Result<IdbTransaction, JsValue>;
+}
+
+/// A readwrite transaction over `stores` (a name, or an array of names)
+/// whose `complete` means what `durability` says. A browser that does not
+/// know the option ignores it (and commits as it always does).
+pub(crate) fn readwrite(
+    db: &IdbDatabase,
+    stores: &JsValue,
+    durability: Durability,
+) -> Result<IdbTransaction, JsValue> {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"durability".into(), &durability.name().into());
+    db.unchecked_ref::<Database>()
+        .transaction_with_options(stores, "readwrite", &options)
+}
 
 type Listener = Closure<dyn FnMut(Event)>;
 type OnEvent = Box<dyn FnOnce(&'static str, &Event)>;

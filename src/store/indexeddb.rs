@@ -42,11 +42,11 @@ use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
 
 use super::cipher::Cipher;
 use super::codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS};
-use super::idb_request::{open_database, transaction_done};
+use super::idb_request::{self, open_database, transaction_done};
 use super::js_error::{js_error, unavailable};
 use super::log_image::LogImage;
 use super::quarantine::{self, Unreadable};
-use super::{Store, StoreError, StoreErrorKind};
+use super::{Durability, Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
 use crate::js::console::warn;
 use crate::js::quoted;
@@ -85,6 +85,8 @@ struct Inner {
     db: IdbDatabase,
     /// Seals payloads before they are stored, when an encryption key was given.
     cipher: Option<Cipher>,
+    /// What every readwrite transaction's `complete` means.
+    durability: Durability,
     state: RefCell<State>,
     _on_version_change: Closure<dyn FnMut(Event)>,
 }
@@ -123,6 +125,7 @@ impl IndexedDbStore {
     pub async fn open(
         name: &str,
         key: Option<web_sys::CryptoKey>,
+        durability: Durability,
     ) -> Result<IndexedDbStore, StoreError> {
         let cipher = key.map(Cipher::new).transpose()?;
         let factory = factory()?;
@@ -157,6 +160,7 @@ impl IndexedDbStore {
             inner: Rc::new(Inner {
                 db,
                 cipher,
+                durability,
                 state: RefCell::new(State {
                     image: LogImage::new(MIN_COMPACT_BATCHES),
                     exact: false,
@@ -257,8 +261,7 @@ impl Store<JsValue> for IndexedDbStore {
         // Nothing is awaited from here until the request is issued.
         let txn = self
             .inner
-            .db
-            .transaction_with_str_and_mode(LOG, IdbTransactionMode::Readwrite)
+            .readwrite(&LOG.into())
             .map_err(|e| js_error(&e, "cannot start an IndexedDB commit"))?;
         let request = txn.object_store(LOG).and_then(|log| log.add(&value));
         let request = request.map_err(|e| {
@@ -278,6 +281,11 @@ impl Store<JsValue> for IndexedDbStore {
 }
 
 impl Inner {
+    /// A readwrite transaction over `stores` with this store's durability.
+    fn readwrite(&self, stores: &JsValue) -> Result<web_sys::IdbTransaction, JsValue> {
+        idb_request::readwrite(&self.db, stores, self.durability)
+    }
+
     /// Decodes what `load` read, seeds the image, and returns it with the
     /// values that could not be decoded.
     fn loaded(&self, read: &Stored) -> (Records<JsValue>, Vec<Unreadable>) {
@@ -349,9 +357,7 @@ impl Inner {
         if let Some(cipher) = &self.cipher {
             cipher.seal(&value).await?;
         }
-        let txn = self
-            .db
-            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite)
+        let txn = self.readwrite(&store_names())
             .map_err(|e| js_error(&e, "cannot start moving unreadable records"))?;
         let issued = (|| {
             let added = txn.object_store(LOG)?.add(&value)?;
@@ -456,9 +462,7 @@ impl Inner {
                 cipher.seal(chunk).await?;
             }
         }
-        let txn = self
-            .db
-            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite)
+        let txn = self.readwrite(&store_names())
             .map_err(|e| js_error(&e, "cannot start a compaction"))?;
         let issued = (|| {
             let snapshot = txn.object_store(SNAPSHOT)?;

@@ -37,6 +37,7 @@ wasm_only! {
     pub mod kv;
     pub mod kv_adapter;
     mod log_image;
+    mod persistence;
     mod memory_registry;
     mod quarantine;
 }
@@ -52,9 +53,11 @@ pub use memory::MemoryStore;
 #[cfg(target_arch = "wasm32")]
 pub use any::AnyStore;
 #[cfg(target_arch = "wasm32")]
-pub use choice::{open, ChoiceError, StorageKind, StoreChoice};
+pub use choice::{open, ChoiceError, Durability, StorageKind, StoreChoice, StoreOptions};
 #[cfg(target_arch = "wasm32")]
 pub use memory_registry::drop_memory_store;
+#[cfg(target_arch = "wasm32")]
+pub use persistence::request_persistence;
 
 /// Where a queue keeps its records.
 ///

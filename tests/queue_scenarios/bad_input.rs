@@ -125,6 +125,9 @@ const BAD_OPEN_OPTIONS: &[(&str, &str)] = &[
         "groupRateLimit.max",
     ),
     ("{ groupRateLimit: 'slow' }", "groupRateLimit"),
+    ("{ durability: 'fast' }", "durability"),
+    ("{ durability: true }", "durability"),
+    ("{ persist: 'yes' }", "persist"),
     ("[]", "options"),
     ("{ get leaseMs() { throw 1 } }", "options"),
 ];

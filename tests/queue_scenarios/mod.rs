@@ -30,6 +30,7 @@ macro_rules! scenario_tests {
             delays => delayed_job_waits,
             bad_input => bad_input_is_refused_and_changes_nothing,
             two_instances => two_instances_share_the_work,
+            follower_stats => follower_stats_are_the_leaders_at_open,
             leader_crash => leader_crash_is_taken_over,
             payload_copies => handler_gets_a_copy_of_the_payload,
             pause_resume => pause_holds_jobs_until_resume,
@@ -496,6 +497,27 @@ pub async fn two_instances_share_the_work(storage: &str) {
     );
     assert_eq!(num(&b.stats().unwrap(), "completed"), 500.0);
     wait(b.close()).await.unwrap();
+}
+
+/// A follower's `stats()` is the leader's as soon as `Queue.open` resolves
+/// (it waits to hear them), not zeros until the first broadcast.
+pub async fn follower_stats_are_the_leaders_at_open(storage: &str) {
+    let name = fresh("follower-stats", storage).await;
+    let a = open(&name, storage, "{}").await;
+    enqueue_many(&a, 5, "").await;
+    enqueue(&a, js("6"), r#"{"delayMs": 600000}"#)
+        .await
+        .unwrap();
+    let b = open(&name, storage, "{}").await;
+    assert!(!b.is_leader(), "the second instance follows");
+    let s = b.stats().unwrap();
+    assert_eq!(
+        (num(&s, "pending"), num(&s, "delayed")),
+        (5.0, 1.0),
+        "the leader's counts at once"
+    );
+    wait(b.close()).await.unwrap();
+    wait(a.close()).await.unwrap();
 }
 
 /// The leading instance dies mid-way: the other takes over, and the jobs

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import init, { Queue } from "../../pkg/wasmq.js";
-import { relayToHttp } from "../../pkg/http.js";
+import { relayToHttp, retryAfter } from "../../pkg/http.js";
 
 let server;
 let url;
@@ -19,6 +19,10 @@ function answer(req, res, body) {
   const first = tries === 0;
   const status = { ok: 200, flaky: first ? 503 : 200, busy: first ? 429 : 201, conflict: first ? 409 : 200, bad: 400, gone: 404 }[kind];
   if (kind === "drop" && first) return req.socket.destroy(); // a network error
+  if (kind === "paced" && first) {
+    seen.at(-1).answeredAt = Date.now();
+    return res.writeHead(429, { "retry-after": "30" }).end(); // 30 s: far beyond the queue's 20 ms backoff
+  }
   res.writeHead(status ?? 200).end();
 }
 
@@ -56,6 +60,33 @@ test("each job is sent with its Idempotency-Key; 2xx acks, 408/409/425/429/5xx a
   }
   relay.close();
   await q.close();
+});
+
+test("a 429 with Retry-After holds the job's next try until then, not the backoff", { timeout: 30_000 }, async () => {
+  const q = await Queue.open("http-paced", { storage: "memory", maxAttempts: 5, backoff: { type: "fixed", delayMs: 20, jitter: false } });
+  const { id } = await q.enqueue({ kind: "paced" });
+  const relay = relayToHttp(q, { url });
+  let job;
+  for (let i = 0; i < 200 && !(job = (await q.jobs({ states: ["delayed"] }))[0]); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(job, "the job waits for its next try");
+  const answered = seen.find((r) => r.kind === "paced").answeredAt;
+  assert.equal(job.id, id);
+  assert.equal(job.lastError, "HTTP 429 Too Many Requests");
+  assert.ok(job.dueAt >= answered + 30_000, `due ${job.dueAt - answered} ms after the answer: Retry-After, not the 20 ms backoff`);
+  assert.equal(seen.filter((r) => r.kind === "paced").length, 1, "no second try yet");
+  relay.close();
+  await q.close();
+});
+
+test("retryAfter reads seconds and HTTP dates of 429 and 503 answers only", () => {
+  const now = Date.parse("2026-12-01T10:00:00Z");
+  const res = (status, value) => ({ status, headers: new Headers(value === undefined ? {} : { "retry-after": value }) });
+  assert.equal(retryAfter(res(429, "120"), now), now + 120_000);
+  assert.equal(retryAfter(res(503, "Tue, 01 Dec 2026 10:05:00 GMT"), now), now + 300_000);
+  assert.equal(retryAfter(res(503, "Tue, 01 Dec 2026 09:00:00 GMT"), now), now, "a date past is now");
+  assert.equal(retryAfter(res(429, "soon"), now), undefined);
+  assert.equal(retryAfter(res(429), now), undefined);
+  assert.equal(retryAfter(res(500, "120"), now), undefined, "only 429 and 503 carry it");
 });
 
 test("bad HTTP relay options are a typed error and take no job", { timeout: 30_000 }, async () => {

@@ -78,6 +78,7 @@ impl Instance {
             )
         };
         leader.processing_changed();
+        self.stats_known();
         self.announce();
         for (n, request) in pending {
             let me = Rc::clone(self);

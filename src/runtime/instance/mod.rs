@@ -52,6 +52,9 @@ enum Role {
 
 type Reply = oneshot::Sender<Result<JsValue, QueueError>>;
 
+/// How long a follower's `open` waits to hear the leader's stats.
+const FIRST_STATS_WAIT_MS: u32 = 1_000;
+
 struct InstanceState {
     role: Role,
     /// The number of this instance's last request.
@@ -65,6 +68,8 @@ struct InstanceState {
     stats_timer: Option<gloo_timers::callback::Timeout>,
     /// Messages of this turn, posted together (see `outbox.rs`).
     outbox: Vec<JsValue>,
+    /// Waiting to hear the leader's stats (a follower's `open`).
+    hearing: Vec<oneshot::Sender<()>>,
 }
 
 /// One instance of a queue name.
@@ -76,6 +81,8 @@ pub struct Instance {
     events: Events,
     /// The handler and pause flag, shared with the `Leader` while leading.
     processing: Rc<Processing>,
+    /// What the browser answered to `persist: true` (`None`: not asked).
+    persisted: Option<bool>,
     link: Link,
     me: std::rc::Weak<Instance>,
     state: RefCell<InstanceState>,
@@ -95,6 +102,10 @@ impl Instance {
         store: StoreChoice,
     ) -> Result<Rc<Instance>, QueueError> {
         config.validate()?;
+        let persisted = match store.wants_persistence() {
+            true => Some(crate::store::request_persistence().await),
+            false => None,
+        };
         let instance = Rc::new_cyclic(|me: &std::rc::Weak<Instance>| {
             let weak = me.clone();
             let link = Link::new(
@@ -112,6 +123,7 @@ impl Instance {
                 store,
                 events: Events::new(),
                 processing: Rc::default(),
+                persisted,
                 link,
                 me: me.clone(),
                 state: RefCell::new(InstanceState {
@@ -123,6 +135,7 @@ impl Instance {
                     stats_last_post: 0.0,
                     stats_timer: None,
                     outbox: Vec::new(),
+                    hearing: Vec::new(),
                 }),
             }
         });
@@ -134,11 +147,28 @@ impl Instance {
                 }
             }
             None => {
+                let (told, heard) = oneshot::channel();
+                instance.state.borrow_mut().hearing.push(told);
                 instance.send(message("hello", &instance.id));
                 instance.wait_for_lock();
+                // A follower's `stats()` is the leader's from the start, not
+                // zeros; a leader that does not answer soon is not waited for.
+                let answer_or_timeout = futures::future::select(
+                    heard,
+                    gloo_timers::future::TimeoutFuture::new(FIRST_STATS_WAIT_MS),
+                );
+                answer_or_timeout.await;
             }
         }
         Ok(instance)
+    }
+
+    /// The leader's stats are known here (heard, or this instance leads).
+    fn stats_known(&self) {
+        let hearing = std::mem::take(&mut self.state.borrow_mut().hearing);
+        for told in hearing {
+            let _ = told.send(());
+        }
     }
 
     /// The queue's name.
@@ -149,6 +179,12 @@ impl Instance {
     /// `"indexeddb"`, `"memory"` or `"adapter"`.
     pub fn storage(&self) -> &'static str {
         self.store.name()
+    }
+
+    /// Whether the browser granted persistent storage to `persist: true`
+    /// (`None` when it was not asked for).
+    pub fn persisted(&self) -> Option<bool> {
+        self.persisted
     }
 
     /// Where listeners attach.

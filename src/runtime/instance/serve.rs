@@ -140,6 +140,8 @@ impl Instance {
                 st.stats.completed = n("completed") as u64;
                 st.stats.retried = n("retried") as u64;
                 st.stats.dead = n("dead") as usize;
+                drop(st);
+                self.stats_known();
             }
             _ => {}
         }

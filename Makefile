@@ -34,9 +34,11 @@ node-test: setup
 	wasm-pack test --node -- --features test-hooks --test node_queue --test node_adapter
 
 ## The same browser test files in each browser. wasm-bindgen-test-runner reads the
-## capabilities in webdriver.json (the Firefox binary, Chromium's flags). WebKit:
-## WebKitWebDriver is driven as the runner's "safaridriver" (it starts MiniBrowser by
-## itself) on a virtual X display, as MiniBrowser has no headless mode.
+## capabilities in webdriver.json (Chromium's flags; the Firefox binary and the prefs that
+## answer its storage-permission prompt, which nobody can click in headless Firefox).
+## WebKit: WebKitWebDriver is driven as the runner's "safaridriver", on a virtual X display
+## (MiniBrowser has no headless mode) and behind tests/browsers/webkit-run.mjs, which adds
+## the MiniBrowser capabilities the runner does not send for Safari.
 WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
 # A whole test file's run in one page, not one test: the runner's default is 20 s.
 BROWSER_TIMEOUT := WASM_BINDGEN_TEST_TIMEOUT=300
@@ -48,7 +50,7 @@ firefox-test: setup
 	$(BROWSER_TIMEOUT) wasm-pack test --headless --firefox --geckodriver $(HOME)/.cargo/bin/geckodriver -- $(WEB_TESTS)
 
 webkit-test: setup
-	$(BROWSER_TIMEOUT) node tests/browsers/with-xvfb.mjs wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver -- $(WEB_TESTS)
+	$(BROWSER_TIMEOUT) node tests/browsers/webkit-run.mjs wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver -- $(WEB_TESTS)
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup

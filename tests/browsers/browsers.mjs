@@ -1,12 +1,15 @@
 // The browsers the tests drive over WebDriver, and how to start each: Firefox ESR through
-// geckodriver (headless), and WebKitGTK's MiniBrowser through WebKitWebDriver under a
-// virtual X display. Paths can be overridden with FIREFOX, GECKODRIVER, MINIBROWSER,
-// WEBKITWEBDRIVER.
+// geckodriver (headless, with the options in webdriver.json that the wasm test runner uses
+// too), and WebKitGTK's MiniBrowser through WebKitWebDriver under a virtual X display, with the
+// Storage API switched on (Safari ships it; WebKitGTK 2.50 leaves it off). Paths can be
+// overridden with FIREFOX, GECKODRIVER, MINIBROWSER, WEBKITWEBDRIVER.
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { WebDriver } from "./webdriver.mjs";
 import { startXvfb } from "./xvfb.mjs";
 
 const env = process.env;
+const webdriverJson = JSON.parse(readFileSync(new URL("../../webdriver.json", import.meta.url), "utf8"));
 
 export const BROWSERS = {
   firefox: {
@@ -15,7 +18,8 @@ export const BROWSERS = {
     capabilities: () => ({
       browserName: "firefox",
       "moz:firefoxOptions": {
-        binary: env.FIREFOX ?? "/usr/bin/firefox-esr",
+        ...webdriverJson["moz:firefoxOptions"],
+        ...(env.FIREFOX ? { binary: env.FIREFOX } : {}),
         args: ["-headless"],
       },
     }),
@@ -27,7 +31,7 @@ export const BROWSERS = {
     capabilities: () => ({
       "webkitgtk:browserOptions": {
         binary: env.MINIBROWSER ?? "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
-        args: ["--automation"],
+        args: ["--automation", "--features=+StorageAPI,+StorageAPIEstimate"],
       },
     }),
     display: true,

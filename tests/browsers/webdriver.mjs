@@ -84,7 +84,8 @@ export class WebDriver {
     const text = await res.text();
     let json;
     try { json = JSON.parse(text); } catch { throw new Error(`${method} ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`); }
-    if (!res.ok || (json.value && json.value.error)) throw new WebDriverError(`${method} ${path}`, json.value);
+    // W3C error answers have a 4xx/5xx status; a 200's value is the result, even one with an `error` field.
+    if (!res.ok) throw new WebDriverError(`${method} ${path}`, json.value);
     return json.value;
   }
 

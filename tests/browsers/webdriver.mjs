@@ -2,8 +2,8 @@
 // WebKitWebDriver) on a free loopback port, opens one session, and runs the few commands the
 // tests need (navigate and wait for the load, run scripts, windows, screenshots). Used by the
 // demo end to end in Firefox and WebKit (tests/e2e/webdriver-browser.mjs, through
-// ./browsers.mjs). No npm dependency. (The wasm tests need none of it: wasm-bindgen-test-runner
-// drives geckodriver and WebKitWebDriver itself.)
+// ./browsers.mjs). No npm dependency. (The wasm tests need only freePort, in ./webkit-run.mjs:
+// wasm-bindgen-test-runner drives geckodriver and WebKitWebDriver itself.)
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 

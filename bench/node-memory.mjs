@@ -1,4 +1,4 @@
-// Child process for one Node memory run: `node --expose-gc bench/node-memory.mjs <pqueue|fastq|wasmq|wasmqBatch> <jobs>`, prints one JSON line.
+// Child process for one Node memory run: `node --expose-gc bench/node-memory.mjs <pqueue|fastq|wasmq|wasmqBatch|wasmqRateLimit> <jobs>`, prints one JSON line.
 import { readFileSync } from "node:fs";
 import PQueue from "p-queue";
 import fastqLib from "fastq";
@@ -9,7 +9,7 @@ const [lib, n] = [process.argv[2], Number(process.argv[3])];
 let result;
 if (lib === "pqueue") result = await memory.pqueue(PQueue, n);
 else if (lib === "fastq") result = await memory.fastq(fastqLib, n);
-else if (lib === "wasmq" || lib === "wasmqBatch") {
+else if (["wasmq", "wasmqBatch", "wasmqRateLimit"].includes(lib)) {
   const wasm = await init({ module_or_path: readFileSync(new URL("../pkg/wasmq_bg.wasm", import.meta.url)) });
   result = await memory[lib](Queue, n, `node-mem-${process.pid}`);
   result.wasmMemoryBytes = wasm.memory.buffer.byteLength;

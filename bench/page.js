@@ -1,4 +1,4 @@
-// Browser side of the benchmarks (bundled by bench/build.mjs into /build/page.js): IndexedDB ceiling, wasmq on IndexedDB and memory, p-queue, fastq, Workbox via the service worker, open time, the JetStream relay beside the client publishing directly.
+// Browser side of the benchmarks (bundled by bench/build.mjs into /build/page.js): IndexedDB ceiling, wasmq on IndexedDB and memory (and under a rate limit), p-queue, fastq, Workbox via the service worker, open time, the JetStream relay beside the client publishing directly.
 import init, { Queue } from "/pkg/wasmq.js";
 import { wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -110,7 +110,7 @@ async function workbox(n, mode) {
 async function memoryRun(lib, n) {
   if (lib === "pqueue") return memory.pqueue(PQueue, n);
   if (lib === "fastq") return memory.fastq(fastqLib, n);
-  const r = await memory[lib === "wasmqBatch" ? "wasmqBatch" : "wasmq"](Queue, n, fresh("mem"));
+  const r = await memory[["wasmqBatch", "wasmqRateLimit"].includes(lib) ? lib : "wasmq"](Queue, n, fresh("mem"));
   return { ...r, wasmMemoryBytes: wasm.memory.buffer.byteLength };
 }
 

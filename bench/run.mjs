@@ -8,6 +8,7 @@ import { serve } from "./serve.mjs";
 import { launch } from "./browser.mjs";
 import { sizes } from "./sizes.mjs";
 import { summarize } from "./stats.mjs";
+import { CONCURRENCY, RATE_LIMIT } from "./memory.mjs";
 import { natsServer } from "../scripts/nats-server.mjs";
 import { evaluate, table, markdown } from "./report.mjs";
 import { chartHtml } from "./chart.mjs";
@@ -25,6 +26,7 @@ const N = QUICK
   ? { natsSerial: 200, nats: 2000, ceiling: 2000, serial: 200, burst: 2000, e2e: 2000, wbSerial: 50, wbAll: 300, lib: 10_000, wasmqMem: 2000, open: 10_000, openBig: 0 }
   : { natsSerial: 1000, nats: 10_000, ceiling: 10_000, serial: 1000, burst: 10_000, e2e: 10_000, wbSerial: 500, wbAll: 3000, lib: 1_000_000, wasmqMem: 100_000, open: 100_000, openBig: 1_000_000 };
 N.libSmall = N.wasmqMem; // p-queue and fastq also at wasmq's job count, for a like-for-like ratio
+N.rateBacklog = 2000; // the rate-limit run lasts a fixed number of intervals; 2,000 waiting is more than it can start
 // 10^6 pending in IndexedDB is opened only if the run is still this young (seconds), to stay under 10 minutes.
 const BIG_OPEN_IF_BEFORE_S = Number(process.env.BENCH_BIG_OPEN_BEFORE ?? 330);
 
@@ -56,6 +58,24 @@ function wasmqMemoryRows(env, label, n, r, batch = false) {
     r.map((x) => (n / x.processMs) * 1000), { msPerRun: r.map((x) => x.processMs) });
   row(`${id}_wasm_bytes`, label, `wasm memory after the memory-store${batch ? " batch" : ""} run`, n, "bytes", r.map((x) => x.wasmMemoryBytes));
 }
+
+/**
+ * Rows for the rate-limit run list (memory.wasmqRateLimit): starts per whole interval (the most, the median, all over
+ * all intervals), and the most in any sliding window of one interval.
+ */
+function rateLimitRows(env, label, r) {
+  const { max, intervalMs } = RATE_LIMIT;
+  const what = `wasmq memory store, rateLimit ${max} per ${intervalMs} ms, ${N.rateBacklog.toLocaleString("en")} no-op jobs waiting, ${r[0].counts.length} intervals`;
+  row(`rate_limit_max_${env}`, label, `${what}: most handler starts in one interval`, N.rateBacklog, "starts", r.map((x) => x.max),
+    { countsPerRun: r.map((x) => x.counts), spreadMsPerRun: r.map((x) => x.spreadMs), msPerRun: r.map((x) => x.ms), note: RATE_LIMIT_NOTE });
+  row(`rate_limit_median_${env}`, label, "  median starts per interval", N.rateBacklog, "starts", r.map((x) => x.median));
+  row(`rate_limit_mean_${env}`, label, "  starts per interval over all intervals (total ÷ intervals)", N.rateBacklog, "starts", r.map((x) => x.perInterval));
+  row(`rate_limit_sliding_${env}`, label, `  most handler starts in any ${intervalMs} ms (sliding window)`, N.rateBacklog, "starts", r.map((x) => x.slidingMax));
+}
+const RATE_LIMIT_NOTE = `Rate limit (${RATE_LIMIT.max} per ${RATE_LIMIT.intervalMs} ms, so a backlog should start ${RATE_LIMIT.max} per interval): ` +
+  "each handler's start time, counted in whole intervals from process(), and in a window sliding over them. The limit is applied to " +
+  `the leader's leases (a sliding window of lease times; concurrency ${CONCURRENCY}) and a handler starts after its lease, so the ` +
+  "sliding row can show more than the limit; results.json keeps each run's counts (countsPerRun)";
 
 /** Runs `fn` RUNS times (sequentially) and returns the list of results. */
 async function repeat(fn, runs = RUNS) {
@@ -182,6 +202,8 @@ try {
     await repeat(() => chromium.run("memory", "wasmq", N.wasmqMem))));
   await step("wasmq memory, batch API, in Chromium", async () => wasmqMemoryRows("chromium", B, N.wasmqMem,
     await repeat(() => chromium.run("memory", "wasmqBatch", N.wasmqMem)), true));
+  await step("wasmq rate limit in Chromium", async () => rateLimitRows("chromium", B,
+    await repeat(() => chromium.run("memory", "wasmqRateLimit", N.rateBacklog))));
 
   // Scale: open with 10^5 pending.
   await step(`open ${N.open}`, () => scale(N.open, RUNS));
@@ -197,6 +219,8 @@ try {
     await repeat(() => nodeMemory("wasmq", N.wasmqMem))));
   await step("wasmq memory, batch API, in Node", async () => wasmqMemoryRows("node", "Node", N.wasmqMem,
     await repeat(() => nodeMemory("wasmqBatch", N.wasmqMem)), true));
+  await step("wasmq rate limit in Node", async () => rateLimitRows("node", "Node",
+    await repeat(() => nodeMemory("wasmqRateLimit", N.rateBacklog))));
 
   // 10^6 pending in IndexedDB, once, if time allows.
   if (N.openBig && elapsed() < BIG_OPEN_IF_BEFORE_S) await step(`open ${N.openBig}`, () => scale(N.openBig, 1));

@@ -2,6 +2,7 @@
 import init, { Queue, version } from "/pkg/wasmq.js";
 import { drawChart } from "./chart.js";
 import { startRelayPanel } from "./relay-panel.js";
+import { startJobsPanel, preview } from "./jobs-panel.js";
 
 const OPTIONS = {
   concurrency: 8,
@@ -21,6 +22,7 @@ const tab = Math.random().toString(36).slice(2, 10);
 /** With `?record`, every handler call is logged here (for the end-to-end test). */
 const processed = [];
 let queue = null;
+let jobsPanel = null;
 let seq = 0;
 
 /** Hooks for tests and the console: `await wasmqDemo.ready`, then drive it. */
@@ -32,6 +34,8 @@ const demo = (window.wasmqDemo = {
   enqueueBatch,
   setControls,
   stats: () => queue.stats(),
+  /** What a Cancel button of the waiting-jobs panel does; resolves with the message shown. */
+  cancelJob: (id) => jobsPanel.cancel(id),
 });
 
 function showError(e) {
@@ -60,13 +64,14 @@ async function handler(job) {
  * Enqueues `n` jobs at once (no await between them) and resolves when all are committed,
  * with `[{ id, fail }]`. With `failRate` (0..1) exactly that share of jobs, spread evenly,
  * fail every try; without it each try fails with the page's failure-rate slider.
+ * Other options (`delayMs`, `group`, …) are enqueue()'s, given to every job.
  */
-async function enqueueBatch(n, { failRate } = {}) {
+async function enqueueBatch(n, { failRate, ...options } = {}) {
   const jobs = [];
   for (let i = 0; i < n; i++) {
     const payload = { n: ++seq, tab };
     if (failRate !== undefined) payload.fail = Math.floor((i + 1) * failRate) > Math.floor(i * failRate);
-    jobs.push(queue.enqueue(payload).then(({ id }) => ({ id, fail: payload.fail })));
+    jobs.push(queue.enqueue(payload, options).then(({ id }) => ({ id, fail: payload.fail })));
   }
   return Promise.all(jobs);
 }
@@ -132,7 +137,7 @@ async function refreshDead() {
     $("redrive-all").disabled = $("purge-all").disabled = total === 0;
     const rows = list.map((d) => {
       const tr = document.createElement("tr");
-      const cells = [d.id, d.attempts, d.lastError ?? "", new Date(d.failedAt).toLocaleTimeString(), JSON.stringify(d.payload).slice(0, 60)];
+      const cells = [d.id, d.attempts, d.lastError ?? "", new Date(d.failedAt).toLocaleTimeString(), preview(d.payload)];
       cells.forEach((v, i) => {
         const td = document.createElement("td");
         if (i === 4) td.append(Object.assign(document.createElement("code"), { textContent: v }));
@@ -172,6 +177,7 @@ function tickStats() {
   const s = queue.stats();
   for (const k of ["pending", "delayed", "inFlight", "completed", "retried", "dead"]) $(`s-${k}`).textContent = fmt(s[k]);
   if (s.dead !== deadSeen) refreshDead();
+  jobsPanel.refresh(s);
   $("role").textContent = queue.isLeader ? "this tab processes" : "another tab processes; this one follows";
   return s;
 }
@@ -219,6 +225,7 @@ async function start() {
   $("settings").textContent = `concurrency ${OPTIONS.concurrency} · ${OPTIONS.maxAttempts} tries · retry after ${OPTIONS.backoff.delayMs} ms · lease ${OPTIONS.leaseMs / 1000} s`;
   queue.addEventListener("error", (e) => showError(e.detail));
   queue.process(handler, { concurrency: OPTIONS.concurrency });
+  jobsPanel = startJobsPanel(queue, showError);
   wireControls();
   tickStats();
   tickChart();

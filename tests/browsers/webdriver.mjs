@@ -145,6 +145,13 @@ export class WebDriver {
     this.window = handle;
   }
 
+  /** Clicks the first element matching the CSS `selector` as a user would (scrolled into view, must be clickable). */
+  async click(selector) {
+    const found = await this.cmd("POST", "/element", { using: "css selector", value: selector });
+    const id = found["element-6066-11e4-a52e-4f735466cecf"];
+    await this.cmd("POST", `/element/${id}/click`, {});
+  }
+
   async setWindowRect(width, height) {
     await this.cmd("POST", "/window/rect", { width, height }).catch(() => {});
   }

@@ -1,5 +1,6 @@
 // End-to-end test of the demo page in headless Chromium (or E2E_BROWSER=firefox|webkit, see harness.mjs):
-// 200 jobs survive a reload mid-way, and a second tab never double-processes.
+// 200 jobs survive a reload mid-way, a second tab never double-processes, and a job cancelled in the
+// waiting-jobs panel stays gone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -56,6 +57,9 @@ test("200 jobs, 30% failing: after a reload mid-way every job is completed or de
   }
 
   await page.waitForFunction(() => document.querySelectorAll("#dead-rows button[data-op=redrive]").length === 60);
+  // For the picture only: a few jobs waiting in the waiting-jobs panel.
+  await page.evaluate(() => window.wasmqDemo.enqueueBatch(3, { delayMs: 600_000, group: "later" }));
+  await page.waitForFunction(() => document.querySelectorAll("#job-rows tr[data-id]").length === 3);
   await page.waitForTimeout(1200); // let the chart take one more sample before the picture
   mkdirSync(`${root}target/e2e`, { recursive: true });
   await page.screenshot({ path: shot, fullPage: true });
@@ -99,5 +103,65 @@ test("a second page on the same origin does not process any job twice", { timeou
     const runs = log.filter((e) => e.id === id);
     assert.ok(fail ? runs.length === 3 : runs.some((e) => !e.fail), `job ${id} ran to its end (${runs.length} tries)`);
   }
+  await context.close();
+});
+
+/** Ids (as numbers) of the waiting-jobs panel's rows, and of those with a Cancel button. */
+const panelIds = (page) => page.evaluate(() => ({
+  rows: [...document.querySelectorAll("#job-rows tr[data-id]")].map((tr) => Number(tr.dataset.id)),
+  cancellable: [...document.querySelectorAll("#job-rows button[data-id]")].map((b) => Number(b.dataset.id)),
+}));
+const listedIds = (page) => page.evaluate(async () => (await window.wasmqDemo.queue.jobs()).map((j) => j.id));
+
+test("a delayed job cancelled in the waiting-jobs panel leaves the panel, jobs() and stats, and stays gone after a reload", { timeout: 60_000 }, async () => {
+  const context = await env.browser.newContext();
+  let page = await openDemo(context);
+  await page.click("#pause");
+  assert.equal(await page.evaluate(() => window.wasmqDemo.queue.paused), true, "the Pause button paused processing");
+  const jobs = await page.evaluate(() => window.wasmqDemo.enqueueBatch(5, { delayMs: 600_000, group: "g1" }));
+  const ids = jobs.map((j) => j.id);
+  await page.waitForFunction((n) => document.querySelectorAll("#job-rows button[data-id]").length === n, ids.length);
+  assert.deepEqual(await panelIds(page), { rows: ids, cancellable: ids }, "every delayed job is listed, each with a Cancel button");
+  const row = (id) => page.locator(`#job-rows tr[data-id="${id}"]`);
+  const [first] = await page.evaluate(() => window.wasmqDemo.queue.jobs({ limit: 1 }));
+  const [id, state, tries, due, group, payload, button] = await row(ids[0]).locator("td").allTextContents();
+  assert.deepEqual([id, state, tries, group, payload, button], [String(ids[0]), "delayed", "0 of 3", "g1", JSON.stringify(first.payload), "cancel"],
+    "a row shows id, state, tries, group, payload and its button");
+  assert.match(due, /^in (10m 0s|9m [45]\ds)$/, "and when it is due, relative to now");
+  assert.equal((await stats(page)).delayed, 5);
+
+  const victim = ids[2];
+  const rest = ids.filter((id) => id !== victim);
+  await page.click(`#job-rows button[data-id="${victim}"]`);
+  await page.waitForFunction((id) => !document.querySelector(`#job-rows tr[data-id="${id}"]`), victim);
+  assert.equal(await page.textContent("#jobs-action"), `Cancelled job ${victim}.`);
+  assert.deepEqual((await panelIds(page)).rows, rest, "the cancelled job left the panel");
+  assert.deepEqual(await listedIds(page), rest, "and queue.jobs()");
+  const after = await stats(page);
+  assert.deepEqual([after.pending, after.delayed, after.inFlight], [0, 4, 0], `one delayed job fewer: ${JSON.stringify(after)}`);
+  await page.waitForFunction(() => document.getElementById("s-delayed").textContent === "4");
+
+  // A refusal is a short message in the panel, not a page error.
+  assert.equal(await page.evaluate((id) => window.wasmqDemo.cancelJob(id), victim),
+    `Job ${victim} not cancelled: it is no longer waiting (completed, dead or cancelled) (NOT_FOUND).`);
+  assert.equal(await page.isHidden("#error"), true, "NOT_FOUND is not shown as an error");
+
+  await page.reload();
+  await page.evaluate(() => window.wasmqDemo.ready.then(() => undefined));
+  assert.deepEqual(await listedIds(page), rest, "after a reload the cancelled job is still gone (the cancel was durable)");
+  assert.equal((await stats(page)).delayed, 4);
+  await page.waitForFunction((n) => document.querySelectorAll("#job-rows tr[data-id]").length === n, rest.length);
+  assert.deepEqual((await panelIds(page)).rows, rest, "and the panel lists the other four");
+
+  // A job running in a handler has no Cancel button, and cancelling it is refused as JOB_IN_FLIGHT.
+  await page.evaluate(() => window.wasmqDemo.setControls({ latencyMs: 2000, failRate: 0 }));
+  const [{ id: running }] = await page.evaluate(() => window.wasmqDemo.enqueueBatch(1));
+  await page.waitForFunction((id) => document.querySelector(`#job-rows tr[data-id="${id}"]`)?.dataset.state === "inFlight", running, { polling: 10 });
+  assert.deepEqual((await panelIds(page)).cancellable, rest, "no Cancel button on the job in flight");
+  assert.equal(await page.evaluate((id) => window.wasmqDemo.cancelJob(id), running),
+    `Job ${running} not cancelled: it is running now (JOB_IN_FLIGHT).`);
+  assert.equal(await page.isHidden("#error"), true, "JOB_IN_FLIGHT is not shown as an error");
+  await page.waitForFunction(() => window.wasmqDemo.stats().completed === 1, null, { timeout: 10_000 });
+  assert.deepEqual(await listedIds(page), rest, "the refused cancel left the running job to complete");
   await context.close();
 });

@@ -72,6 +72,24 @@ class WebDriverPage {
     return this.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector);
   }
 
+  async click(selector) {
+    await this.context.serial(async () => { await this.focus(); await this.wd.click(selector); });
+  }
+
+  /** Like Playwright's: no such element, or one with an empty box or `visibility: hidden`. */
+  isHidden(selector) {
+    return this.evaluate((s) => {
+      const el = document.querySelector(s);
+      if (!el) return true;
+      const box = el.getBoundingClientRect();
+      return box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === "hidden";
+    }, selector);
+  }
+
+  locator(selector) {
+    return new Locator(this, [selector]);
+  }
+
   waitForTimeout(ms) { return sleep(ms); }
 
   /** A PNG of the window's viewport (WebDriver has no full-page screenshot everywhere). */
@@ -79,6 +97,24 @@ class WebDriverPage {
     const png = await this.context.serial(async () => { await this.focus(); return this.wd.screenshot(); });
     if (path) writeFileSync(path, png);
     return png;
+  }
+}
+
+/** A chain of CSS selectors, each looked up inside the matches of the one before (Playwright's `locator`). */
+class Locator {
+  constructor(page, chain) {
+    this.page = page;
+    this.chain = chain;
+  }
+
+  locator(selector) {
+    return new Locator(this.page, [...this.chain, selector]);
+  }
+
+  allTextContents() {
+    return this.page.evaluate((chain) => chain
+      .reduce((found, sel) => found.flatMap((el) => [...el.querySelectorAll(sel)]), [document])
+      .map((el) => el.textContent ?? ""), this.chain);
   }
 }
 

@@ -9,6 +9,7 @@ mod config;
 mod engine;
 mod error;
 mod options;
+mod rate_window;
 mod record;
 mod rng;
 
@@ -19,6 +20,7 @@ pub use engine::{
 };
 pub use error::{Error, Result};
 pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
+pub use rate_window::RateWindow;
 pub use record::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,

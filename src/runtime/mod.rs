@@ -28,6 +28,7 @@ mod origin;
 mod panic;
 mod process;
 mod processing;
+mod start_gate;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
@@ -73,6 +74,8 @@ pub(crate) struct State {
     drained: Vec<oneshot::Sender<()>>,
     idle: Vec<oneshot::Sender<()>>,
     timer: Option<(u64, Timeout)>,
+    /// The rate limits at handler start (see `start_gate.rs`).
+    gate: start_gate::StartGate,
 }
 
 /// The open queue of the instance that holds its name's lock.
@@ -131,6 +134,7 @@ impl Leader {
                 drained: Vec::new(),
                 idle: Vec::new(),
                 timer: None,
+                gate: Default::default(),
             }),
             calls: RefCell::default(),
         });

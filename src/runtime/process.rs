@@ -17,6 +17,16 @@ use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
 use crate::js::object::get_key;
 
+/// What the rate limits say of a handler call now (see `start_gate.rs`).
+enum Gate {
+    /// It may start.
+    Open,
+    /// Not for this many ms.
+    Wait(u64),
+    /// The queue was terminated: run nothing.
+    Stopped,
+}
+
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
@@ -59,7 +69,7 @@ impl Leader {
                     while !rest.is_empty() {
                         let tail = rest.split_off(per_call.min(rest.len()));
                         let call = std::mem::replace(&mut rest, tail);
-                        me.run_call(call, batch);
+                        me.start_call(call, batch);
                     }
                 } else {
                     // Rolled back (the leases never became durable) or terminated: no handler runs.
@@ -87,6 +97,49 @@ impl Leader {
         }
     }
 
+    /// Calls the handler for `leases` once the rate limits let them start
+    /// (at once without limits): a call that would exceed one waits on a
+    /// timer. A leader terminated meanwhile runs nothing (the leases stay
+    /// stored, for the next leader).
+    fn start_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
+        match self.gate(&leases, false) {
+            Gate::Open => self.run_call(leases, batch),
+            Gate::Wait(ms) => self.start_later(leases, batch, ms),
+            Gate::Stopped => self.settle(leases, Err(Failure::retry("stopped".to_owned()))),
+        }
+    }
+
+    fn start_later(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, wait: u64) {
+        let me = Rc::clone(self);
+        let delay = wait.min(MAX_TIMER_MS) as u32;
+        Timeout::new(delay, move || me.start_call(leases, batch)).forget();
+    }
+
+    /// Whether `leases` may start now under the rate limits; with `admit`,
+    /// counts their start (at the moment of the handler call).
+    fn gate(&self, leases: &[Lease<JsValue>], admit: bool) -> Gate {
+        let Ok(mut st) = self.state() else {
+            return Gate::Stopped;
+        };
+        let config = st.engine.config();
+        let limits = (config.rate_limit, config.group_rate_limit);
+        if limits == (None, None) {
+            return Gate::Open;
+        }
+        if st.phase == Phase::Closed {
+            return Gate::Stopped;
+        }
+        let now = now_ms();
+        let at = st.gate.opens_at(limits, leases);
+        if at > now {
+            return Gate::Wait(at - now);
+        }
+        if admit {
+            st.gate.record(now, limits, leases);
+        }
+        Gate::Open
+    }
+
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
         let handler = self.processing.handler().map(|h| h.function);
@@ -98,6 +151,12 @@ impl Leader {
             false => jobs.get(0),
             true => jobs.into(),
         };
+        // Counted as late as can be, so the limits hold at the call itself.
+        match self.gate(&leases, true) {
+            Gate::Open => {}
+            Gate::Wait(ms) => return self.start_later(leases, batch, ms),
+            Gate::Stopped => return self.settle(leases, Err(Failure::retry("stopped".to_owned()))),
+        }
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {

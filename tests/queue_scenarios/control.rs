@@ -350,3 +350,63 @@ pub async fn rate_limits_hold_back_starts(storage: &str) {
         wait(q.close()).await.unwrap();
     }
 }
+
+/// The limits hold where a user's API sees them: at the handler calls. Each
+/// call records `Date.now()`; in no window of the interval (less the one
+/// millisecond `Date.now()` may advance inside a call) are there more calls
+/// than `max`, per queue and per group, while every job still runs.
+pub async fn rate_limits_hold_at_handler_start(storage: &str) {
+    let (max, interval) = (5usize, 200.0);
+    for (opts, groups) in [
+        (
+            r#"{"concurrency": 8, "rateLimit": {"max": 5, "intervalMs": 200}}"#,
+            1,
+        ),
+        (
+            r#"{"concurrency": 8, "groupRateLimit": {"max": 5, "intervalMs": 200}}"#,
+            2,
+        ),
+    ] {
+        let name = fresh("pace", storage).await;
+        let q = open(&name, storage, opts).await;
+        for i in 0..24 {
+            let group = format!(r#"{{"group": "g{}"}}"#, i % groups);
+            let o = if groups > 1 { group.as_str() } else { "" };
+            enqueue(&q, js(&i.to_string()), o).await.unwrap();
+        }
+        let starts: Rc<RefCell<Vec<(f64, String)>>> = Rc::default();
+        let sink = Rc::clone(&starts);
+        q.process(
+            handler(move |job| {
+                let group = field(&job, "group").unwrap_or_default();
+                sink.borrow_mut().push((js_sys::Date::now(), group));
+                JsValue::UNDEFINED
+            }),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+        wait(q.drained()).await.unwrap();
+        let starts = starts.take();
+        assert_eq!(starts.len(), 24, "{opts}: every job ran");
+        for g in 0..groups {
+            let name = if groups > 1 {
+                format!("g{g}")
+            } else {
+                String::new()
+            };
+            let times: Vec<f64> = starts.iter().filter(|s| s.1 == name).map(|s| s.0).collect();
+            for (i, &a) in times.iter().enumerate() {
+                let inside = times[i..]
+                    .iter()
+                    .take_while(|&&t| t < a + interval - 1.0)
+                    .count();
+                let since: Vec<f64> = times.iter().map(|t| t - times[0]).collect();
+                assert!(
+                    inside <= max,
+                    "{opts}: {inside} handler calls of {name:?} within an interval from {a}: {since:?}"
+                );
+            }
+        }
+        wait(q.close()).await.unwrap();
+    }
+}

@@ -53,6 +53,7 @@ macro_rules! scenario_tests {
             cancel => control::cancel_removes_a_waiting_job,
             replace => control::replace_coalesces_by_key,
             rate_limits => control::rate_limits_hold_back_starts,
+            rate_at_handler_start => control::rate_limits_hold_at_handler_start,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

@@ -21,43 +21,10 @@
 //! engine the exact memory of the engine it replaces in the same instance
 //! (a rollback), so that case need not wait.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use super::Engine;
-use crate::core::config::RateLimit;
-
-/// The times of the last `max` starts under one limit within its interval, oldest first.
-#[derive(Debug, Clone, Default)]
-struct Window(VecDeque<u64>);
-
-impl Window {
-    /// The earliest time another start fits under `limit`.
-    fn next_start(&self, limit: RateLimit) -> u64 {
-        if self.0.len() < limit.max as usize {
-            return 0;
-        }
-        self.0
-            .front()
-            .map_or(0, |oldest| oldest.saturating_add(limit.interval_ms))
-    }
-
-    /// Counts a start at `at`, forgetting starts that no longer count (over
-    /// `max` back, or an interval old): at most min(max, starts in the last
-    /// interval) times are kept.
-    fn record(&mut self, at: u64, limit: RateLimit) {
-        while self
-            .0
-            .front()
-            .is_some_and(|t| t.saturating_add(limit.interval_ms) <= at)
-        {
-            self.0.pop_front();
-        }
-        self.0.push_back(at);
-        while self.0.len() > limit.max as usize {
-            self.0.pop_front();
-        }
-    }
-}
+use crate::core::rate_window::RateWindow as Window;
 
 /// The memory of the rate limits.
 #[derive(Debug, Clone, Default)]
@@ -129,11 +96,11 @@ impl<P: Clone> Engine<P> {
             let Some((_, group)) = self.pace.idle.pop_first() else {
                 break;
             };
-            let idle = self.pace.groups.get(&group).map_or(true, |w| {
-                w.0.back().map_or(true, |last| {
-                    last.saturating_add(limit.interval_ms) <= self.clock
-                })
-            });
+            let idle = self
+                .pace
+                .groups
+                .get(&group)
+                .map_or(true, |w| w.idle(self.clock, limit));
             if idle {
                 self.pace.groups.remove(&group);
             }

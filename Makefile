@@ -6,16 +6,17 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 PORT ?= 8080
 
-.PHONY: setup test lint native-test wasm-test node-test browser-test package js-test test-relay e2e test-workers test-workers-firefox demo bench-core bench fuzz clean
+.PHONY: setup test lint native-test wasm-test node-test browser-test firefox-test webkit-test package js-test test-relay e2e e2e-chromium e2e-firefox e2e-webkit test-workers test-workers-firefox demo bench-core bench fuzz fuzz-quick clean
 
 setup:
 	@bash scripts/setup.sh
 
 ## make test: formatting, lints (host and wasm32), native tests, wasm tests in
-## Node and headless Chrome, the wasm package build, the package in Node /
-## esbuild / Deno / workerd, the demo page end to end in headless Chromium, and
-## the queue in a dedicated worker and a service worker.
-test: setup lint native-test wasm-test package js-test test-relay e2e test-workers
+## Node and in Chromium, Firefox and WebKit, a small hostile-input fuzz pass, the
+## wasm package build, the package in Node / esbuild / Deno / workerd, the demo
+## page end to end in Chromium, Firefox and WebKit, and the queue in a dedicated
+## worker and a service worker.
+test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e test-workers
 	@echo "make test: all checks passed"
 
 lint:
@@ -27,13 +28,29 @@ lint:
 native-test:
 	cargo test
 
-wasm-test: node-test browser-test
+wasm-test: node-test browser-test firefox-test webkit-test
 
 node-test: setup
 	wasm-pack test --node -- --features test-hooks --test node_queue --test node_adapter
 
+## The same browser test files in each browser. wasm-bindgen-test-runner reads the
+## capabilities in webdriver.json (Chromium's flags; the Firefox binary and the prefs that
+## answer its storage-permission prompt, which nobody can click in headless Firefox).
+## WebKit: WebKitWebDriver is driven as the runner's "safaridriver", on a virtual X display
+## (MiniBrowser has no headless mode) and behind tests/browsers/webkit-run.mjs, which adds
+## the MiniBrowser capabilities the runner does not send for Safari.
+WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
+# A whole test file's run in one page, not one test: the runner's default is 20 s.
+BROWSER_TIMEOUT := WASM_BINDGEN_TEST_TIMEOUT=300
+
 browser-test: setup
-	wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
+	$(BROWSER_TIMEOUT) wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver -- $(WEB_TESTS)
+
+firefox-test: setup
+	$(BROWSER_TIMEOUT) wasm-pack test --headless --firefox --geckodriver $(HOME)/.cargo/bin/geckodriver -- $(WEB_TESTS)
+
+webkit-test: setup
+	$(BROWSER_TIMEOUT) node tests/browsers/webkit-run.mjs wasm-pack test --headless --safari --safaridriver /usr/bin/WebKitWebDriver -- $(WEB_TESTS)
 
 ## make package: the npm package (ES module + .d.ts + .wasm) in pkg/, ready for `npm pack`.
 package: setup
@@ -54,9 +71,19 @@ test-relay: package
 	cargo build --manifest-path $(CONSUMER)
 	node --experimental-websocket --test tests/relay/*.test.mjs
 
-## make e2e: the demo page in headless Chromium (playwright-core); screenshot in target/e2e/demo.png.
-e2e: package
+## make e2e: the demo page in headless Chromium (playwright-core; with the quota test),
+## then in Firefox and WebKit over WebDriver (tests/e2e/webdriver-browser.mjs);
+## screenshots in target/e2e/demo.png, demo-firefox.png, demo-webkit.png.
+e2e: e2e-chromium e2e-firefox e2e-webkit
+
+e2e-chromium: package
 	node --test tests/e2e/*.e2e.mjs
+
+e2e-firefox: package
+	E2E_BROWSER=firefox node --test tests/e2e/demo.e2e.mjs
+
+e2e-webkit: package
+	E2E_BROWSER=webkit node --test tests/e2e/demo.e2e.mjs
 
 ## make test-workers: the queue in a dedicated worker, in a service worker beside a page (one
 ## leads, the other forwards), and a service worker stopped mid-job through the DevTools protocol,
@@ -80,6 +107,19 @@ demo: package
 fuzz: setup
 	PROPTEST_CASES=100000 cargo test --release --test engine_model --test options_model
 	wasm-pack test --node -- --test node_fuzz --test node_decoder_fuzz
+
+## make fuzz-quick (part of make test): the same two Node fuzz tests with 20,000 cases
+## each from a new seed every run. The tests read WASMQ_FUZZ_SEED / WASMQ_FUZZ_CASES
+## from their Node process's environment (tests/fuzz_values/budget.rs); the seed is
+## printed here and by the tests, and `WASMQ_FUZZ_SEED=<seed> make fuzz-quick` replays it.
+WASMQ_FUZZ_CASES ?= 20000
+ifeq ($(origin WASMQ_FUZZ_SEED),undefined)
+WASMQ_FUZZ_SEED := 0x$(shell od -An -N8 -tx8 /dev/urandom | tr -d ' \n')
+endif
+fuzz-quick: setup
+	@echo "fuzz-quick: $(WASMQ_FUZZ_CASES) cases each from seed $(WASMQ_FUZZ_SEED) (replay: WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) make fuzz-quick)"
+	WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) WASMQ_FUZZ_CASES=$(WASMQ_FUZZ_CASES) wasm-pack test --node -- --test node_fuzz --test node_decoder_fuzz \
+	  || { echo "fuzz-quick FAILED with seed $(WASMQ_FUZZ_SEED): replay with WASMQ_FUZZ_SEED=$(WASMQ_FUZZ_SEED) WASMQ_FUZZ_CASES=$(WASMQ_FUZZ_CASES) make fuzz-quick"; exit 1; }
 
 ## make bench-core: criterion benchmark of the core (enqueue + lease + ack).
 bench-core:

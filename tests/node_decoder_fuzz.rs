@@ -1,5 +1,6 @@
-//! The IndexedDB record decoder under hostile input, in Node (`make fuzz`
-//! only): 100,000 values — arbitrary JS values, and records of the stored
+//! The IndexedDB record decoder under hostile input, in Node: 100,000
+//! values (`make fuzz`; `make test` runs 20,000 from a new seed, see
+//! `fuzz_values/budget.rs`) — arbitrary JS values, and records of the stored
 //! shape with random versions, tags, numbers, strings and payloads, and the
 //! schema-1 fixture's records with one number changed — are decoded as an
 //! open would, after a structured clone: the decoder's domain is what
@@ -11,6 +12,7 @@
 #[allow(dead_code)] // the API fuzz uses the rest of the generator
 mod fuzz_values;
 
+use fuzz_values::budget::Budget;
 use fuzz_values::Gen;
 use js_sys::{Array, Float64Array, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::JsValue;
@@ -69,10 +71,16 @@ fn stored_form(value: &JsValue) -> Option<JsValue> {
 
 #[test]
 async fn the_decoder_reads_or_refuses_every_value_and_never_panics() {
-    let mut g = Gen::new(SEED);
+    let budget = Budget::from_env(CASES, SEED);
+    let (cases, seed) = (budget.cases, budget.seed);
+    console_log!(
+        "decoder fuzz: {cases} values from seed {seed:#x} ({})",
+        budget.replay()
+    );
+    let mut g = Gen::new(seed);
     let originals = fixture();
     let (mut read, mut refused, mut skipped) = (0u32, 0u32, 0u32);
-    for case in 0..CASES {
+    for case in 0..cases {
         let value = match case % 3 {
             // Anything at all.
             0 => g.value(3),
@@ -115,10 +123,10 @@ async fn the_decoder_reads_or_refuses_every_value_and_never_panics() {
         }
     }
     console_log!(
-        "decoder fuzz: {CASES} values, {read} read, {refused} refused, {skipped} not storable"
+        "decoder fuzz: {cases} values, {read} read, {refused} refused, {skipped} not storable"
     );
-    assert_eq!(read + refused + skipped, CASES);
-    assert!(skipped < CASES / 4, "most values reached the decoder");
+    assert_eq!(read + refused + skipped, cases);
+    assert!(skipped < cases / 4, "most values reached the decoder");
     assert!(read > 0 && refused > 0, "both outcomes were reached");
     for (t, n, s, p) in &originals {
         let r = record(&JsValue::from(1), t, n, s, p);

@@ -1,5 +1,6 @@
-//! Hostile input at scale, in Node on the memory store (`make fuzz` only,
-//! not `make test`): 100,000 calls fed pseudo-random JS values from a seeded
+//! Hostile input at scale, in Node on the memory store: 100,000 calls
+//! (`make fuzz`; `make test` runs 20,000 from a new seed, see
+//! `fuzz_values/budget.rs`) fed pseudo-random JS values from a seeded
 //! generator (`tests/fuzz_values/`) — `Queue.open` names and options,
 //! `enqueue` payloads and options (with fuzzed `validate` and
 //! `maxPayloadBytes`), `process` handlers and options, `deadLetters`,
@@ -14,6 +15,7 @@ mod fuzz_values;
 
 use std::collections::BTreeMap;
 
+use fuzz_values::budget::Budget;
 use fuzz_values::Gen;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -24,8 +26,12 @@ use wasmq::runtime::codes::*;
 use wasmq::runtime::options::{ENQUEUE_OPTIONS, OPEN_OPTIONS};
 
 const SEED: u64 = 0x5EED_F022;
+/// Calls in all, unless `WASMQ_FUZZ_CASES` says otherwise.
+const CASES: u32 = 100_000;
+/// Rounds, whatever the budget: each round fuzzes the queue's own `validate`
+/// and `maxPayloadBytes`, which some outcomes checked at the end need, so a
+/// smaller budget makes the rounds shorter, not fewer.
 const ROUNDS: u32 = 100;
-const CALLS_PER_ROUND: u32 = 1_000;
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
@@ -206,8 +212,8 @@ struct Tally {
 }
 
 /// One round: a fresh queue (with a fuzzed `validate` / `maxPayloadBytes`)
-/// and a fresh processing queue take `CALLS_PER_ROUND` calls.
-async fn round(gen: &mut Gen, n: u32, tally: &mut Tally) {
+/// and a fresh processing queue take `calls` calls.
+async fn round(gen: &mut Gen, n: u32, calls: u32, tally: &mut Tally) {
     let name = format!("fuzz-{n}");
     let door = gen.options(&["validate", "maxPayloadBytes"]);
     tally.fed += 1;
@@ -221,7 +227,7 @@ async fn round(gen: &mut Gen, n: u32, tally: &mut Tally) {
     let worker_name = format!("{name}-worker");
     let worker = open(&worker_name, "{ leaseMs: 20, maxAttempts: 2 }").await;
     let mut stored = 0.0;
-    for _ in 0..CALLS_PER_ROUND {
+    for _ in 0..calls {
         let (op, outcome) = fuzz_call(gen, &q, &worker, &name).await;
         let code = check(op, &outcome);
         *tally
@@ -263,13 +269,25 @@ async fn round(gen: &mut Gen, n: u32, tally: &mut Tally) {
 
 #[test]
 async fn hostile_values_get_typed_errors_never_a_panic() {
-    let mut gen = Gen::new(SEED);
+    let budget = Budget::from_env(CASES, SEED);
+    let per_round = budget.cases.div_ceil(ROUNDS);
+    console_log!(
+        "API fuzz: {ROUNDS} rounds of {per_round} calls from seed {:#x} ({})",
+        budget.seed,
+        budget.replay()
+    );
+    let mut gen = Gen::new(budget.seed);
     let mut tally = Tally::default();
     for n in 0..ROUNDS {
-        round(&mut gen, n, &mut tally).await;
+        round(&mut gen, n, per_round, &mut tally).await;
     }
     console_log!("fed {} values: {:#?}", tally.fed, tally.outcomes);
-    assert!(tally.fed >= 100_000, "fed {} values", tally.fed);
+    let calls = ROUNDS * per_round;
+    assert!(
+        tally.fed >= calls,
+        "fed {} values in {calls} calls",
+        tally.fed
+    );
     // The values reached every outcome, not only the parsers' first refusal.
     for seen in [
         "enqueue: ok",

@@ -1,10 +1,12 @@
-// End-to-end test of the demo page in headless Chromium: 200 jobs survive a reload mid-way, a second tab never double-processes, and a job cancelled in the waiting-jobs panel stays gone.
+// End-to-end test of the demo page in headless Chromium (or E2E_BROWSER=firefox|webkit, see harness.mjs):
+// 200 jobs survive a reload mid-way, a second tab never double-processes, and a job cancelled in the
+// waiting-jobs panel stays gone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { root, useDemoServer } from "./harness.mjs";
+import { browserName, root, useDemoServer } from "./harness.mjs";
 
-const shot = `${root}target/e2e/demo.png`;
+const shot = `${root}target/e2e/${browserName === "chromium" ? "demo" : `demo-${browserName}`}.png`;
 const env = useDemoServer();
 
 /** Opens the demo in `context` and waits until its queue is open and processing. */

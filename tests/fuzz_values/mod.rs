@@ -9,6 +9,8 @@
 //! Options objects are mostly made of the option names the call knows, with
 //! plausible values, so that the calls also get past the parser.
 
+pub mod budget;
+
 use wasm_bindgen::prelude::*;
 use wasmq::core::SplitMix64;
 

@@ -102,6 +102,20 @@ async fn persist_reports_what_the_browser_granted() {
         assert_eq!(num(&q.stats().unwrap(), "completed"), 3.0);
         wait(q.close()).await.unwrap();
     }
+    // A browser that asks its user (Firefox) may not answer for long: open
+    // does not wait past a second, `persisted` is false until the answer.
+    eval(
+        "Object.defineProperty(navigator.storage, 'persist', { value: () => new Promise((r) => { globalThis.__wasmqAnswer = r; }), configurable: true })",
+    );
+    let name = fresh("persist", "indexeddb").await;
+    let q = open(&name, "indexeddb", r#"{"persist": true}"#).await;
+    assert_eq!(q.persisted(), Some(false), "no answer yet");
+    eval("globalThis.__wasmqAnswer(true)");
+    assert!(
+        until(2_000, || q.persisted() == Some(true)).await,
+        "the late answer is taken"
+    );
+    wait(q.close()).await.unwrap();
     stub_persist(None);
     let name = fresh("persist", "indexeddb").await;
     let q = open(&name, "indexeddb", "{}").await;

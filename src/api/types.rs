@@ -65,7 +65,8 @@ export interface QueueOptions<T = unknown> {
   /**
    * IndexedDB only. Asks `navigator.storage.persist()` so the browser does not
    * evict the queue under storage pressure; `queue.persisted` says what it
-   * granted. A refusal is not an error. Refused with another store.
+   * granted (`Queue.open` waits at most 1 s for the answer; until it comes,
+   * `persisted` is false). A refusal is not an error. Refused with another store.
    */
   persist?: boolean;
 }

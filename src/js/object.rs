@@ -21,6 +21,11 @@ extern "C" {
     /// `Object.entries`, with what a getter or `Proxy` trap throws caught.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
     pub fn own_entries(value: &JsValue) -> Result<js_sys::Array, JsValue>;
+    /// `Date.prototype.getTime.call(value)`, which throws (caught) on
+    /// anything but a real `Date` — a Proxy of one, or an object that only
+    /// inherits from one, included.
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn date_get_time(value: &JsValue) -> Result<f64, JsValue>;
     /// `Array.isArray`, which throws on a revoked `Proxy`.
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn is_array_or_throw(value: &JsValue) -> Result<bool, JsValue>;
@@ -80,6 +85,16 @@ pub fn object(fields: &[(&'static str, JsValue)]) -> JsValue {
 /// A string, or `undefined`.
 pub fn opt_str(v: &Option<String>) -> JsValue {
     v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from)
+}
+
+/// The time of a real `Date` (ms since the epoch, maybe NaN); `None` for
+/// anything else. An `instanceof` check alone would let through objects
+/// whose `getTime` then throws through the wasm.
+pub fn date_ms(value: &JsValue) -> Option<f64> {
+    if !value.is_object() {
+        return None;
+    }
+    date_get_time(value).ok()
 }
 
 /// `Array.isArray`, false where it throws.

@@ -4,11 +4,12 @@
 //! retried after the backoff — or, for an error with `retryAt` (ms since
 //! the epoch, or a `Date`: a relay's `Retry-After`), no sooner than that.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::core::MAX_TIME_MS;
 
 use crate::js::error_text;
+use crate::js::object::date_ms;
 
 /// A failed handler call.
 #[derive(Debug, Clone)]
@@ -30,9 +31,8 @@ impl Failure {
             false => JsValue::UNDEFINED,
         };
         let retry_at = field("retryAt");
-        let retry_at = retry_at
-            .dyn_ref::<js_sys::Date>()
-            .map(|d| d.get_time())
+        // A real Date's time, or a number (an object inheriting from a Date is neither).
+        let retry_at = date_ms(&retry_at)
             .or_else(|| retry_at.as_f64())
             .filter(|t| t.is_finite() && *t >= 0.0 && *t <= MAX_TIME_MS as f64)
             .map(|t| t as u64);

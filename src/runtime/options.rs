@@ -10,7 +10,7 @@ use crate::core::{
     Backoff, Config, EnqueueOptions, JobState, JobStates, MessageId, OnDuplicate, RateLimit,
     MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS,
 };
-use crate::js::object::{is_array, own_entries, type_name};
+use crate::js::object::{date_ms, is_array, own_entries, type_name};
 use crate::js::{error_text, f64_text, quoted, quoted_list};
 use crate::runtime::QueueError;
 use crate::store::{Durability, StorageKind, StoreChoice, StoreOptions};
@@ -102,9 +102,10 @@ impl Fields {
 
     /// A time given as ms since the epoch or as a `Date`.
     pub fn time(&self, name: &str) -> Result<Option<u64>, QueueError> {
-        match self.get(name).and_then(|v| v.dyn_ref::<js_sys::Date>()) {
-            Some(date) => {
-                let t = date.get_time();
+        // A real Date only: an object that merely inherits from one is
+        // refused as a non-number below.
+        match self.get(name).and_then(date_ms) {
+            Some(t) => {
                 if !t.is_finite() || t < 0.0 {
                     return Err(QueueError::invalid(
                         &self.name(name),

@@ -52,7 +52,7 @@ test("a TypeScript consumer of the installed package type-checks (strict) and ru
   deno(["check"]); // throws with tsc's errors when the package's types reject the documented usage
   const r = JSON.parse(deno(["run", "--allow-read"]).trim().split("\n").at(-1));
   assert.deepEqual(r, {
-    first: { id: 0, duplicate: false },
+    first: { id: 0, duplicate: false, replaced: false },
     stats: { pending: 0, delayed: 0, inFlight: 0, completed: 2, retried: 1, dead: 1 },
     dead: ["no recipient"],
     deadTo: [""],

@@ -8,7 +8,7 @@ export function expectScenario(r) {
   assert.deepEqual(r.stats, { pending: 0, delayed: 0, inFlight: 0, completed: 16, retried: 10, dead: 5 });
   assert.deepEqual(r.events, { completed: 16, retrying: 10, dead: 5, error: 0 }, "events dispatched");
   assert.equal(r.duplicate.first.duplicate, false);
-  assert.deepEqual(r.duplicate.second, { id: r.duplicate.first.id, duplicate: true }, "idempotency key dedups");
+  assert.deepEqual(r.duplicate.second, { id: r.duplicate.first.id, duplicate: true, replaced: false }, "idempotency key dedups");
   assert.deepEqual(r.dead.map((d) => d.id).sort((a, b) => a - b), [...r.failing].sort((a, b) => a - b), "dead letters are the failing jobs");
   for (const d of r.dead) {
     assert.equal(d.attempts, 3);

@@ -11,7 +11,7 @@ const q = await Queue.open<Email>("typed", {
   validate: (p) => typeof p.to === "string" || "to must be a string", // p: Email
   maxPayloadBytes: 1024,
 });
-const first: { id: number; duplicate: boolean } = await q.enqueue({ to: "a@b.c" });
+const first: { id: number; duplicate: boolean; replaced: boolean } = await q.enqueue({ to: "a@b.c" });
 await q.enqueue({ to: "" });
 const ids: number[] = await q.enqueueMany([{ to: "c@d.e" }], { priority: 1 }); // payloads: Email[]
 q.process((job: Job<Email>) => {

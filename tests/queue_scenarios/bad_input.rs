@@ -24,6 +24,8 @@ const BAD_ENQUEUE_OPTIONS: &[(&str, &str)] = &[
     ("{ delayMs: 5, runAt: 5 }", "runAt"),
     ("{ runAt: new Date(NaN) }", "runAt"),
     ("{ runAt: '2030-01-01' }", "runAt"),
+    ("{ runAt: Object.create(new Date()) }", "runAt"),
+    ("{ runAt: new Proxy(new Date(), {}) }", "runAt"),
     ("{ maxAttempts: 0 }", "maxAttempts"),
     ("{ maxAttempts: 1e300 }", "maxAttempts"),
     ("{ priority: 'high' }", "priority"),

@@ -1,5 +1,6 @@
 //! A handler that says a failure is not worth retrying (`retry: false` on
-//! the error): its job is a dead letter at once, with tries left.
+//! the error): its job is a dead letter at once, with tries left; one that
+//! says when to try again (`retryAt`): no sooner than that.
 
 use wasm_bindgen::prelude::*;
 
@@ -61,5 +62,50 @@ pub async fn error_with_retry_false_is_dead_at_once(storage: &str) {
         vec![num(&plain, "id")],
         "only the plain failure retried"
     );
+    wait(q.close()).await.unwrap();
+}
+
+/// An error with `retryAt` (ms since the epoch, or a Date) holds the next
+/// try until then; a `retryAt` that only inherits from a Date is no time at
+/// all (the backoff applies) and never stalls the job.
+pub async fn error_with_retry_at_holds_the_next_try(storage: &str) {
+    let name = fresh("retry-at", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"maxAttempts": 3, "backoff": {"type": "fixed", "delayMs": 10, "jitter": false}}"#,
+    )
+    .await;
+    let later = enqueue(&q, js(r#"{"how": "later"}"#), "").await.unwrap();
+    let date = enqueue(&q, js(r#"{"how": "date"}"#), "").await.unwrap();
+    enqueue(&q, js(r#"{"how": "fake"}"#), "").await.unwrap();
+    let thrown_at = js_sys::Date::now();
+    let handler = eval(
+        "(job) => {
+            const at = Date.now() + 600000;
+            if (job.payload.how === 'later') throw Object.assign(new Error('busy'), { retryAt: at });
+            if (job.payload.how === 'date') throw Object.assign(new Error('busy'), { retryAt: new Date(at) });
+            if (job.attempt === 1) throw Object.assign(new Error('odd'), { retryAt: Object.create(new Date()) });
+        }",
+    );
+    q.process(handler, JsValue::UNDEFINED).unwrap();
+    let done = || num(&q.stats().unwrap(), "completed") == 1.0;
+    assert!(
+        until(5_000, done).await,
+        "the fake-date job was retried after the backoff"
+    );
+    let held = js_sys::Array::from(
+        &wait(q.jobs(js(r#"{"states": ["delayed"]}"#)))
+            .await
+            .unwrap(),
+    );
+    let ids: Vec<f64> = held.iter().map(|j| num(&j, "id")).collect();
+    assert_eq!(ids, vec![num(&later, "id"), num(&date, "id")], "both held");
+    for job in held.iter() {
+        assert!(
+            num(&job, "dueAt") >= thrown_at + 600_000.0,
+            "held until retryAt, not the 10 ms backoff"
+        );
+    }
     wait(q.close()).await.unwrap();
 }

@@ -42,6 +42,7 @@ macro_rules! scenario_tests {
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
             origin_kept => origin::origin_is_kept_with_the_jobs,
             give_up => give_up::error_with_retry_false_is_dead_at_once,
+            retry_at => give_up::error_with_retry_at_holds_the_next_try,
             enqueue_many => batch::enqueue_many_and_batches_process_everything_once,
             batch_retry => batch::failed_batch_retries_each_job,
             enqueue_many_follower => batch::enqueue_many_from_a_follower,

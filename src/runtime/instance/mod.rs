@@ -27,10 +27,11 @@ mod protocol;
 mod request_key;
 mod serve;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures::channel::oneshot;
+use futures::future::Either;
 use wasm_bindgen::JsValue;
 
 use super::link::{Link, Lock};
@@ -52,6 +53,8 @@ enum Role {
 
 type Reply = oneshot::Sender<Result<JsValue, QueueError>>;
 
+/// How long `open` waits for the browser's answer to `persist: true`.
+const PERSIST_WAIT_MS: u32 = 1_000;
 /// How long a follower's `open` waits to hear the leader's stats.
 const FIRST_STATS_WAIT_MS: u32 = 1_000;
 
@@ -82,7 +85,7 @@ pub struct Instance {
     /// The handler and pause flag, shared with the `Leader` while leading.
     processing: Rc<Processing>,
     /// What the browser answered to `persist: true` (`None`: not asked).
-    persisted: Option<bool>,
+    persisted: Cell<Option<bool>>,
     link: Link,
     me: std::rc::Weak<Instance>,
     state: RefCell<InstanceState>,
@@ -102,10 +105,6 @@ impl Instance {
         store: StoreChoice,
     ) -> Result<Rc<Instance>, QueueError> {
         config.validate()?;
-        let persisted = match store.wants_persistence() {
-            true => Some(crate::store::request_persistence().await),
-            false => None,
-        };
         let instance = Rc::new_cyclic(|me: &std::rc::Weak<Instance>| {
             let weak = me.clone();
             let link = Link::new(
@@ -123,7 +122,7 @@ impl Instance {
                 store,
                 events: Events::new(),
                 processing: Rc::default(),
-                persisted,
+                persisted: Cell::new(None),
                 link,
                 me: me.clone(),
                 state: RefCell::new(InstanceState {
@@ -139,6 +138,9 @@ impl Instance {
                 }),
             }
         });
+        if instance.store.wants_persistence() {
+            instance.ask_persistence().await;
+        }
         match instance.link.try_lock().await {
             Some(lock) => {
                 if let Err(e) = instance.lead(lock).await {
@@ -163,6 +165,28 @@ impl Instance {
         Ok(instance)
     }
 
+    /// Asks the browser for persistent storage, waiting at most
+    /// [`PERSIST_WAIT_MS`] for its answer: a browser that asks its user
+    /// (Firefox) may not answer for long, and `open` must not hang on it.
+    /// Until an answer comes, `persisted` is `false` (not granted yet).
+    async fn ask_persistence(self: &Rc<Self>) {
+        let answer = Box::pin(crate::store::request_persistence());
+        let timeout = gloo_timers::future::TimeoutFuture::new(PERSIST_WAIT_MS);
+        match futures::future::select(answer, timeout).await {
+            Either::Left((granted, _)) => self.persisted.set(Some(granted)),
+            Either::Right(((), answer)) => {
+                self.persisted.set(Some(false));
+                let weak = Rc::downgrade(self);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let granted = answer.await;
+                    if let Some(me) = weak.upgrade() {
+                        me.persisted.set(Some(granted));
+                    }
+                });
+            }
+        }
+    }
+
     /// The leader's stats are known here (heard, or this instance leads).
     fn stats_known(&self) {
         let hearing = std::mem::take(&mut self.state.borrow_mut().hearing);
@@ -184,7 +208,7 @@ impl Instance {
     /// Whether the browser granted persistent storage to `persist: true`
     /// (`None` when it was not asked for).
     pub fn persisted(&self) -> Option<bool> {
-        self.persisted
+        self.persisted.get()
     }
 
     /// Where listeners attach.

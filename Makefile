@@ -16,7 +16,7 @@ setup:
 ## wasm package build, the package in Node / esbuild / Deno / workerd, the demo
 ## page end to end in Chromium, Firefox and WebKit, and the queue in a dedicated
 ## worker and a service worker.
-test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e test-workers
+test: setup lint native-test wasm-test fuzz-quick package js-test test-relay e2e test-workers test-workers-firefox
 	@echo "make test: all checks passed"
 
 lint:
@@ -91,8 +91,8 @@ e2e-webkit: package
 test-workers: package
 	node --test tests/workers/chromium.e2e.mjs
 
-## make test-workers-firefox (not part of make test yet): the same tests in headless Firefox
-## (Debian's firefox-esr, puppeteer-core over WebDriver BiDi; neither is installed by setup yet);
+## make test-workers-firefox: the same tests in headless Firefox (Debian's firefox-esr,
+## npm puppeteer-core over WebDriver BiDi, both installed by setup; no browser download);
 ## there the browser stops the idle service worker itself (its profile sets a 1 s idle timeout).
 test-workers-firefox: package
 	node --test tests/workers/firefox.e2e.mjs

@@ -47,7 +47,7 @@ fi
 # 5. npm packages (binaryen's wasm-opt, playwright-core, ...).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund
+  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
 
 # 6. The browsers and their drivers (Chromium, Firefox ESR, WebKitGTK's MiniBrowser + driver, and

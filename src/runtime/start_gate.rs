@@ -37,6 +37,12 @@ fn per_group(leases: &[Lease<JsValue>]) -> Vec<(&str, usize)> {
 
 impl StartGate {
     /// When the jobs of one handler call may start (at or before `now`: now).
+    ///
+    /// The clock has whole milliseconds (`Date.now()`), and a call counted
+    /// at `t` may really start anywhere in `[t, t + 1)`: so a call waits one
+    /// whole millisecond past the moment the oldest start leaves the
+    /// window, and the real gap is at least the interval however the calls
+    /// fall within their milliseconds.
     pub(crate) fn opens_at(&self, (queue, group): Limits, leases: &[Lease<JsValue>]) -> u64 {
         let mut at = queue.map_or(0, |l| self.queue.next_start_for(leases.len(), l));
         if let Some(limit) = group {
@@ -45,7 +51,10 @@ impl StartGate {
                 at = at.max(window);
             }
         }
-        at
+        match at {
+            0 => 0,
+            at => at + 1,
+        }
     }
 
     /// Counts the starts of `leases` at `now`, and forgets groups whose

@@ -84,6 +84,8 @@ pub struct Leader {
     events: Events,
     /// The handler and pause flag, owned by the instance that leads.
     processing: Rc<Processing>,
+    /// `rateLimit` and `groupRateLimit` (fixed at open), for the start gate.
+    limits: start_gate::Limits,
     observer: RefCell<Option<Rc<dyn Fn()>>>,
     #[cfg(feature = "test-hooks")]
     faults: RefCell<std::collections::VecDeque<StoreError>>,
@@ -104,6 +106,7 @@ impl Leader {
     ) -> Result<Rc<Leader>, QueueError> {
         config.validate()?;
         let store = crate::store::open(choice, name).await?;
+        let limits = (config.rate_limit, config.group_rate_limit);
         let now = now_ms();
         let records = store.load(now).await?;
         let mut engine = Engine::from_records(config, records, now)?;
@@ -120,6 +123,7 @@ impl Leader {
             store,
             events,
             processing,
+            limits,
             observer: RefCell::new(None),
             #[cfg(feature = "test-hooks")]
             faults: RefCell::default(),

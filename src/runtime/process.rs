@@ -37,7 +37,7 @@ impl Leader {
         let now = now_ms();
         // Calls past their deadline first, so their leases are settled, not expired.
         self.time_out_calls(now);
-        let Some(handler) = self.processing.handler() else {
+        let Some((concurrency, batch_size)) = self.processing.shape() else {
             return;
         };
         let Ok(mut st) = self.state() else { return };
@@ -45,13 +45,13 @@ impl Leader {
             return;
         }
         let expired = st.engine.expire(now);
-        let per_call = handler.batch.unwrap_or(1);
-        let free = handler.concurrency.saturating_sub(st.calls) * per_call;
+        let per_call = batch_size.unwrap_or(1);
+        let free = concurrency.saturating_sub(st.calls) * per_call;
         let leases = st.engine.lease(now, free);
         let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
         st.calls += calls;
-        let batch = handler.batch.is_some();
+        let batch = batch_size.is_some();
         drop(st);
         self.report_expired(&expired, "lease expired");
         if !leases.is_empty() || !expired.is_empty() {

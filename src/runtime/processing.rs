@@ -54,6 +54,15 @@ impl Processing {
         self.handler.borrow().clone()
     }
 
+    /// The handler's `(concurrency, batch)`, if `process` was called —
+    /// what the pump needs, without cloning the JS function.
+    pub(crate) fn shape(&self) -> Option<(usize, Option<usize>)> {
+        self.handler
+            .borrow()
+            .as_ref()
+            .map(|h| (h.concurrency, h.batch))
+    }
+
     /// Whether there is a handler.
     pub(crate) fn has_handler(&self) -> bool {
         self.handler.borrow().is_some()

@@ -29,6 +29,7 @@ mod panic;
 mod process;
 mod processing;
 mod start_gate;
+pub mod task;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;

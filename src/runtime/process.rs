@@ -57,7 +57,7 @@ impl Leader {
         if !leases.is_empty() || !expired.is_empty() {
             let committed = self.flush();
             let me = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
+            super::task::spawn(Box::pin(async move {
                 let durable = committed.await.is_ok();
                 // Terminated meanwhile: the leases are stored and will expire; run nothing here.
                 let closed = me
@@ -79,7 +79,7 @@ impl Leader {
                     }
                     me.after_change();
                 }
-            });
+            }));
         }
         self.schedule_timer();
     }
@@ -224,7 +224,7 @@ impl Leader {
             return;
         }
         let me = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
+        super::task::spawn(Box::pin(async move {
             if committed.await.is_ok() {
                 let error = outcome.err().map(|f| f.message);
                 for (kind, id, attempt, retry_at) in events {
@@ -232,7 +232,7 @@ impl Leader {
                         .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
                 }
             }
-        });
+        }));
     }
 
     /// Sets the one timer to the engine's next wake-up, if that is earlier

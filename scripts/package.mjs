@@ -1,6 +1,7 @@
 // Post-build step of `make package`: turns wasm-pack's pkg/ into the publishable npm package `wasmq`.
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { shortImports } from "./short-imports.mjs";
 
 const root = new URL("..", import.meta.url);
 const pkg = new URL("pkg/", root);
@@ -57,6 +58,13 @@ if (/:\s*any\b/.test(typed.split("export type InitInput")[0])) {
 }
 writeFileSync(dtsUrl, typed);
 
+// Short import names in the wasm and the glue (scripts/short-imports.mjs; throws unless both match exactly).
+const wasmUrl = new URL("wasmq_bg.wasm", pkg);
+const glueUrl = new URL("wasmq.js", pkg);
+const short = shortImports(readFileSync(wasmUrl), readFileSync(glueUrl, "utf8"));
+writeFileSync(wasmUrl, short.wasm);
+writeFileSync(glueUrl, short.glue);
+
 // wasm-pack's pkg/.gitignore ("*") would hide the package from tools that honour it.
 rmSync(new URL(".gitignore", pkg), { force: true });
 
@@ -88,6 +96,6 @@ const manifest = {
 };
 writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const wasm = readFileSync(new URL("wasmq_bg.wasm", pkg));
-const js = statSync(new URL("wasmq.js", pkg)).size;
-console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed`);
+const wasm = readFileSync(wasmUrl);
+const js = statSync(glueUrl).size;
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed; ${short.count} imports renamed`);

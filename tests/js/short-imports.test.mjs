@@ -1,5 +1,5 @@
 // The package step's import renaming (scripts/short-imports.mjs): the packed wasm's imports all resolve in
-// the glue under their short names, and the step refuses a glue or a wasm that does not match exactly.
+// the (minified) glue under their short names, and the step refuses a glue or a wasm that does not match exactly.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -16,7 +16,9 @@ test("the package's wasm imports are short names of one module, each a function 
   assert.equal(new Set(imports.map((i) => i.name)).size, imports.length, "distinct names");
   const glue = readFileSync(new URL("wasmq.js", pkg), "utf8");
   assert.ok(!/__wbg_\w+_[0-9a-f]{16}\b/.test(glue), "no long import name left in the glue");
-  for (const { name } of imports) assert.ok(glue.includes(`\n        ${name}: function(`), `glue defines ${name}`);
+  // The shipped glue is minified (whitespace only): `{a:function(`, `,b:function(`.
+  for (const { name } of imports) assert.ok(new RegExp(`[{,]${name}:function\\(`).test(glue), `glue defines ${name}`);
+  assert.ok(!/\n {8}\S/.test(glue) && !/\/\*\*/.test(glue), "no indentation or doc comments left in the glue");
 });
 
 // A minimal wasm: one type `() -> ()` and the given imports (`[module, name]`, all functions of that type).

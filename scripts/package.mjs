@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { transformSync } from "esbuild";
-import { shortImports } from "./short-imports.mjs";
+import { shortClosureExports, shortImports } from "./short-names.mjs";
 
 const root = new URL("..", import.meta.url);
 const pkg = new URL("pkg/", root);
@@ -59,16 +59,21 @@ if (/:\s*any\b/.test(typed.split("export type InitInput")[0])) {
 }
 writeFileSync(dtsUrl, typed);
 
-// Short import names in the wasm and the glue (scripts/short-imports.mjs; throws unless both match exactly).
+// Short import and closure export names in the wasm, the glue and the .d.ts files (scripts/short-names.mjs;
+// throws unless all match exactly).
 const wasmUrl = new URL("wasmq_bg.wasm", pkg);
 const glueUrl = new URL("wasmq.js", pkg);
-const short = shortImports(readFileSync(wasmUrl), readFileSync(glueUrl, "utf8"));
-writeFileSync(wasmUrl, short.wasm);
+const bgDtsUrl = new URL("wasmq_bg.wasm.d.ts", pkg);
+const imports = shortImports(readFileSync(wasmUrl), readFileSync(glueUrl, "utf8"));
+const closures = shortClosureExports(imports.wasm, imports.glue, [readFileSync(dtsUrl, "utf8"), readFileSync(bgDtsUrl, "utf8")]);
+writeFileSync(wasmUrl, closures.wasm);
+writeFileSync(dtsUrl, closures.dts[0]);
+writeFileSync(bgDtsUrl, closures.dts[1]);
 // The glue without its comments and indentation (esbuild, whitespace only: the same code, names kept). The
-// readable glue, with the same short import names, stays in target/package/ for bench/crossings.mjs.
+// readable glue, with the same short names, stays in target/package/ for bench/crossings.mjs.
 mkdirSync(new URL("target/package/", root), { recursive: true });
-writeFileSync(new URL("target/package/wasmq.js", root), short.glue);
-writeFileSync(glueUrl, transformSync(short.glue, { minifyWhitespace: true, format: "esm" }).code);
+writeFileSync(new URL("target/package/wasmq.js", root), closures.glue);
+writeFileSync(glueUrl, transformSync(closures.glue, { minifyWhitespace: true, format: "esm" }).code);
 
 // wasm-pack's pkg/.gitignore ("*") would hide the package from tools that honour it.
 rmSync(new URL(".gitignore", pkg), { force: true });
@@ -103,4 +108,4 @@ writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)
 
 const wasm = readFileSync(wasmUrl);
 const js = statSync(glueUrl).size;
-console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed; ${short.count} imports renamed`);
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed; ${imports.count} imports and ${closures.count} closure exports renamed`);

@@ -1,11 +1,19 @@
-// Post-build step of `make package` (called by scripts/package.mjs): gives the wasm's imports short names.
-// wasm-bindgen names each import `__wbg_<what>_<16 hex digits>` (~33 bytes, the hash incompressible) and the
-// name is stored twice, in the wasm's import section and as the key of the glue's import object. This rewrites
-// both, consistently: the module "./wasmq_bg.js" becomes "w" and the i-th import becomes the i-th short name
-// (a, b, ..., Z, aa, ab, ...). It refuses (throws, nothing written) unless every import is a function of that
-// module, every name is a key of the glue's import object exactly once and appears nowhere else in the glue,
-// and the module name appears once; so a change in wasm-bindgen's output fails the build instead of shipping
-// a module whose imports do not resolve.
+// Post-build step of `make package` (called by scripts/package.mjs): short names for what only the glue uses.
+//
+// Imports: wasm-bindgen names each import `__wbg_<what>_<16 hex digits>` (~33 bytes, the hash incompressible)
+// and the name is stored twice, in the wasm's import section and as the key of the glue's import object.
+// `shortImports` rewrites both, consistently: the module "./wasmq_bg.js" becomes "w" and the i-th import
+// becomes the i-th short name (a, b, ..., Z, aa, ab, ...). It refuses (throws, nothing written) unless every
+// import is a function of that module, every name is a key of the glue's import object exactly once and
+// appears nowhere else in the glue, and the module name appears once.
+//
+// Closure exports: `wasm_bindgen__convert__closures_____invoke__<hash>` (one per Rust closure type handed
+// to JS) become i0, i1, ... in the wasm's export section, the glue (its JS wrapper function, the
+// `wasm.<name>` call and the one use) and the two .d.ts files listing the exports. `shortClosureExports`
+// refuses unless each name is exported once, appears exactly three times in the glue in those forms and once
+// in each .d.ts, and no `i<digits>` name is in the glue already.
+//
+// So a change in wasm-bindgen's output fails the build instead of shipping a module whose names do not resolve.
 
 const MODULE = "./wasmq_bg.js";
 const SHORT_MODULE = "w";
@@ -118,4 +126,68 @@ export function shortImports(wasm, glue) {
   const sectionBytes = [2, ...leb(body.length), ...body];
   const wasmOut = Buffer.concat([wasm.subarray(0, section.start), Buffer.from(sectionBytes), wasm.subarray(section.end)]);
   return { wasm: wasmOut, glue: out, count: renames.length };
+}
+
+const CLOSURE = /^wasm_bindgen__convert__closures_____invoke__h[0-9a-f]{16}(_\d+)?$/;
+
+/** The sections of `wasm` as `{ id, start, body, end }` (start: the id byte; body: after the size). */
+function sections(wasm) {
+  const out = [];
+  let pos = 8;
+  while (pos < wasm.length) {
+    const size = readLeb(wasm, pos + 1);
+    out.push({ id: wasm[pos], start: pos, body: size.next, end: size.next + size.value });
+    pos = size.next + size.value;
+  }
+  return out;
+}
+
+/**
+ * The wasm (`Buffer`), glue (string) and .d.ts texts (strings) with the closure exports renamed:
+ * `{ wasm, glue, dts, count }`. Throws if any does not have the shape described at the top of this file.
+ */
+export function shortClosureExports(wasm, glue, dts) {
+  if (wasm.readUInt32LE(0) !== 0x6d736100 || wasm.readUInt32LE(4) !== 1) throw new Error("short-names: not a wasm module");
+  if (/\bi\d+\b/.test(glue)) throw new Error("short-names: the glue already has an i<digits> name");
+  const found = sections(wasm).filter((x) => x.id === 7);
+  if (found.length !== 1) throw new Error("short-names: the wasm has no single export section");
+  const [section] = found;
+  let at = section.body;
+  const count = readLeb(wasm, at);
+  at = count.next;
+  const body = [...leb(count.value)];
+  const renames = new Map();
+  for (let i = 0; i < count.value; i++) {
+    const len = readLeb(wasm, at);
+    const name = utf8.decode(wasm.subarray(len.next, len.next + len.value));
+    at = len.next + len.value;
+    const index = readLeb(wasm, at + 1);
+    let out = name;
+    if (CLOSURE.test(name)) {
+      if (renames.has(name)) throw new Error(`short-names: ${name} is exported twice`);
+      out = `i${renames.size}`;
+      renames.set(name, out);
+    }
+    body.push(...encode(out), ...wasm.subarray(at, index.next));
+    at = index.next;
+  }
+  if (at !== section.end) throw new Error("short-names: the export section has bytes after its exports");
+
+  let outGlue = glue;
+  const outDts = [...dts];
+  for (const [name, short] of renames) {
+    const word = new RegExp(`\\b${name}\\b`, "g");
+    const uses = outGlue.match(word)?.length ?? 0;
+    if (uses !== 3 || outGlue.split(`function ${name}(`).length !== 2 || outGlue.split(`wasm.${name}(`).length !== 2) {
+      throw new Error(`short-names: closure export ${name} is not defined, called and used once each in the glue`);
+    }
+    outGlue = outGlue.replace(word, short);
+    outDts.forEach((text, k) => {
+      if ((text.match(word)?.length ?? 0) !== 1) throw new Error(`short-names: closure export ${name} is not once in .d.ts ${k}`);
+      outDts[k] = text.replace(word, short);
+    });
+  }
+  const bytes = [7, ...leb(body.length), ...body];
+  const wasmOut = Buffer.concat([wasm.subarray(0, section.start), Buffer.from(bytes), wasm.subarray(section.end)]);
+  return { wasm: wasmOut, glue: outGlue, dts: outDts, count: renames.size };
 }

@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::calls::Waiting;
@@ -112,7 +111,7 @@ impl Leader {
     fn start_later(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, wait: u64) {
         let me = Rc::clone(self);
         let delay = wait.min(MAX_TIMER_MS) as u32;
-        Timeout::new(delay, move || me.start_call(leases, batch)).forget();
+        super::task::timeout(delay, Box::new(move || me.start_call(leases, batch))).forget();
     }
 
     /// Whether `leases` may start now under the rate limits; with `admit`,
@@ -251,14 +250,17 @@ impl Leader {
         }
         let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let weak = Rc::downgrade(self);
-        let timeout = Timeout::new(delay, move || {
-            if let Some(me) = weak.upgrade() {
-                if let Ok(mut st) = me.state() {
-                    st.timer = None;
+        let timeout = super::task::timeout(
+            delay,
+            Box::new(move || {
+                if let Some(me) = weak.upgrade() {
+                    if let Ok(mut st) = me.state() {
+                        st.timer = None;
+                    }
+                    me.pump();
                 }
-                me.pump();
-            }
-        });
+            }),
+        );
         st.timer = Some((at, timeout));
     }
 }

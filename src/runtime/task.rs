@@ -1,10 +1,12 @@
-//! The one place a future becomes a promise or a task: each is boxed once
-//! (`Pin<Box<dyn Future>>`), so `future_to_promise` and `spawn_local` are
-//! compiled once instead of once per future type (wasm size).
+//! The one place a future becomes a promise or a task, and a callback a
+//! timer: each is boxed once (`Pin<Box<dyn Future>>`, `Box<dyn FnOnce()>`),
+//! so `future_to_promise`, `spawn_local` and the timer's JS closure are
+//! compiled once instead of once per future or callback type (wasm size).
 
 use std::future::Future;
 use std::pin::Pin;
 
+use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 
 use super::QueueError;
@@ -20,4 +22,9 @@ pub fn promise(f: Boxed<Result<JsValue, QueueError>>) -> js_sys::Promise {
 /// Runs the future to its end on this thread's executor.
 pub fn spawn(f: Boxed<()>) {
     wasm_bindgen_futures::spawn_local(f);
+}
+
+/// Calls `f` once after `ms` milliseconds, unless the timer is dropped first.
+pub fn timeout(ms: u32, f: Box<dyn FnOnce()>) -> Timeout {
+    Timeout::new(ms, f)
 }

@@ -1,7 +1,7 @@
 // JS↔wasm crossings per job on the memory store in Node: every import (wasm→JS) and export (JS→wasm) of the instance wrapped with a counter.
 // `node bench/crossings.mjs [jobs]` (after `make package`) prints a table; `--json` prints one JSON line instead (bench/run.mjs reads it).
 // It measures, never asserts: the counters only count, and a run with other figures is no failure.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { BATCH_SIZE, CONCURRENCY, message } from "./memory.mjs";
 
 const args = process.argv.slice(2);
@@ -61,8 +61,10 @@ function since(before, jobs) {
   return out;
 }
 
-/** What an import does, read from its body in the glue: its cast comment or first statement (e.g. `Reflect.set(arg0, arg1, arg2)`). */
-const glue = readFileSync(GLUE, "utf8");
+/** What an import does, read from its body in the glue: its cast comment or first statement (e.g. `Reflect.set(arg0, arg1, arg2)`).
+ *  Read from the readable glue `make package` keeps in target/package/ (pkg/'s is minified; both have the same import names). */
+const READABLE = new URL("../target/package/wasmq.js", import.meta.url);
+const glue = readFileSync(existsSync(READABLE) ? READABLE : GLUE, "utf8");
 export function importDoes(name) {
   const body = new RegExp(`\\n\\s+${name}: function\\(.*\\n([\\s\\S]*?)\\n {8}\\},?\\n`).exec(glue)?.[1] ?? "";
   for (const re of [/\/\/ (Cast intrinsic for .*)/, /^\s*result = (.*);$/m, /const ret = (.*);/, /^\s*(\S.*;)$/m]) {

@@ -1,6 +1,8 @@
 // Post-build step of `make package`: turns wasm-pack's pkg/ into the publishable npm package `wasmq`.
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { transformSync } from "esbuild";
+import { shortClosureExports, shortImports } from "./short-names.mjs";
 
 const root = new URL("..", import.meta.url);
 const pkg = new URL("pkg/", root);
@@ -57,6 +59,22 @@ if (/:\s*any\b/.test(typed.split("export type InitInput")[0])) {
 }
 writeFileSync(dtsUrl, typed);
 
+// Short import and closure export names in the wasm, the glue and the .d.ts files (scripts/short-names.mjs;
+// throws unless all match exactly).
+const wasmUrl = new URL("wasmq_bg.wasm", pkg);
+const glueUrl = new URL("wasmq.js", pkg);
+const bgDtsUrl = new URL("wasmq_bg.wasm.d.ts", pkg);
+const imports = shortImports(readFileSync(wasmUrl), readFileSync(glueUrl, "utf8"));
+const closures = shortClosureExports(imports.wasm, imports.glue, [readFileSync(dtsUrl, "utf8"), readFileSync(bgDtsUrl, "utf8")]);
+writeFileSync(wasmUrl, closures.wasm);
+writeFileSync(dtsUrl, closures.dts[0]);
+writeFileSync(bgDtsUrl, closures.dts[1]);
+// The glue without its comments and indentation (esbuild, whitespace only: the same code, names kept). The
+// readable glue, with the same short names, stays in target/package/ for bench/crossings.mjs.
+mkdirSync(new URL("target/package/", root), { recursive: true });
+writeFileSync(new URL("target/package/wasmq.js", root), closures.glue);
+writeFileSync(glueUrl, transformSync(closures.glue, { minifyWhitespace: true, format: "esm" }).code);
+
 // wasm-pack's pkg/.gitignore ("*") would hide the package from tools that honour it.
 rmSync(new URL(".gitignore", pkg), { force: true });
 
@@ -88,6 +106,6 @@ const manifest = {
 };
 writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
 
-const wasm = readFileSync(new URL("wasmq_bg.wasm", pkg));
-const js = statSync(new URL("wasmq.js", pkg)).size;
-console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed`);
+const wasm = readFileSync(wasmUrl);
+const js = statSync(glueUrl).size;
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed; ${imports.count} imports and ${closures.count} closure exports renamed`);

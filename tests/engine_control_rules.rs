@@ -786,6 +786,42 @@ fn replace_must_keep_the_group_of_a_waiting_or_running_job() {
     );
 }
 
+/// The refusal names both groups as Rust's `{:?}` quotes them (the engine
+/// writes them with `core::quote`, without `str`'s Debug).
+#[test]
+fn a_refused_replace_names_both_groups_quoted() {
+    let mut e = engine(exact());
+    for (stored, asked) in [("g", "h"), ("a \"b\"\n", "é\u{200b}")] {
+        let k = format!("k-{stored}");
+        let a = put(&mut e, 1, replace_in(&k, stored), T0);
+        let reason = match e.enqueue(2, replace_in(&k, asked), T0 + 5) {
+            Err(Error::InvalidOption { option, reason }) => {
+                assert_eq!(option, "group");
+                reason
+            }
+            other => panic!("expected InvalidOption, got {other:?}"),
+        };
+        assert_eq!(
+            reason,
+            format!(
+                "a replace keeps the group of message {} ({stored:?}), got {asked:?}",
+                a.0
+            )
+        );
+        let reason = match e.enqueue(2, replace(&k), T0 + 5) {
+            Err(Error::InvalidOption { reason, .. }) => reason,
+            other => panic!("expected InvalidOption, got {other:?}"),
+        };
+        assert_eq!(
+            reason,
+            format!(
+                "a replace keeps the group of message {} ({stored:?}), got none",
+                a.0
+            )
+        );
+    }
+}
+
 #[test]
 fn replace_keeps_group_order_whatever_its_priority() {
     let mut e = engine(exact());

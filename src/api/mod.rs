@@ -25,11 +25,12 @@ pub fn start() {
     crate::runtime::install_panic_hook();
 }
 
+/// The promise of `f` (boxed here, so every method shares one `future_to_promise`).
 fn promise<F>(f: F) -> js_sys::Promise
 where
     F: Future<Output = Result<JsValue, QueueError>> + 'static,
 {
-    wasm_bindgen_futures::future_to_promise(async move { f.await.map_err(|e| e.to_js()) })
+    crate::runtime::task::promise(Box::pin(f))
 }
 
 fn rejected(e: QueueError) -> js_sys::Promise {

@@ -9,6 +9,7 @@ mod config;
 mod engine;
 mod error;
 mod options;
+pub mod quote;
 mod rate_window;
 mod record;
 mod rng;

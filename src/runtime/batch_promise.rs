@@ -73,10 +73,10 @@ impl Leader {
             return p;
         }
         let committed = self.flush();
-        let p = wasm_bindgen_futures::future_to_promise(async move {
-            committed.await.map_err(|e| e.to_js())?;
+        let p = super::task::promise(Box::pin(async move {
+            committed.await?;
             Ok(JsValue::UNDEFINED)
-        });
+        }));
         if let Ok(mut st) = self.state() {
             st.batch_promise = Some(p.clone());
         }

@@ -139,12 +139,15 @@ impl Leader {
     fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
         let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let weak = Rc::downgrade(self);
-        Timeout::new(delay, move || {
-            if let Some(me) = weak.upgrade() {
-                me.time_out_calls(now_ms());
-                me.pump();
-            }
-        })
+        super::task::timeout(
+            delay,
+            Box::new(move || {
+                if let Some(me) = weak.upgrade() {
+                    me.time_out_calls(now_ms());
+                    me.pump();
+                }
+            }),
+        )
     }
 
     /// The queue's two callbacks, made on first use. They hold the queue

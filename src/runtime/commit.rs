@@ -31,7 +31,7 @@ impl Leader {
         };
         if start {
             let me = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move { me.commit_loop().await });
+            super::task::spawn(Box::pin(async move { me.commit_loop().await }));
         }
         async move {
             match rx.await {

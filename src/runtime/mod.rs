@@ -29,6 +29,7 @@ mod panic;
 mod process;
 mod processing;
 mod start_gate;
+pub mod task;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
@@ -147,11 +148,14 @@ impl Leader {
             // On the next turn, so that listeners added right after
             // `await Queue.open(...)` hear of the tries taken over.
             let weak = Rc::downgrade(&leader);
-            Timeout::new(0, move || {
-                if let Some(leader) = weak.upgrade() {
-                    leader.report_expired(&recovered, TAKEN_OVER);
-                }
-            })
+            task::timeout(
+                0,
+                Box::new(move || {
+                    if let Some(leader) = weak.upgrade() {
+                        leader.report_expired(&recovered, TAKEN_OVER);
+                    }
+                }),
+            )
             .forget();
         }
         Ok(leader)

@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::calls::Waiting;
@@ -57,7 +56,7 @@ impl Leader {
         if !leases.is_empty() || !expired.is_empty() {
             let committed = self.flush();
             let me = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
+            super::task::spawn(Box::pin(async move {
                 let durable = committed.await.is_ok();
                 // Terminated meanwhile: the leases are stored and will expire; run nothing here.
                 let closed = me
@@ -79,7 +78,7 @@ impl Leader {
                     }
                     me.after_change();
                 }
-            });
+            }));
         }
         self.schedule_timer();
     }
@@ -112,7 +111,7 @@ impl Leader {
     fn start_later(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, wait: u64) {
         let me = Rc::clone(self);
         let delay = wait.min(MAX_TIMER_MS) as u32;
-        Timeout::new(delay, move || me.start_call(leases, batch)).forget();
+        super::task::timeout(delay, Box::new(move || me.start_call(leases, batch))).forget();
     }
 
     /// Whether `leases` may start now under the rate limits; with `admit`,
@@ -224,7 +223,7 @@ impl Leader {
             return;
         }
         let me = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
+        super::task::spawn(Box::pin(async move {
             if committed.await.is_ok() {
                 let error = outcome.err().map(|f| f.message);
                 for (kind, id, attempt, retry_at) in events {
@@ -232,7 +231,7 @@ impl Leader {
                         .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
                 }
             }
-        });
+        }));
     }
 
     /// Sets the one timer to the engine's next wake-up, if that is earlier
@@ -251,14 +250,17 @@ impl Leader {
         }
         let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
         let weak = Rc::downgrade(self);
-        let timeout = Timeout::new(delay, move || {
-            if let Some(me) = weak.upgrade() {
-                if let Ok(mut st) = me.state() {
-                    st.timer = None;
+        let timeout = super::task::timeout(
+            delay,
+            Box::new(move || {
+                if let Some(me) = weak.upgrade() {
+                    if let Ok(mut st) = me.state() {
+                        st.timer = None;
+                    }
+                    me.pump();
                 }
-                me.pump();
-            }
-        });
+            }),
+        );
         st.timer = Some((at, timeout));
     }
 }

@@ -252,7 +252,8 @@ impl KvStore {
     async fn list(&self) -> Result<Listed, StoreError> {
         let mut listed = Listed::default();
         for (key, value) in self.adapter.list(&self.prefix).await? {
-            let Some(parsed) = kv_keys::parse(&key[self.prefix.len()..]) else {
+            // `strip_prefix`, not `&key[len..]`: no str slicing, whose panic path brings core::fmt's `char` Debug.
+            let Some(parsed) = key.strip_prefix(self.prefix.as_str()).and_then(kv_keys::parse) else {
                 continue;
             };
             let seq = match parsed {

@@ -4,6 +4,7 @@
 use super::{Engine, Entry};
 use crate::core::error::{Error, Result};
 use crate::core::options::{EnqueueOptions, OnDuplicate};
+use crate::core::quote::quoted;
 use crate::core::record::{KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record};
 
 /// What an enqueue did. A duplicate is an outcome, not an error.
@@ -131,8 +132,8 @@ impl<P: Clone> Engine<P> {
         if matches!(e.meta.state, MessageState::Dead { .. }) || e.meta.group == options.group {
             return Ok(());
         }
-        let name =
-            |g: &Option<String>| g.as_deref().map_or("none".to_owned(), |g| format!("{g:?}"));
+        // `quoted`, not `{:?}`: `str`'s Debug would bring core::fmt's Unicode tables into the wasm.
+        let name = |g: &Option<String>| g.as_deref().map_or("none".to_owned(), quoted);
         Err(Error::invalid(
             "group",
             format!(

@@ -59,12 +59,15 @@ impl Instance {
             return;
         }
         let weak = Rc::downgrade(self);
-        let timer = gloo_timers::callback::Timeout::new(wait as u32, move || {
-            if let Some(h) = weak.upgrade() {
-                h.state.borrow_mut().stats_timer = None;
-                h.post_stats_now();
-            }
-        });
+        let timer = crate::runtime::task::timeout(
+            wait as u32,
+            Box::new(move || {
+                if let Some(h) = weak.upgrade() {
+                    h.state.borrow_mut().stats_timer = None;
+                    h.post_stats_now();
+                }
+            }),
+        );
         self.state.borrow_mut().stats_timer = Some(timer);
     }
 }

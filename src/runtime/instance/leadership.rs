@@ -82,10 +82,10 @@ impl Instance {
         self.announce();
         for (n, request) in pending {
             let me = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::runtime::task::spawn(Box::pin(async move {
                 let result = me.serve(&request).await;
                 me.answer_own(n, result);
-            });
+            }));
         }
         if step_down {
             self.step_down();
@@ -96,7 +96,7 @@ impl Instance {
     /// Queues for the lock; takes the lead when it comes.
     pub(super) fn wait_for_lock(self: &Rc<Self>) {
         let me = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::runtime::task::spawn(Box::pin(async move {
             loop {
                 let Some(lock) = me.link.lock().await else {
                     return;
@@ -112,7 +112,7 @@ impl Instance {
                     }
                 }
             }
-        });
+        }));
     }
 
     /// A leader without a handler hands the lead to an instance with one:
@@ -128,7 +128,7 @@ impl Instance {
             }
         };
         let me = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::runtime::task::spawn(Box::pin(async move {
             if let Role::Leading { leader, _lock } = role {
                 let _ = leader.close().await;
                 drop(_lock);
@@ -149,7 +149,7 @@ impl Instance {
                 me.send(message("listen", &me.id));
             }
             me.wait_for_lock();
-        });
+        }));
     }
 
     fn shut(&self) -> Role {

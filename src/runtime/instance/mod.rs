@@ -177,12 +177,12 @@ impl Instance {
             Either::Right(((), answer)) => {
                 self.persisted.set(Some(false));
                 let weak = Rc::downgrade(self);
-                wasm_bindgen_futures::spawn_local(async move {
+                crate::runtime::task::spawn(Box::pin(async move {
                     let granted = answer.await;
                     if let Some(me) = weak.upgrade() {
                         me.persisted.set(Some(granted));
                     }
-                });
+                }));
             }
         }
     }

@@ -22,7 +22,7 @@ impl Instance {
             return;
         }
         let Some(me) = self.me.upgrade() else { return };
-        wasm_bindgen_futures::spawn_local(async move { me.flush_outbox() });
+        crate::runtime::task::spawn(Box::pin(async move { me.flush_outbox() }));
     }
 
     fn flush_outbox(&self) {

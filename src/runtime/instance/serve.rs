@@ -101,7 +101,7 @@ impl Instance {
             }
             "req" if self.is_leader() => {
                 let me = Rc::clone(self);
-                wasm_bindgen_futures::spawn_local(async move {
+                crate::runtime::task::spawn(Box::pin(async move {
                     let result = me.serve(&m).await;
                     if !me.is_leader()
                         && result
@@ -113,7 +113,7 @@ impl Instance {
                     }
                     let n = get(&m, "n").as_f64().unwrap_or(0.0);
                     me.send(response(&me.id, &from, n, &result));
-                });
+                }));
             }
             "res" if get_str(&m, "to") == self.id => {
                 let n = get(&m, "n").as_f64().unwrap_or(0.0) as u64;

@@ -113,7 +113,7 @@ impl LocalLink {
         });
         for f in targets {
             let message = message.clone();
-            wasm_bindgen_futures::spawn_local(async move { f(message) });
+            crate::runtime::task::spawn(Box::pin(async move { f(message) }));
         }
     }
 

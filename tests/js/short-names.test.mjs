@@ -1,0 +1,111 @@
+// The package step's renaming (scripts/short-names.mjs): the packed wasm's imports and closure exports all
+// resolve in the (minified) glue under their short names, and the step refuses a glue, a wasm or a .d.ts that
+// does not match exactly.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { shortClosureExports, shortImports } from "../../scripts/short-names.mjs";
+
+const pkg = new URL("../../pkg/", import.meta.url);
+
+test("the package's wasm imports are short names of one module, each a function of the glue's import object", async () => {
+  const module = await WebAssembly.compile(readFileSync(new URL("wasmq_bg.wasm", pkg)));
+  const imports = WebAssembly.Module.imports(module);
+  assert.ok(imports.length > 100, `${imports.length} imports`);
+  assert.deepEqual([...new Set(imports.map((i) => i.module))], ["w"]);
+  assert.ok(imports.every((i) => i.kind === "function" && /^[a-zA-Z]{1,2}$/.test(i.name)), "short letter names");
+  assert.equal(new Set(imports.map((i) => i.name)).size, imports.length, "distinct names");
+  const glue = readFileSync(new URL("wasmq.js", pkg), "utf8");
+  assert.ok(!/__wbg_\w+_[0-9a-f]{16}\b/.test(glue), "no long import name left in the glue");
+  // The shipped glue is minified (whitespace only): `{a:function(`, `,b:function(`.
+  for (const { name } of imports) assert.ok(new RegExp(`[{,]${name}:function\\(`).test(glue), `glue defines ${name}`);
+  assert.ok(!/\n {8}\S/.test(glue) && !/\/\*\*/.test(glue), "no indentation or doc comments left in the glue");
+});
+
+// A minimal wasm: one type `() -> ()` and the given imports (`[module, name]`, all functions of that type).
+const str = (s) => [Buffer.byteLength(s), ...Buffer.from(s)];
+function wasmWith(imports) {
+  const body = [imports.length, ...imports.flatMap(([m, n]) => [...str(m), ...str(n), 0, 0])];
+  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, body.length, ...body]);
+}
+const glueWith = (keys, module = "./wasmq_bg.js") => [
+  "function __wbg_get_imports() {",
+  "    const import0 = {",
+  "        __proto__: null,",
+  ...keys.map((k) => `        ${k}: function(arg0) {\n            return arg0;\n        },`),
+  "    };",
+  "    return {",
+  "        __proto__: null,",
+  `        "${module}": import0,`,
+  "    };",
+  "}",
+  "",
+].join("\n");
+const A = "__wbg_get_0123456789abcdef";
+const B = "__wbg_set_fedcba9876543210";
+
+test("short-imports renames the wasm and the glue alike", async () => {
+  const out = shortImports(wasmWith([["./wasmq_bg.js", A], ["./wasmq_bg.js", B]]), glueWith([A, B]));
+  assert.equal(out.count, 2);
+  const imports = WebAssembly.Module.imports(await WebAssembly.compile(out.wasm));
+  assert.deepEqual(imports, [{ module: "w", name: "a", kind: "function" }, { module: "w", name: "b", kind: "function" }]);
+  assert.equal(out.glue, glueWith(["a", "b"], "w"));
+  // The renamed module instantiates with an import object keyed by the new names.
+  const { instance } = await WebAssembly.instantiate(out.wasm, { w: { a() {}, b() {} } });
+  assert.ok(instance instanceof WebAssembly.Instance);
+});
+
+test("short-imports refuses what does not match exactly", () => {
+  const wasm = wasmWith([["./wasmq_bg.js", A], ["./wasmq_bg.js", B]]);
+  assert.throws(() => shortImports(wasm, glueWith([A])), /import __wbg_set_\w+ is not exactly once/);
+  assert.throws(() => shortImports(wasm, glueWith([A, B, B])), /import __wbg_set_\w+ is not exactly once/);
+  assert.throws(() => shortImports(wasm, glueWith([A, B]).replace(`${A}: function(`, `${A}: (`)), /is not exactly once/);
+  assert.throws(() => shortImports(wasm, glueWith([A, B, "__wbg_extra"])), /keys that are not the wasm's imports/);
+  assert.throws(() => shortImports(wasm, glueWith([A, B], "./other.js")), /does not name \.\/wasmq_bg\.js exactly once/);
+  assert.throws(() => shortImports(wasmWith([["env", A]]), glueWith([A])), /is from env/);
+  assert.throws(() => shortImports(Buffer.from("not wasm at all"), glueWith([A])), /not a wasm module/);
+});
+
+test("the package's closure exports are short names, in the wasm, the glue and both .d.ts files", async () => {
+  const exports = WebAssembly.Module.exports(await WebAssembly.compile(readFileSync(new URL("wasmq_bg.wasm", pkg))));
+  const closures = exports.filter((e) => /^i\d+$/.test(e.name));
+  assert.ok(closures.length > 0, "closure exports renamed");
+  assert.ok(!exports.some((e) => e.name.startsWith("wasm_bindgen__convert__closures")), "no long closure export left");
+  const glue = readFileSync(new URL("wasmq.js", pkg), "utf8");
+  for (const f of ["wasmq.d.ts", "wasmq_bg.wasm.d.ts"]) {
+    const dts = readFileSync(new URL(f, pkg), "utf8");
+    assert.ok(!dts.includes("wasm_bindgen__convert__closures"), `${f} has no long closure export`);
+    for (const { name } of closures) assert.ok(new RegExp(`\\b${name}:`).test(dts), `${f} lists ${name}`);
+  }
+  for (const { name } of closures) assert.ok(glue.includes(`wasm.${name}(`), `glue calls ${name}`);
+});
+
+// A minimal wasm exporting one empty function `() -> ()` under each of `names`.
+function wasmExporting(names) {
+  const exp = [names.length, ...names.flatMap((n) => [...str(n), 0, 0])];
+  const code = [1, 2, 0, 0x0b];
+  const size = exp.length < 128 ? [exp.length] : [(exp.length & 0x7f) | 0x80, exp.length >> 7];
+  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 7, ...size, ...exp, 10, code.length, ...code]);
+}
+const C = "wasm_bindgen__convert__closures_____invoke__h0123456789abcdef";
+const closureGlue = (name) => `function ${name}(arg0) {\n    wasm.${name}(arg0);\n}\nconst f = make(1, ${name});\n`;
+const closureDts = (name) => `export const ${name}: (a: number) => void;\n`;
+
+test("short-names renames a closure export in the wasm, the glue and the .d.ts alike", async () => {
+  const out = shortClosureExports(wasmExporting(["memoryless", C]), closureGlue(C), [closureDts(C), `    readonly ${C}: (a: number) => void;\n`]);
+  assert.equal(out.count, 1);
+  const exports = WebAssembly.Module.exports(await WebAssembly.compile(out.wasm));
+  assert.deepEqual(exports.map((e) => e.name), ["memoryless", "i0"]);
+  assert.equal(out.glue, closureGlue("i0"));
+  assert.deepEqual(out.dts, [closureDts("i0"), "    readonly i0: (a: number) => void;\n"]);
+});
+
+test("short-names refuses closure exports that do not match exactly", () => {
+  const wasm = wasmExporting([C]);
+  assert.throws(() => shortClosureExports(wasm, closureGlue(C).replace(`const f = make(1, ${C});\n`, ""), [closureDts(C)]), /not defined, called and used once/);
+  assert.throws(() => shortClosureExports(wasm, `${closureGlue(C)}g(${C});\n`, [closureDts(C)]), /not defined, called and used once/);
+  assert.throws(() => shortClosureExports(wasm, closureGlue(C), [""]), /not once in \.d\.ts 0/);
+  assert.throws(() => shortClosureExports(wasm, closureGlue(C), [closureDts(C).repeat(2)]), /not once in \.d\.ts 0/);
+  assert.throws(() => shortClosureExports(wasm, `${closureGlue(C)}let i0;\n`, [closureDts(C)]), /already has an i<digits> name/);
+  assert.throws(() => shortClosureExports(wasmExporting([C, C]), closureGlue(C), [closureDts(C)]), /exported twice/);
+});

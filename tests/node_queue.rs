@@ -155,7 +155,7 @@ fn numbers_read_as_rust_writes_them() {
 /// backslashes, controls, invisible format characters and combining marks.
 #[test]
 fn strings_are_quoted_as_rust_quotes_them() {
-    use wasmq::js::{quoted, quoted_list};
+    use wasmq::core::quote::{quoted, quoted_list};
     let mut cases: Vec<String> = [
         "",
         "memory",
@@ -196,7 +196,7 @@ fn strings_are_quoted_as_rust_quotes_them() {
 /// as itself.
 #[test]
 fn json_strings_parse_back_as_themselves() {
-    use wasmq::js::quote::push_json_string;
+    use wasmq::core::quote::push_json_string;
     let mut cases: Vec<String> = [
         "",
         "plain",

@@ -6,8 +6,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::Lease;
 
+use crate::core::quote::push_json_string;
 use crate::js::object::{set, set_number};
-use crate::js::quote::push_json_string;
 
 /// The user's idempotency key (keys the runtime added are not shown).
 pub fn user_key(v: &Option<String>) -> JsValue {

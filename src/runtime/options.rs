@@ -6,12 +6,13 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::quote::{quoted, quoted_list};
 use crate::core::{
     Backoff, Config, EnqueueOptions, JobState, JobStates, MessageId, OnDuplicate, RateLimit,
     MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS,
 };
 use crate::js::object::{date_ms, is_array, own_entries, type_name};
-use crate::js::{error_text, f64_text, quoted, quoted_list};
+use crate::js::{error_text, f64_text};
 use crate::runtime::QueueError;
 use crate::store::{Durability, StorageKind, StoreChoice, StoreOptions};
 

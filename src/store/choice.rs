@@ -18,7 +18,7 @@ use super::kv::KvStore;
 use super::kv_adapter::KvAdapter;
 use super::memory_registry::memory_store;
 use super::StoreError;
-use crate::js::quoted;
+use crate::core::quote::quoted;
 
 /// What the `storage` option asked for.
 #[derive(Debug, Clone)]

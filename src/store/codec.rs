@@ -47,7 +47,8 @@ use crate::core::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
     Records,
 };
-use crate::js::{error_text, f64_text, quoted};
+use crate::core::quote::quoted;
+use crate::js::{error_text, f64_text};
 
 /// The schema version every stored value carries.
 pub(crate) const SCHEMA_VERSION: u32 = 1;

@@ -21,7 +21,7 @@ use web_sys::{Event, EventTarget, IdbDatabase, IdbFactory, IdbRequest, IdbTransa
 use super::js_error::{dom_error, js_error, unavailable};
 use super::Durability;
 use super::{StoreError, StoreErrorKind};
-use crate::js::quoted;
+use crate::core::quote::quoted;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {

@@ -49,7 +49,7 @@ use super::quarantine::{self, Unreadable};
 use super::{Durability, Store, StoreError, StoreErrorKind};
 use crate::core::{Mutation, Records};
 use crate::js::console::warn;
-use crate::js::quoted;
+use crate::core::quote::quoted;
 
 const DB_VERSION: u32 = 1;
 const LOG: &str = "log";

@@ -8,9 +8,9 @@ use wasm_bindgen::JsValue;
 use super::protocol::{response, result_of};
 use super::request_key::{with_item_key, with_request_key};
 use super::{Instance, Role};
+use crate::core::quote::quoted;
 use crate::core::{Enqueued, MessageId};
 use crate::js::object::{get, get_str, set};
-use crate::js::quoted;
 use crate::runtime::{codes, convert, options, QueueError};
 
 impl Instance {

@@ -19,6 +19,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 mod failure;
+mod hot;
 mod instance;
 mod job;
 mod lifecycle;

@@ -6,16 +6,15 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::calls::Waiting;
-use super::convert::clone_payload;
 use super::events::names;
 use super::failure::Failure;
-use super::job::{detail, job_list};
+use super::hot::{self, Call};
+use super::job::{detail, handler_argument};
 use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
-use crate::js::object::get_key;
 
 /// What the rate limits say of a handler call now (see `start_gate.rs`).
 enum Gate {
@@ -143,14 +142,8 @@ impl Leader {
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
         let handler = self.processing.handler().map(|h| h.function);
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        let payloads = delivered_payloads(&leases, batch);
-        let jobs = job_list(&leases, payloads, signal.as_ref());
-        let argument = match batch {
-            false => jobs.get(0),
-            true => jobs.into(),
-        };
+        let call = Call::new();
+        let argument = handler_argument(&leases, &call, batch);
         // Counted as late as can be, so the limits hold at the call itself.
         match self.gate(&leases, true) {
             Gate::Open => {}
@@ -159,21 +152,26 @@ impl Leader {
         }
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
-        let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {
+        let outcome = match handler {
             None => Err(Failure::retry("no handler".to_owned())),
-            Some(Err(thrown)) => Err(Failure::thrown(&thrown)),
-            Some(Ok(returned)) if is_thenable(&returned) => {
-                let call = Waiting {
-                    leases,
-                    controller,
-                    deadline: now_ms() + u64::from(budget),
-                    budget,
-                };
-                return self.wait_for(&returned, call);
+            Some(handler) => {
+                let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
+                match hot::call_handler(&handler, &argument, n as f64, &resolved, &rejected) {
+                    Err(thrown) => Err(Failure::thrown(&thrown)),
+                    Ok(true) => {
+                        let call = Waiting {
+                            leases,
+                            call,
+                            deadline: now_ms() + u64::from(budget),
+                            budget,
+                        };
+                        return self.wait_for(n, call);
+                    }
+                    Ok(false) => Ok(()),
+                }
             }
-            Some(Ok(_)) => Ok(()),
         };
-        self.conclude(leases, controller, outcome);
+        self.conclude(leases, &call, outcome);
         self.pump();
     }
 
@@ -275,32 +273,4 @@ fn nack(
         Some(at) => engine.nack_after(token, &failure.message, at, now),
         None => engine.nack(token, &failure.message, now),
     }
-}
-
-/// What each job's `payload` is: a copy, so a handler that changes its
-/// payload changes neither the stored job nor what a retry receives. A
-/// batch is copied with one `structuredClone` of all its payloads.
-fn delivered_payloads(leases: &[Lease<JsValue>], batch: bool) -> Vec<JsValue> {
-    let copy = |p: &JsValue| clone_payload(p).unwrap_or_else(|_| p.clone());
-    if !batch || leases.len() < 2 {
-        return leases
-            .iter()
-            .map(|l| match l.payload.is_object() {
-                true => copy(&l.payload),
-                false => l.payload.clone(),
-            })
-            .collect();
-    }
-    let all: js_sys::Array = leases.iter().map(|l| l.payload.clone()).collect();
-    match clone_payload(&all) {
-        Ok(copied) => js_sys::Array::from(&copied).iter().collect(),
-        Err(_) => leases.iter().map(|l| copy(&l.payload)).collect(),
-    }
-}
-
-/// A promise (checked first: what an async handler returns), or an object
-/// with a `then` method.
-fn is_thenable(v: &JsValue) -> bool {
-    v.dyn_ref::<js_sys::Promise>().is_some()
-        || v.is_object() && get_key(v, "then").is_some_and(|t| t.is_function())
 }

@@ -1,7 +1,17 @@
 // The runtime's per-job hot path, written in JavaScript (a wasm-bindgen snippet the glue imports;
-// bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read, and
-// the handler call with the following of its promise. Building these from wasm cost a crossing per
-// field and an AbortController per call whether or not anyone used it.
+// bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read; the
+// copy of a stored payload each handler call gets; and the handler call with the following of its
+// promise. Building these from wasm cost a crossing per field and an AbortController per call
+// whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
+
+const OBJECT = Object.prototype;
+const ARRAY = Array.prototype;
+const { getPrototypeOf, keys: ownKeys } = Object;
+const { isArray } = Array;
+/** Objects one hand copy takes at most (it checks each against those seen): more go to structuredClone. */
+const MAX_OBJECTS = 32;
+/** What a hand copy returns for a value it leaves to structuredClone. */
+const FAIL = Symbol("structuredClone");
 
 /** The `signal` of one handler call's jobs: an AbortController made on the first read, aborted when the call fails. */
 export class Call {
@@ -64,10 +74,80 @@ export function pushJob(list, call, id, stored, attempt, maxAttempts, idempotenc
 function delivered(stored) {
   if (typeof stored !== "object" || stored === null) return stored;
   try {
-    return typeof structuredClone === "function" ? structuredClone(stored) : stored;
+    return copyPayload(stored);
   } catch {
     return stored;
   }
+}
+
+/**
+ * A copy of a stored payload, equal to `structuredClone(value)` and sharing no object with it:
+ * plain objects and arrays of primitives (what a stored payload, the structured clone made at
+ * enqueue, almost always is) are copied by hand; anything else — a Date, Map, typed array, class
+ * instance, an object reached twice or a cycle, an array with holes or extra properties, a
+ * `__proto__` key, a function or symbol, more than MAX_OBJECTS objects — by structuredClone itself
+ * (which throws what it throws). Properties are read once each, in structuredClone's order (own
+ * enumerable string keys), so a getter gives the same value either way. Not for a caller's value:
+ * a Proxy cannot be told from a plain object here, and structuredClone refuses it, so `enqueue`
+ * copies with structuredClone.
+ */
+export function copyPayload(value) {
+  if (typeof value === "object" && value !== null) {
+    try {
+      const out = copyObject(value, null);
+      if (out !== FAIL) return out;
+    } catch {
+      // A getter threw: structuredClone decides (and throws it again).
+    }
+  } else if (typeof value !== "function" && typeof value !== "symbol") {
+    return value;
+  }
+  return typeof structuredClone === "function" ? structuredClone(value) : value;
+}
+
+/** A hand copy of the object `v`, or FAIL. `seen`: the objects copied so far (null until v has an object in it). */
+function copyObject(v, seen) {
+  const proto = getPrototypeOf(v);
+  const keys = ownKeys(v);
+  if (proto === OBJECT && !isArray(v)) {
+    const out = {};
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k === "__proto__") return FAIL;
+      let x = v[k];
+      if (typeof x === "object" && x !== null) {
+        seen ??= [v];
+        x = child(x, seen);
+        if (x === FAIL) return FAIL;
+      } else if (typeof x === "function" || typeof x === "symbol") return FAIL;
+      out[k] = x;
+    }
+    return out;
+  }
+  if (proto === ARRAY && isArray(v)) {
+    const n = v.length;
+    // Own enumerable keys list the indices first, ascending: n keys ending with n - 1 are exactly 0..n-1.
+    if (keys.length !== n || (n > 0 && keys[n - 1] !== String(n - 1))) return FAIL;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = v[i];
+      if (typeof x === "object" && x !== null) {
+        seen ??= [v];
+        x = child(x, seen);
+        if (x === FAIL) return FAIL;
+      } else if (typeof x === "function" || typeof x === "symbol") return FAIL;
+      out[i] = x;
+    }
+    return out;
+  }
+  return FAIL;
+}
+
+/** A hand copy of `x`, an object inside the payload, unless it was seen before (shared or a cycle) or there are too many. */
+function child(x, seen) {
+  if (seen.length >= MAX_OBJECTS || seen.includes(x)) return FAIL;
+  seen.push(x);
+  return copyObject(x, seen);
 }
 
 /**

@@ -1,7 +1,7 @@
 //! The bindings of `hot.js`, the runtime's per-job hot path written in
 //! JavaScript (shipped beside the glue as a wasm-bindgen snippet): job
-//! objects with a lazy `signal`, and the handler call with its promise
-//! followed.
+//! objects with a lazy `signal`, the copy of a stored payload a handler
+//! (or `jobs()`) gets, and the handler call with its promise followed.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -47,6 +47,11 @@ extern "C" {
         enqueued_at: f64,
         deadline: f64,
     );
+
+    /// A copy of a stored payload equal to its structured clone (what that
+    /// throws, thrown): plain data copied by hand, the rest by structuredClone.
+    #[wasm_bindgen(catch, js_name = copyPayload)]
+    pub fn copy_payload(value: &JsValue) -> Result<JsValue, JsValue>;
 
     /// `handler(argument)`: `Ok(true)` when it returned a promise (or
     /// thenable), followed with `resolved(n, value)` / `rejected(n, error)`;

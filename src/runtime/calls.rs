@@ -99,7 +99,7 @@ impl Leader {
         };
         for call in due {
             let error = format!("timed out after {} ms (leaseMs)", call.budget);
-            self.conclude(call.leases, &call.call, Err(Failure::retry(error)));
+            self.conclude(call.leases, &call.call, Err(Failure::retry(error)), now);
         }
     }
 
@@ -110,22 +110,24 @@ impl Leader {
             Err(_) => None,
         };
         if let Some(call) = call {
-            self.conclude(call.leases, &call.call, outcome);
-            self.pump();
+            let now = now_ms();
+            self.conclude(call.leases, &call.call, outcome, now);
+            self.pump_at(now);
         }
     }
 
-    /// Aborts the signal of a failed call, then acks or nacks its jobs.
+    /// Aborts the signal of a failed call, then acks or nacks its jobs (at `now`).
     pub(crate) fn conclude(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
         call: &Call,
         outcome: Result<(), Failure>,
+        now: u64,
     ) {
         if outcome.is_err() {
             call.abort();
         }
-        self.settle(leases, outcome);
+        self.settle(leases, outcome, now);
     }
 
     fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
@@ -133,8 +135,9 @@ impl Leader {
         let weak = Rc::downgrade(self);
         Timeout::new(delay, move || {
             if let Some(me) = weak.upgrade() {
-                me.time_out_calls(now_ms());
-                me.pump();
+                let now = now_ms();
+                me.time_out_calls(now);
+                me.pump_at(now);
             }
         })
     }

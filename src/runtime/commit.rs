@@ -41,6 +41,19 @@ impl Leader {
         }
     }
 
+    /// Makes sure the commit loop runs, for changes nobody waits on (the
+    /// settling of a call no listener hears of): no channel for a waiter.
+    pub(crate) fn commit_soon(self: &Rc<Self>) {
+        let start = match self.state() {
+            Ok(mut st) => !std::mem::replace(&mut st.flushing, true),
+            Err(_) => false,
+        };
+        if start {
+            let me = Rc::clone(self);
+            wasm_bindgen_futures::spawn_local(async move { me.commit_loop().await });
+        }
+    }
+
     async fn commit_loop(self: Rc<Self>) {
         loop {
             let next = {

@@ -1,7 +1,7 @@
 // The runtime's per-job hot path, written in JavaScript (a wasm-bindgen snippet the glue imports;
 // bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read; the
-// copy of a stored payload each handler call gets; and the handler call with the following of its
-// promise. Building these from wasm cost a crossing per field and an AbortController per call
+// copy of a stored payload each handler call gets; the handler call with the following of its
+// promise; and the promise `enqueue()` returns. Building these from wasm cost a crossing per field and an AbortController per call
 // whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
 
 const OBJECT = Object.prototype;
@@ -169,4 +169,9 @@ export function callHandler(handler, argument, n, resolved, rejected) {
   }
   Promise.resolve(returned).then((value) => resolved(n, value), (error) => rejected(n, error));
   return true;
+}
+
+/** `enqueue()`'s promise: `{ id, duplicate, replaced }` once `batch` (its commit) resolves (`kind`: 0 new, 1 duplicate, 2 replaced). */
+export function enqueued(batch, id, kind) {
+  return batch.then(() => ({ id, duplicate: kind === 1, replaced: kind === 2 }));
 }

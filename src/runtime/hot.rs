@@ -1,7 +1,8 @@
 //! The bindings of `hot.js`, the runtime's per-job hot path written in
 //! JavaScript (shipped beside the glue as a wasm-bindgen snippet): job
 //! objects with a lazy `signal`, the copy of a stored payload a handler
-//! (or `jobs()`) gets, and the handler call with its promise followed.
+//! (or `jobs()`) gets, the handler call with its promise followed, and
+//! `enqueue()`'s promise.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -64,4 +65,8 @@ extern "C" {
         resolved: &js_sys::Function,
         rejected: &js_sys::Function,
     ) -> Result<bool, JsValue>;
+
+    /// `{ id, duplicate, replaced }` once `batch` resolves (`kind`: 0 new,
+    /// 1 duplicate, 2 replaced).
+    pub fn enqueued(batch: &js_sys::Promise, id: f64, kind: u32) -> js_sys::Promise;
 }

@@ -1,5 +1,5 @@
 // The runtime's JS snippet as the package ships it (pkg/snippets/…/hot.js): the payload copy against structuredClone
-// over a table of values, the job objects and their lazy `signal`, and the handler call.
+// over a table of values, the job objects and their lazy `signal`, the handler call, and enqueue's promise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 const pkg = new URL("../../pkg/", import.meta.url);
 const shipped = readdirSync(new URL("snippets/", pkg), { recursive: true }).find((f) => f.endsWith("hot.js"));
 assert.ok(shipped, "the package ships the hot.js snippet");
-const { Call, callHandler, copyPayload, newJob, pushJob } = await import(new URL(`snippets/${shipped}`, pkg));
+const { Call, callHandler, copyPayload, enqueued, newJob, pushJob } = await import(new URL(`snippets/${shipped}`, pkg));
 
 /** Every object reachable from `v` (own properties, Map and Set entries). */
 function objects(v, into = new Set()) {
@@ -170,4 +170,12 @@ test("callHandler follows promises and thenables, and passes plain values and th
   assert.equal(callHandler(() => ({ then(_, reject) { reject(new Error("thenable")); } }), {}, 9, ok, no), true);
   await new Promise((r) => setTimeout(r, 0));
   assert.deepEqual(settled.sort((a, b) => a[1] - b[1]), [["ok", 6, 6], ["no", 7, "async"], ["ok", 8, 8], ["no", 9, "thenable"]]);
+});
+
+test("enqueued resolves with { id, duplicate, replaced } once the batch does, and rejects with it", async () => {
+  assert.deepEqual(await enqueued(Promise.resolve(), 3, 0), { id: 3, duplicate: false, replaced: false });
+  assert.deepEqual(Object.keys(await enqueued(Promise.resolve(), 3, 0)), ["id", "duplicate", "replaced"]);
+  assert.deepEqual(await enqueued(Promise.resolve(), 4, 1), { id: 4, duplicate: true, replaced: false });
+  assert.deepEqual(await enqueued(Promise.resolve(), 5, 2), { id: 5, duplicate: false, replaced: true });
+  await assert.rejects(enqueued(Promise.reject(new Error("commit failed")), 6, 0), /commit failed/);
 });

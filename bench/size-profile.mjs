@@ -3,7 +3,7 @@
 // wasm-pack does (cargo build --lib --release → wasm-bindgen --target web → wasm-opt with Cargo.toml's flags) but adds `-g` to wasm-opt,
 // so the code is the shipped code and only the "function names" subsection is extra. Writes target/size-profile/*.txt. Measures only.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -22,6 +22,8 @@ run("wasm-opt", [`${OUT}/bindgen/wasmq_bg.wasm`, "-o", WASM, ...flags, "-g"]);
 // The same build as a package directory (glue + named wasm), for bench/node-profile.mjs and bench/variant-speed.mjs.
 mkdirSync(`${OUT}/named`, { recursive: true });
 copyFileSync(`${OUT}/bindgen/wasmq.js`, `${OUT}/named/wasmq.js`);
+rmSync(`${OUT}/named/snippets`, { recursive: true, force: true });
+if (existsSync(`${OUT}/bindgen/snippets`)) cpSync(`${OUT}/bindgen/snippets`, `${OUT}/named/snippets`, { recursive: true });
 copyFileSync(WASM, `${OUT}/named/wasmq_bg.wasm`);
 writeFileSync(`${OUT}/named/package.json`, '{ "type": "module" }\n');
 

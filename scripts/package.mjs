@@ -1,5 +1,5 @@
 // Post-build step of `make package`: turns wasm-pack's pkg/ into the publishable npm package `wasmq`.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { transformSync } from "esbuild";
 import { shortClosureExports, shortImports } from "./short-names.mjs";
@@ -14,6 +14,19 @@ if (!version) throw new Error("no [package] version in Cargo.toml");
 
 for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"]) {
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
+}
+// The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js), which wasmq.js imports.
+const snippets = existsSync(new URL("snippets/", pkg))
+  ? readdirSync(new URL("snippets/", pkg), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => `snippets/${f}`)
+  : [];
+for (const s of new Set([...readFileSync(new URL("wasmq.js", pkg), "utf8").matchAll(/from '\.\/(snippets\/[^']+)'/g)].map((m) => m[1]))) {
+  if (!snippets.includes(s)) throw new Error(`pkg/${s}, imported by wasmq.js, is missing`);
+}
+// wasm-bindgen copies a snippet as written, comments and all: ship it without them (names kept, for stack traces).
+for (const s of snippets) {
+  const url = new URL(s, pkg);
+  const { code } = transformSync(readFileSync(url, "utf8"), { format: "esm", target: "es2022", minifyWhitespace: true, minifySyntax: true });
+  writeFileSync(url, code);
 }
 // Small JS companions of the wasm API (js/): copied as they are, each its own export.
 const companions = ["deno-kv.js", "deno-kv.d.ts", "jetstream.js", "jetstream.d.ts", "http.js", "http.d.ts", "relay-error.js", "relay-error.d.ts"];
@@ -95,7 +108,7 @@ const manifest = {
     "./wasmq_bg.wasm": "./wasmq_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...companions, ...docs],
+  files: ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts", ...(snippets.length ? ["snippets/"] : []), ...companions, ...docs],
   sideEffects: false,
   // Only `wasmq/jetstream` imports them, and only its users install them.
   peerDependencies: { "@nats-io/nats-core": "^3.4.0", "@nats-io/jetstream": "^3.4.0" },
@@ -107,5 +120,5 @@ const manifest = {
 writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
 
 const wasm = readFileSync(wasmUrl);
-const js = statSync(glueUrl).size;
-console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes; ${optional} optional parameters typed; ${imports.count} imports and ${closures.count} closure exports renamed`);
+const js = ["wasmq.js", ...snippets].reduce((sum, f) => sum + statSync(new URL(f, pkg)).size, 0);
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes (wasmq.js and ${snippets.length} snippet${snippets.length === 1 ? "" : "s"}); ${optional} optional parameters typed; ${imports.count} imports and ${closures.count} closure exports renamed`);

@@ -1,40 +1,16 @@
 //! The promises `enqueue()` returns in the leader: one promise per group
 //! commit batch, resolved when the batch is durable (rejected as its commit
-//! fails), and each caller's promise derived from it with `then` and one
-//! shared function bound to the caller's `{ id, duplicate }` — no future,
-//! task or channel per pending enqueue.
+//! fails), and each caller's promise derived from it by one call into
+//! `hot.js` (`batch.then(() => ({ id, duplicate, replaced }))`) — no
+//! future, task or channel per pending enqueue, and no crossing back into
+//! wasm when it resolves.
 
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::{wasm_bindgen, Closure};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
-use super::{Leader, QueueError};
-use crate::core::{Enqueued, MessageId};
-
-#[wasm_bindgen]
-extern "C" {
-    /// A promise, seen only for `then`.
-    type Batch;
-    /// `promise.then(f)`.
-    #[wasm_bindgen(method, js_name = then)]
-    fn then_map(this: &Batch, f: &JsValue) -> js_sys::Promise;
-}
-
-thread_local! {
-    /// `(id, outcome) => ({ id, duplicate, replaced })`, made once
-    /// (`outcome`: 0 new, 1 duplicate, 2 replaced).
-    static RESULT: JsValue = Closure::<dyn Fn(f64, u32) -> JsValue>::new(|id: f64, outcome: u32| {
-        let id = MessageId(id as u64);
-        let outcome = match outcome {
-            1 => Enqueued::Duplicate(id),
-            2 => Enqueued::Replaced(id),
-            _ => Enqueued::New(id),
-        };
-        super::convert::enqueued(outcome)
-    })
-    .into_js_value();
-}
+use super::{hot, Leader, QueueError};
+use crate::core::Enqueued;
 
 impl Leader {
     /// Stores a message now; the promise resolves with `{ id, duplicate }`
@@ -44,26 +20,19 @@ impl Leader {
         payload: JsValue,
         options: crate::core::EnqueueOptions,
     ) -> Result<js_sys::Promise, QueueError> {
+        let now = super::now_ms();
         let outcome = {
             let mut st = self.open_state()?;
-            st.engine.enqueue(payload, options, super::now_ms())?
+            st.engine.enqueue(payload, options, now)?
         };
         let batch = self.batch_promise();
-        self.pump();
-        let id = JsValue::from(outcome.id().0 as f64);
+        self.pump_at(now);
         let kind = match outcome {
             Enqueued::New(_) => 0,
             Enqueued::Duplicate(_) => 1,
             Enqueued::Replaced(_) => 2,
         };
-        let result = RESULT.with(|f| {
-            f.unchecked_ref::<js_sys::Function>().bind2(
-                &JsValue::UNDEFINED,
-                &id,
-                &JsValue::from(kind),
-            )
-        });
-        Ok(batch.unchecked_ref::<Batch>().then_map(&result.into()))
+        Ok(hot::enqueued(&batch, outcome.id().0 as f64, kind))
     }
 
     /// The promise of the batch now accumulating (made on first use; the

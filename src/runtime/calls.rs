@@ -1,37 +1,29 @@
 //! Handler calls waiting on a returned promise. Every call of a queue is
-//! followed with the same two callbacks (bound to the call's number, so no
-//! closure is made per call), and one watchdog timer — not one per call —
-//! cuts off calls that outlive their lease deadline.
+//! followed with the same two callbacks (called by `hot.js` with the call's
+//! number, so no wasm closure is made per call), and one watchdog timer —
+//! not one per call — cuts off calls that outlive their lease deadline.
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use wasm_bindgen::prelude::{wasm_bindgen, Closure};
+use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::failure::Failure;
+use super::hot::Call;
 use super::{now_ms, Leader};
 use crate::core::Lease;
 
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
-#[wasm_bindgen]
-extern "C" {
-    /// A promise, seen only for `then`.
-    type Followed;
-    /// `promise.then(resolved, rejected)` with plain functions.
-    #[wasm_bindgen(method)]
-    fn then(this: &Followed, resolved: &JsValue, rejected: &JsValue);
-}
-
 /// One handler call whose promise has not settled.
 pub(crate) struct Waiting {
     /// The jobs of the call.
     pub leases: Vec<Lease<JsValue>>,
-    /// Aborts the jobs' `signal` when the call fails or times out.
-    pub controller: Option<web_sys::AbortController>,
+    /// The jobs' `signal`, aborted when the call fails or times out.
+    pub call: Call,
     /// When the call is cut off (ms since the epoch).
     pub deadline: u64,
     /// The call's time budget, for the error text.
@@ -50,15 +42,23 @@ pub(crate) struct Calls {
 }
 
 impl Leader {
-    /// Follows the promise `returned` of a handler call until it settles or
-    /// the call's deadline passes; then settles the call's jobs.
-    pub(crate) fn wait_for(self: &Rc<Self>, returned: &JsValue, call: Waiting) {
-        let (resolved, rejected) = self.callbacks();
+    /// The number of the next handler call (its promise's callbacks get it).
+    pub(crate) fn next_call(&self) -> u64 {
+        match self.calls.try_borrow_mut() {
+            Ok(mut calls) => {
+                calls.next += 1;
+                calls.next
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// Waits for call `n`, whose promise `hot.js` follows, until it settles
+    /// or the call's deadline passes; then settles the call's jobs.
+    pub(crate) fn wait_for(self: &Rc<Self>, n: u64, call: Waiting) {
         let Ok(mut calls) = self.calls.try_borrow_mut() else {
             return;
         };
-        calls.next += 1;
-        let n = calls.next;
         let deadline = call.deadline;
         calls.waiting.insert(n, call);
         if !calls
@@ -68,14 +68,6 @@ impl Leader {
         {
             calls.watchdog = Some((deadline, self.watchdog(deadline)));
         }
-        drop(calls);
-        let n = JsValue::from(n as f64);
-        let resolved: JsValue = resolved.bind1(&JsValue::UNDEFINED, &n).into();
-        let rejected: JsValue = rejected.bind1(&JsValue::UNDEFINED, &n).into();
-        let promise = js_sys::Promise::resolve(returned);
-        promise
-            .unchecked_ref::<Followed>()
-            .then(&resolved, &rejected);
     }
 
     /// Cuts off the calls whose deadline has passed (when the watchdog is due).
@@ -107,7 +99,7 @@ impl Leader {
         };
         for call in due {
             let error = format!("timed out after {} ms (leaseMs)", call.budget);
-            self.conclude(call.leases, call.controller, Err(Failure::retry(error)));
+            self.conclude(call.leases, &call.call, Err(Failure::retry(error)), now);
         }
     }
 
@@ -118,22 +110,24 @@ impl Leader {
             Err(_) => None,
         };
         if let Some(call) = call {
-            self.conclude(call.leases, call.controller, outcome);
-            self.pump();
+            let now = now_ms();
+            self.conclude(call.leases, &call.call, outcome, now);
+            self.pump_at(now);
         }
     }
 
-    /// Aborts the signal of a failed call, then acks or nacks its jobs.
+    /// Aborts the signal of a failed call, then acks or nacks its jobs (at `now`).
     pub(crate) fn conclude(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
-        controller: Option<web_sys::AbortController>,
+        call: &Call,
         outcome: Result<(), Failure>,
+        now: u64,
     ) {
-        if let (Err(_), Some(c)) = (&outcome, &controller) {
-            c.abort();
+        if outcome.is_err() {
+            call.abort();
         }
-        self.settle(leases, outcome);
+        self.settle(leases, outcome, now);
     }
 
     fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
@@ -143,8 +137,9 @@ impl Leader {
             delay,
             Box::new(move || {
                 if let Some(me) = weak.upgrade() {
-                    me.time_out_calls(now_ms());
-                    me.pump();
+                    let now = now_ms();
+                    me.time_out_calls(now);
+                    me.pump_at(now);
                 }
             }),
         )
@@ -152,7 +147,7 @@ impl Leader {
 
     /// The queue's two callbacks, made on first use. They hold the queue
     /// weakly: a promise that settles after the queue is gone does nothing.
-    fn callbacks(self: &Rc<Self>) -> (js_sys::Function, js_sys::Function) {
+    pub(crate) fn callbacks(self: &Rc<Self>) -> (js_sys::Function, js_sys::Function) {
         if let Some(c) = self
             .calls
             .try_borrow()

@@ -30,8 +30,7 @@ impl Leader {
             }
         };
         if start {
-            let me = Rc::clone(self);
-            super::task::spawn(Box::pin(async move { me.commit_loop().await }));
+            self.spawn_commit_loop();
         }
         async move {
             match rx.await {
@@ -39,6 +38,23 @@ impl Leader {
                 Err(_) => Err(QueueError::closed()),
             }
         }
+    }
+
+    /// Makes sure the commit loop runs, for changes nobody waits on (the
+    /// settling of a call no listener hears of): no channel for a waiter.
+    pub(crate) fn commit_soon(self: &Rc<Self>) {
+        let start = match self.state() {
+            Ok(mut st) => !std::mem::replace(&mut st.flushing, true),
+            Err(_) => false,
+        };
+        if start {
+            self.spawn_commit_loop();
+        }
+    }
+
+    fn spawn_commit_loop(self: &Rc<Self>) {
+        let me = Rc::clone(self);
+        super::task::spawn(Box::pin(async move { me.commit_loop().await }));
     }
 
     async fn commit_loop(self: Rc<Self>) {

@@ -51,12 +51,12 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
     arr.into()
 }
 
-/// `QueuedJob[]`, each with a copy of its payload (a caller changing it
-/// changes neither the stored job nor what its handler gets).
+/// `QueuedJob[]`, each with a copy of its stored payload (a caller changing
+/// it changes neither the stored job nor what its handler gets).
 pub fn jobs(list: Vec<Job<JsValue>>) -> JsValue {
     let arr = js_sys::Array::new();
     for j in list {
-        let payload = clone_payload(&j.payload).unwrap_or(j.payload);
+        let payload = super::hot::copy_payload(&j.payload).unwrap_or(j.payload);
         let job = object(&[
             ("id", (j.id.0 as f64).into()),
             ("state", j.state.name().into()),

@@ -19,6 +19,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 mod failure;
+mod hot;
 mod instance;
 mod job;
 mod lifecycle;
@@ -226,12 +227,13 @@ impl Leader {
         self: &Rc<Self>,
         f: impl FnOnce(&mut Engine<JsValue>, u64) -> Result<T, QueueError>,
     ) -> Result<T, QueueError> {
+        let now = now_ms();
         let value = {
             let mut st = self.open_state()?;
-            f(&mut st.engine, now_ms())?
+            f(&mut st.engine, now)?
         };
         let committed = self.flush();
-        self.pump();
+        self.pump_at(now);
         committed.await?;
         Ok(value)
     }

@@ -5,16 +5,15 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::calls::Waiting;
-use super::convert::clone_payload;
 use super::events::names;
 use super::failure::Failure;
-use super::job::{detail, job_list};
+use super::hot::{self, Call};
+use super::job::{detail, handler_argument};
 use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
-use crate::js::object::get_key;
 
 /// What the rate limits say of a handler call now (see `start_gate.rs`).
 enum Gate {
@@ -33,7 +32,12 @@ impl Leader {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
     pub(crate) fn pump(self: &Rc<Self>) {
-        let now = now_ms();
+        self.pump_at(now_ms());
+    }
+
+    /// [`Leader::pump`] at `now`, the time the caller read for its round
+    /// (one clock read per settled call or enqueue, not one per step).
+    pub(crate) fn pump_at(self: &Rc<Self>, now: u64) {
         // Calls past their deadline first, so their leases are settled, not expired.
         self.time_out_calls(now);
         let Some((concurrency, batch_size)) = self.processing.shape() else {
@@ -68,7 +72,7 @@ impl Leader {
                     while !rest.is_empty() {
                         let tail = rest.split_off(per_call.min(rest.len()));
                         let call = std::mem::replace(&mut rest, tail);
-                        me.start_call(call, batch);
+                        me.start_call(call, batch, now);
                     }
                 } else {
                     // Rolled back (the leases never became durable) or terminated: no handler runs.
@@ -80,7 +84,7 @@ impl Leader {
                 }
             }));
         }
-        self.schedule_timer();
+        self.schedule_timer(now);
     }
 
     /// Tells listeners of tries that ended without their handler settling
@@ -99,19 +103,23 @@ impl Leader {
     /// Calls the handler for `leases` once the rate limits let them start
     /// (at once without limits): a call that would exceed one waits on a
     /// timer. A leader terminated meanwhile runs nothing (the leases stay
-    /// stored, for the next leader).
-    fn start_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
+    /// stored, for the next leader). `now`: when the leases were taken.
+    fn start_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, now: u64) {
         match self.gate(&leases, false) {
-            Gate::Open => self.run_call(leases, batch),
+            Gate::Open => self.run_call(leases, batch, now),
             Gate::Wait(ms) => self.start_later(leases, batch, ms),
-            Gate::Stopped => self.settle(leases, Err(Failure::retry("stopped".to_owned()))),
+            Gate::Stopped => self.settle(leases, Err(Failure::retry("stopped".to_owned())), now),
         }
     }
 
     fn start_later(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, wait: u64) {
         let me = Rc::clone(self);
         let delay = wait.min(MAX_TIMER_MS) as u32;
-        super::task::timeout(delay, Box::new(move || me.start_call(leases, batch))).forget();
+        super::task::timeout(
+            delay,
+            Box::new(move || me.start_call(leases, batch, now_ms())),
+        )
+        .forget();
     }
 
     /// Whether `leases` may start now under the rate limits; with `admit`,
@@ -139,51 +147,56 @@ impl Leader {
         Gate::Open
     }
 
-    /// One handler call: `handler(job)`, or `handler(jobs)` for a batch handler.
-    fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool) {
+    /// One handler call: `handler(job)`, or `handler(jobs)` for a batch
+    /// handler. `now`: when its leases were taken (the call's deadline is
+    /// theirs; only the budget in the timeout's message depends on it).
+    fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, now: u64) {
         let handler = self.processing.handler().map(|h| h.function);
-        let controller = web_sys::AbortController::new().ok();
-        let signal = controller.as_ref().map(|c| c.signal());
-        let payloads = delivered_payloads(&leases, batch);
-        let jobs = job_list(&leases, payloads, signal.as_ref());
-        let argument = match batch {
-            false => jobs.get(0),
-            true => jobs.into(),
-        };
+        let call = Call::new();
+        let argument = handler_argument(&leases, &call, batch);
         // Counted as late as can be, so the limits hold at the call itself.
         match self.gate(&leases, true) {
             Gate::Open => {}
             Gate::Wait(ms) => return self.start_later(leases, batch, ms),
-            Gate::Stopped => return self.settle(leases, Err(Failure::retry("stopped".to_owned()))),
+            Gate::Stopped => {
+                return self.settle(leases, Err(Failure::retry("stopped".to_owned())), now)
+            }
         }
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
-        let budget = deadline.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
-        let outcome = match handler.map(|h| h.call1(&JsValue::UNDEFINED, &argument)) {
+        let budget = deadline.saturating_sub(now).min(MAX_TIMER_MS) as u32;
+        let outcome = match handler {
             None => Err(Failure::retry("no handler".to_owned())),
-            Some(Err(thrown)) => Err(Failure::thrown(&thrown)),
-            Some(Ok(returned)) if is_thenable(&returned) => {
-                let call = Waiting {
-                    leases,
-                    controller,
-                    deadline: now_ms() + u64::from(budget),
-                    budget,
-                };
-                return self.wait_for(&returned, call);
+            Some(handler) => {
+                let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
+                match hot::call_handler(&handler, &argument, n as f64, &resolved, &rejected) {
+                    Err(thrown) => Err(Failure::thrown(&thrown)),
+                    Ok(true) => {
+                        let call = Waiting {
+                            leases,
+                            call,
+                            deadline: now + u64::from(budget),
+                            budget,
+                        };
+                        return self.wait_for(n, call);
+                    }
+                    Ok(false) => Ok(()),
+                }
             }
-            Some(Ok(_)) => Ok(()),
         };
-        self.conclude(leases, controller, outcome);
-        self.pump();
+        // The handler ran: a retry's backoff counts from now.
+        let now = now_ms();
+        self.conclude(leases, &call, outcome, now);
+        self.pump_at(now);
     }
 
-    /// Acks (or nacks) every job of one call and commits; the listeners
-    /// hear of it once that is durable.
+    /// Acks (or nacks, at `now`) every job of one call and commits; the
+    /// listeners hear of it once that is durable.
     pub(crate) fn settle(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
         outcome: Result<(), Failure>,
+        now: u64,
     ) {
-        let now = now_ms();
         let mut events = Vec::new();
         {
             let Ok(mut st) = self.state() else { return };
@@ -218,10 +231,10 @@ impl Leader {
                 }
             }
         }
-        let committed = self.flush();
         if events.is_empty() {
-            return;
+            return self.commit_soon();
         }
+        let committed = self.flush();
         let me = Rc::clone(self);
         super::task::spawn(Box::pin(async move {
             if committed.await.is_ok() {
@@ -235,8 +248,8 @@ impl Leader {
     }
 
     /// Sets the one timer to the engine's next wake-up, if that is earlier
-    /// than the timer already set.
-    pub(crate) fn schedule_timer(self: &Rc<Self>) {
+    /// than the timer already set (`now`: the time of the pump).
+    pub(crate) fn schedule_timer(self: &Rc<Self>, now: u64) {
         let Ok(mut st) = self.state() else { return };
         if st.phase != Phase::Open || !self.processing.active() {
             st.timer = None;
@@ -248,7 +261,7 @@ impl Leader {
         if st.timer.as_ref().is_some_and(|(t, _)| *t <= at) {
             return;
         }
-        let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        let delay = at.saturating_sub(now).min(MAX_TIMER_MS) as u32;
         let weak = Rc::downgrade(self);
         let timeout = super::task::timeout(
             delay,
@@ -277,32 +290,4 @@ fn nack(
         Some(at) => engine.nack_after(token, &failure.message, at, now),
         None => engine.nack(token, &failure.message, now),
     }
-}
-
-/// What each job's `payload` is: a copy, so a handler that changes its
-/// payload changes neither the stored job nor what a retry receives. A
-/// batch is copied with one `structuredClone` of all its payloads.
-fn delivered_payloads(leases: &[Lease<JsValue>], batch: bool) -> Vec<JsValue> {
-    let copy = |p: &JsValue| clone_payload(p).unwrap_or_else(|_| p.clone());
-    if !batch || leases.len() < 2 {
-        return leases
-            .iter()
-            .map(|l| match l.payload.is_object() {
-                true => copy(&l.payload),
-                false => l.payload.clone(),
-            })
-            .collect();
-    }
-    let all: js_sys::Array = leases.iter().map(|l| l.payload.clone()).collect();
-    match clone_payload(&all) {
-        Ok(copied) => js_sys::Array::from(&copied).iter().collect(),
-        Err(_) => leases.iter().map(|l| copy(&l.payload)).collect(),
-    }
-}
-
-/// A promise (checked first: what an async handler returns), or an object
-/// with a `then` method.
-fn is_thenable(v: &JsValue) -> bool {
-    v.dyn_ref::<js_sys::Promise>().is_some()
-        || v.is_object() && get_key(v, "then").is_some_and(|t| t.is_function())
 }

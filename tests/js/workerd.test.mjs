@@ -2,12 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { expectScenario } from "./expect.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+/** The glue's JS snippets (pkg/snippets/…), which wasmq.js imports: modules of the worker too. */
+const snippets = existsSync(`${root}pkg/snippets`)
+  ? readdirSync(`${root}pkg/snippets`, { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => `snippets/${f}`)
+  : [];
 
 const freePort = () => new Promise((resolve, reject) => {
   const srv = createServer().once("error", reject);
@@ -23,6 +27,7 @@ function config(port, entry, extra, durable) {
     `(name = "${entry}", esModule = embed "${entry}")`,
     `(name = "wasmq.js", esModule = embed "wasmq.js")`,
     `(name = "wasmq_bg.wasm", wasm = embed "wasmq_bg.wasm")`,
+    ...snippets.map((f) => `(name = "${f}", esModule = embed "${f}")`),
     ...extra.map((f) => `(name = "${f}", esModule = embed "${f}")`),
   ];
   const services = [`(name = "main", worker = .worker)`];
@@ -52,6 +57,7 @@ function workdir(name, files) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const f of ["wasmq.js", "wasmq_bg.wasm"]) copyFileSync(`${root}pkg/${f}`, `${dir}/${f}`);
+  if (snippets.length) cpSync(`${root}pkg/snippets`, `${dir}/snippets`, { recursive: true });
   for (const f of files) copyFileSync(`${root}tests/js/${f}`, `${dir}/${f}`);
   return dir;
 }

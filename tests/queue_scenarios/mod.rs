@@ -5,11 +5,13 @@
 pub mod bad_input;
 pub mod batch;
 pub mod control;
+pub mod copies;
 pub mod door;
 pub mod encryption;
 pub mod give_up;
 pub mod origin;
 pub mod poison;
+pub mod signal;
 pub mod support;
 
 pub use bad_input::bad_input_is_refused_and_changes_nothing;
@@ -55,6 +57,10 @@ macro_rules! scenario_tests {
             replace => control::replace_coalesces_by_key,
             rate_limits => control::rate_limits_hold_back_starts,
             rate_at_handler_start => control::rate_limits_hold_at_handler_start,
+            signal_read_late => signal::signal_is_aborted_whenever_it_is_read,
+            batch_signal => signal::batch_signal_is_shared_and_aborted_when_read_late,
+            payload_kinds => copies::every_payload_kind_is_copied,
+            payload_kinds_batch => copies::every_payload_kind_is_copied_in_batches,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

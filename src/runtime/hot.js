@@ -1,0 +1,177 @@
+// The runtime's per-job hot path, written in JavaScript (a wasm-bindgen snippet the glue imports;
+// bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read; the
+// copy of a stored payload each handler call gets; the handler call with the following of its
+// promise; and the promise `enqueue()` returns. Building these from wasm cost a crossing per field and an AbortController per call
+// whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
+
+const OBJECT = Object.prototype;
+const ARRAY = Array.prototype;
+const { getPrototypeOf, keys: ownKeys } = Object;
+const { isArray } = Array;
+/** Objects one hand copy takes at most (it checks each against those seen): more go to structuredClone. */
+const MAX_OBJECTS = 32;
+/** What a hand copy returns for a value it leaves to structuredClone. */
+const FAIL = Symbol("structuredClone");
+
+/** The `signal` of one handler call's jobs: an AbortController made on the first read, aborted when the call fails. */
+export class Call {
+  constructor() {
+    this.controller = undefined;
+    this.aborted = false;
+  }
+
+  /** The call's signal (already aborted if the call failed before anyone read it). */
+  signal() {
+    let c = this.controller;
+    if (c === undefined) {
+      if (typeof AbortController !== "function") return undefined;
+      c = this.controller = new AbortController();
+      if (this.aborted) c.abort();
+    }
+    return c.signal;
+  }
+
+  /** The call failed or timed out: its signal is (or will be, when read) aborted. */
+  abort() {
+    this.aborted = true;
+    this.controller?.abort();
+  }
+}
+
+/** What a handler receives: the job's fields as own data properties, `signal` a getter. */
+class Job {
+  #call;
+
+  constructor(call, id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+    this.id = id;
+    this.payload = payload;
+    this.attempt = attempt;
+    this.maxAttempts = maxAttempts;
+    if (idempotencyKey !== undefined) this.idempotencyKey = idempotencyKey;
+    if (group !== undefined) this.group = group;
+    this.enqueuedAt = enqueuedAt;
+    this.deadline = deadline;
+    this.#call = call;
+  }
+
+  /** Aborted when this try fails or times out. */
+  get signal() {
+    return this.#call.signal();
+  }
+}
+
+/** The job of a handler call (its payload a copy of the stored one). */
+export function newJob(call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+  return new Job(call, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
+}
+
+/** The same, appended to `list` (the jobs of a batch handler's call). */
+export function pushJob(list, call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+  list.push(new Job(call, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline));
+}
+
+/** A copy of a stored payload, or (as before) the stored value itself where it cannot be copied. */
+function delivered(stored) {
+  if (typeof stored !== "object" || stored === null) return stored;
+  try {
+    return copyPayload(stored);
+  } catch {
+    return stored;
+  }
+}
+
+/**
+ * A copy of a stored payload, equal to `structuredClone(value)` and sharing no object with it:
+ * plain objects and arrays of primitives (what a stored payload, the structured clone made at
+ * enqueue, almost always is) are copied by hand; anything else — a Date, Map, typed array, class
+ * instance, an object reached twice or a cycle, an array with holes or extra properties, a
+ * `__proto__` key, a function or symbol, more than MAX_OBJECTS objects — by structuredClone itself
+ * (which throws what it throws). Properties are read once each, in structuredClone's order (own
+ * enumerable string keys), so a getter gives the same value either way. Not for a caller's value:
+ * a Proxy cannot be told from a plain object here, and structuredClone refuses it, so `enqueue`
+ * copies with structuredClone.
+ */
+export function copyPayload(value) {
+  if (typeof value === "object" && value !== null) {
+    try {
+      const out = copyObject(value, null);
+      if (out !== FAIL) return out;
+    } catch {
+      // A getter threw: structuredClone decides (and throws it again).
+    }
+  } else if (typeof value !== "function" && typeof value !== "symbol") {
+    return value;
+  }
+  return typeof structuredClone === "function" ? structuredClone(value) : value;
+}
+
+/** A hand copy of the object `v`, or FAIL. `seen`: the objects copied so far (null until v has an object in it). */
+function copyObject(v, seen) {
+  const proto = getPrototypeOf(v);
+  const keys = ownKeys(v);
+  if (proto === OBJECT && !isArray(v)) {
+    const out = {};
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      if (k === "__proto__") return FAIL;
+      let x = v[k];
+      if (typeof x === "object" && x !== null) {
+        seen ??= [v];
+        x = child(x, seen);
+        if (x === FAIL) return FAIL;
+      } else if (typeof x === "function" || typeof x === "symbol") return FAIL;
+      out[k] = x;
+    }
+    return out;
+  }
+  if (proto === ARRAY && isArray(v)) {
+    const n = v.length;
+    // Own enumerable keys list the indices first, ascending: n keys ending with n - 1 are exactly 0..n-1.
+    if (keys.length !== n || (n > 0 && keys[n - 1] !== String(n - 1))) return FAIL;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = v[i];
+      if (typeof x === "object" && x !== null) {
+        seen ??= [v];
+        x = child(x, seen);
+        if (x === FAIL) return FAIL;
+      } else if (typeof x === "function" || typeof x === "symbol") return FAIL;
+      out[i] = x;
+    }
+    return out;
+  }
+  return FAIL;
+}
+
+/** A hand copy of `x`, an object inside the payload, unless it was seen before (shared or a cycle) or there are too many. */
+function child(x, seen) {
+  if (seen.length >= MAX_OBJECTS || seen.includes(x)) return FAIL;
+  seen.push(x);
+  return copyObject(x, seen);
+}
+
+/**
+ * Calls `handler(argument)`. A returned promise, or an object with a `then` method, is followed:
+ * `resolved(n, value)` or `rejected(n, error)` when it settles; then this returns true. A plain
+ * return value gives false; a throw goes to the caller.
+ */
+export function callHandler(handler, argument, n, resolved, rejected) {
+  const returned = handler(argument);
+  if (!(returned instanceof Promise)) {
+    if (typeof returned !== "object" || returned === null) return false;
+    let then;
+    try {
+      then = returned.then;
+    } catch {
+      return false; // a `then` getter that throws: a plain value, as before
+    }
+    if (typeof then !== "function") return false;
+  }
+  Promise.resolve(returned).then((value) => resolved(n, value), (error) => rejected(n, error));
+  return true;
+}
+
+/** `enqueue()`'s promise: `{ id, duplicate, replaced }` once `batch` (its commit) resolves (`kind`: 0 new, 1 duplicate, 2 replaced). */
+export function enqueued(batch, id, kind) {
+  return batch.then(() => ({ id, duplicate: kind === 1, replaced: kind === 2 }));
+}

@@ -1,0 +1,72 @@
+//! The bindings of `hot.js`, the runtime's per-job hot path written in
+//! JavaScript (shipped beside the glue as a wasm-bindgen snippet): job
+//! objects with a lazy `signal`, the copy of a stored payload a handler
+//! (or `jobs()`) gets, the handler call with its promise followed, and
+//! `enqueue()`'s promise.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(module = "/src/runtime/hot.js")]
+extern "C" {
+    /// The signal of one handler call's jobs, made when first read.
+    pub type Call;
+    /// A call whose signal nobody has read yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Call;
+    /// Aborts the call's signal (now, or when it is first read).
+    #[wasm_bindgen(method)]
+    pub fn abort(this: &Call);
+
+    /// The job object of a one-job call (its payload a copy of `stored`).
+    #[wasm_bindgen(js_name = newJob)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_job(
+        call: &Call,
+        id: f64,
+        stored: &JsValue,
+        attempt: u32,
+        max_attempts: u32,
+        idempotency_key: Option<&str>,
+        group: Option<&str>,
+        enqueued_at: f64,
+        deadline: f64,
+    ) -> JsValue;
+
+    /// The same, appended to `list` (a batch call's jobs).
+    #[wasm_bindgen(js_name = pushJob)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_job(
+        list: &js_sys::Array,
+        call: &Call,
+        id: f64,
+        stored: &JsValue,
+        attempt: u32,
+        max_attempts: u32,
+        idempotency_key: Option<&str>,
+        group: Option<&str>,
+        enqueued_at: f64,
+        deadline: f64,
+    );
+
+    /// A copy of a stored payload equal to its structured clone (what that
+    /// throws, thrown): plain data copied by hand, the rest by structuredClone.
+    #[wasm_bindgen(catch, js_name = copyPayload)]
+    pub fn copy_payload(value: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `handler(argument)`: `Ok(true)` when it returned a promise (or
+    /// thenable), followed with `resolved(n, value)` / `rejected(n, error)`;
+    /// `Ok(false)` for a plain return; `Err` with what it threw.
+    #[wasm_bindgen(catch, js_name = callHandler)]
+    pub fn call_handler(
+        handler: &js_sys::Function,
+        argument: &JsValue,
+        n: f64,
+        resolved: &js_sys::Function,
+        rejected: &js_sys::Function,
+    ) -> Result<bool, JsValue>;
+
+    /// `{ id, duplicate, replaced }` once `batch` resolves (`kind`: 0 new,
+    /// 1 duplicate, 2 replaced).
+    pub fn enqueued(batch: &js_sys::Promise, id: f64, kind: u32) -> js_sys::Promise;
+}

@@ -1,0 +1,136 @@
+//! The payload a handler gets is a copy, whatever it holds: plain objects
+//! and arrays (copied by hand), Dates, Maps, typed arrays and an object
+//! reached twice (by structuredClone). A handler changing every part of it
+//! changes neither the stored job nor what its retry gets; a caller
+//! changing its object after `enqueue` changes nothing either; in the
+//! per-job and the batch API alike.
+
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+
+use super::support::*;
+
+/// Each payload as built by the caller (an expression).
+const PAYLOADS: &[&str] = &[
+    "{ to: 'a@b.c', n: 1, ok: true, none: null }",
+    "{ tags: ['x', 'y'], nested: { n: 1, list: [1, 2, { deep: true }] } }",
+    "[1, 'two', [3, { four: 4 }]]",
+    "{ when: new Date(5), map: new Map([[1, 'one']]), bytes: new Uint8Array([1, 2]) }",
+    "(() => { const shared = { n: 1 }; return { a: shared, b: shared }; })()",
+    "'plain string'",
+];
+
+/// What a test compares of a payload: its content as one text (Dates,
+/// Maps and typed arrays spelled out; whether `a` and `b` are one object).
+const DESCRIBE: &str = r#"(p) => JSON.stringify(p, (k, v) =>
+    v instanceof Map ? { map: [...v] } : ArrayBuffer.isView(v) ? { bytes: [...v] } :
+    v instanceof Date ? { date: v.getTime() } : v) + (p?.a !== undefined ? String(p.a === p.b) : "")"#;
+
+/// Changes every part of a payload it can reach.
+const SPOIL: &str = r#"(p) => {
+    const spoil = (v) => {
+        if (v instanceof Map) v.set("spoiled", 1);
+        else if (v instanceof Date) v.setTime(0);
+        else if (ArrayBuffer.isView(v)) v[0] = 99;
+        else if (Array.isArray(v)) { v.forEach(spoil); v.push("spoiled"); }
+        else if (v && typeof v === "object") { Object.values(v).forEach(spoil); v.spoiled = true; }
+    };
+    spoil(p);
+}"#;
+
+fn call(f: &JsValue, v: &JsValue) -> JsValue {
+    f.unchecked_ref::<Function>()
+        .call1(&JsValue::UNDEFINED, v)
+        .unwrap()
+}
+
+/// A handler (per job, or per batch with `batch`) that records what each
+/// try got, spoils it, and fails the first try.
+fn spoiling_handler(batch: bool) -> JsValue {
+    let h = eval(&format!(
+        r#"(() => {{
+            const describe = {DESCRIBE}, spoil = {SPOIL}, seen = [];
+            const one = (job) => {{ seen.push([job.attempt, describe(job.payload)]); spoil(job.payload); return job.attempt === 1; }};
+            const f = {body};
+            f.seen = seen;
+            return f;
+        }})()"#,
+        body = if batch {
+            "(jobs) => { if (jobs.map(one).some(Boolean)) throw new Error('first try'); }"
+        } else {
+            "(job) => { if (one(job)) throw new Error('first try'); }"
+        }
+    ));
+    h
+}
+
+/// Every payload kind, per job (`batch` false) or in batches: both tries
+/// got what the caller enqueued.
+async fn every_kind_is_copied(storage: &str, batch: bool) {
+    let name = fresh("copies", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
+    )
+    .await;
+    let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
+    let h = spoiling_handler(batch);
+    let expected: Vec<String> = PAYLOADS
+        .iter()
+        .map(|p| call(&describe, &eval(p)).as_string().unwrap())
+        .collect();
+    let originals: Vec<JsValue> = PAYLOADS.iter().map(|p| eval(p)).collect();
+    if batch {
+        let list: Array = originals.iter().collect();
+        wait(q.enqueue_many(list.into(), JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        q.process_batch(h.clone(), js(r#"{"batchSize": 10}"#))
+            .unwrap();
+    } else {
+        for p in &originals {
+            enqueue(&q, p.clone(), "").await.unwrap();
+        }
+        q.process(h.clone(), JsValue::UNDEFINED).unwrap();
+    }
+    for p in &originals {
+        call(&spoil, p); // the caller changes its objects after enqueue
+    }
+    wait(q.drained()).await.unwrap();
+    let seen: Vec<(f64, String)> = Array::from(&get(&h, "seen"))
+        .iter()
+        .map(|e| {
+            let e = Array::from(&e);
+            (e.get(0).as_f64().unwrap(), e.get(1).as_string().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seen.len(),
+        2 * PAYLOADS.len(),
+        "two tries of each: {seen:?}"
+    );
+    for attempt in [1.0, 2.0] {
+        let mut got: Vec<String> = seen
+            .iter()
+            .filter(|(a, _)| *a == attempt)
+            .map(|(_, d)| d.clone())
+            .collect();
+        let mut want = expected.clone();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "try {attempt} got the payloads as enqueued");
+    }
+    assert_eq!(num(&q.stats().unwrap(), "completed"), PAYLOADS.len() as f64);
+    wait(q.close()).await.unwrap();
+}
+
+/// The per-job API.
+pub async fn every_payload_kind_is_copied(storage: &str) {
+    every_kind_is_copied(storage, false).await;
+}
+
+/// The batch API.
+pub async fn every_payload_kind_is_copied_in_batches(storage: &str) {
+    every_kind_is_copied(storage, true).await;
+}

@@ -20,11 +20,13 @@
 //! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
-//! (`from_records`), `slot` (the index key type).
+//! (`from_records`), `slot` (the index key type), `id_hash` (the hasher of
+//! tables keyed by message id).
 
 mod cancel;
 mod dead;
 mod enqueue;
+mod id_hash;
 mod index;
 mod lease;
 mod list;
@@ -33,12 +35,13 @@ mod rebuild;
 mod slot;
 mod takeover;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
+use id_hash::IdHash;
 use slot::{Index, Slot};
 
 pub use dead::DeadLetter;
@@ -107,7 +110,10 @@ pub struct Engine<P> {
     dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
-    key_expiry: BTreeSet<(u64, String)>,
+    /// The keys' windows by `(end, message id)` (see `index_key`).
+    key_expiry: Index,
+    /// Keys whose message is gone, by its id, until their window ends.
+    gone_keys: HashMap<u64, String, IdHash>,
     pace: rate::Pace,
     journal: Vec<Mutation<P>>,
     /// The counters changed since the journal was last drained: one
@@ -134,7 +140,8 @@ impl<P: Clone> Engine<P> {
             dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
-            key_expiry: BTreeSet::new(),
+            key_expiry: Index::new(),
+            gone_keys: HashMap::default(),
             pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
@@ -314,6 +321,7 @@ impl<P: Clone + PartialEq> Engine<P> {
             && self.pending == other.pending
             && self.keys == other.keys
             && self.key_expiry == other.key_expiry
+            && self.gone_keys == other.gone_keys
     }
 
     /// `ready` with the paced group heads put back in: what is ready as

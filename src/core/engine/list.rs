@@ -141,21 +141,14 @@ impl<P: Clone> Engine<P> {
             }
             None if !states.contains(JobState::Pending) => self.sparse_page(states, after, limit),
             None => self
-                .messages_after(after)
+                .messages
+                .after(after)
                 .filter(|(_, e)| self.state_of(e).is_some_and(|s| states.contains(s)))
                 .take(limit)
-                .map(|(id, _)| *id)
+                .map(|(id, _)| id)
                 .collect(),
         };
         ids.into_iter().filter_map(|id| self.job(id)).collect()
-    }
-
-    fn messages_after(
-        &self,
-        after: Option<MessageId>,
-    ) -> std::collections::btree_map::Range<'_, MessageId, Entry<P>> {
-        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-        self.messages.range((start, Bound::Unbounded))
     }
 
     /// A page of delayed and/or in-flight jobs (see `jobs` for the cost).
@@ -171,9 +164,9 @@ impl<P: Clone> Engine<P> {
             usize::from(delayed) * self.future.len() + usize::from(in_flight) * self.leases.len();
         let mut page = Vec::new();
         let mut passed = 0usize;
-        for (id, e) in self.messages_after(after) {
+        for (id, e) in self.messages.after(after) {
             if self.state_of(e).is_some_and(|s| states.contains(s)) {
-                page.push(*id);
+                page.push(id);
                 if page.len() == limit {
                     return page;
                 }

@@ -20,8 +20,8 @@
 //! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
-//! (`from_records`), `slot` (the index key type), `id_hash` (the hasher of
-//! tables keyed by message id).
+//! (`from_records`), `slot` (the index key type), `messages` (the messages
+//! by id), `id_hash` (the hasher of tables keyed by message id).
 
 mod cancel;
 mod dead;
@@ -30,18 +30,20 @@ mod id_hash;
 mod index;
 mod lease;
 mod list;
+mod messages;
 mod rate;
 mod rebuild;
 mod slot;
 mod takeover;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
 use id_hash::IdHash;
+use messages::Messages;
 use slot::{Index, Slot};
 
 pub use dead::DeadLetter;
@@ -101,7 +103,7 @@ pub struct Engine<P> {
     clock: u64,
     counters: Counters,
     origin: Option<String>,
-    messages: BTreeMap<MessageId, Entry<P>>,
+    messages: Messages<P>,
     ready: Index,
     future: Index,
     paced: Index,
@@ -131,7 +133,7 @@ impl<P: Clone> Engine<P> {
             clock: 0,
             counters: Counters::default(),
             origin: None,
-            messages: BTreeMap::new(),
+            messages: Messages::default(),
             ready: Index::new(),
             future: Index::new(),
             paced: Index::new(),
@@ -241,9 +243,9 @@ impl<P: Clone> Engine<P> {
             origin: self.origin.clone(),
             ..Records::default()
         };
-        for (id, e) in &self.messages {
-            image.messages.insert(*id, e.meta.clone());
-            image.payloads.insert(*id, e.payload.clone());
+        for (id, e) in self.messages.iter() {
+            image.messages.insert(id, e.meta.clone());
+            image.payloads.insert(id, e.payload.clone());
         }
         for (key, (id, expires_at_ms)) in &self.keys {
             image.keys.insert(

@@ -10,7 +10,12 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get(&id) else {
             return;
         };
-        let (due, group) = (e.meta.due_ms, e.meta.group.clone());
+        let (due, ready) = (
+            e.meta.due_ms,
+            Slot::ready(e.meta.priority, e.meta.due_ms, id),
+        );
+        // A clone of `None` is free: only a grouped message pays for its name.
+        let group = e.meta.group.clone();
         if due > self.clock {
             self.future.insert(Slot::at(due, id));
         } else {
@@ -26,8 +31,7 @@ impl<P: Clone> Engine<P> {
                 self.refresh_group(&g);
             }
             None if due <= self.clock => {
-                let key = self.ready_key(id);
-                self.ready.insert(key);
+                self.ready.insert(ready);
             }
             None => {}
         }
@@ -54,15 +58,6 @@ impl<P: Clone> Engine<P> {
                         self.paced.remove(&Slot::at(t, id));
                     }
                 }
-            }
-        }
-    }
-
-    /// Marks a group's member as in flight (after `unindex_waiting`).
-    pub(super) fn group_lease(&mut self, id: MessageId) {
-        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
-            if let Some(group) = self.groups.get_mut(&g) {
-                group.in_flight = Some(id);
             }
         }
     }

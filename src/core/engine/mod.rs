@@ -20,25 +20,30 @@
 //! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
-//! (`from_records`), `slot` (the index key type).
+//! (`from_records`), `slot` (the index key type), `messages` (the messages
+//! by id), `id_hash` (the hasher of tables keyed by message id).
 
 mod cancel;
 mod dead;
 mod enqueue;
+mod id_hash;
 mod index;
 mod lease;
 mod list;
+mod messages;
 mod rate;
 mod rebuild;
 mod slot;
 mod takeover;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
+use id_hash::IdHash;
+use messages::Messages;
 use slot::{Index, Slot};
 
 pub use dead::DeadLetter;
@@ -98,7 +103,7 @@ pub struct Engine<P> {
     clock: u64,
     counters: Counters,
     origin: Option<String>,
-    messages: BTreeMap<MessageId, Entry<P>>,
+    messages: Messages<P>,
     ready: Index,
     future: Index,
     paced: Index,
@@ -107,7 +112,10 @@ pub struct Engine<P> {
     dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
-    key_expiry: BTreeSet<(u64, String)>,
+    /// The keys' windows by `(end, message id)` (see `index_key`).
+    key_expiry: Index,
+    /// Keys whose message is gone, by its id, until their window ends.
+    gone_keys: HashMap<u64, String, IdHash>,
     pace: rate::Pace,
     journal: Vec<Mutation<P>>,
     /// The counters changed since the journal was last drained: one
@@ -125,7 +133,7 @@ impl<P: Clone> Engine<P> {
             clock: 0,
             counters: Counters::default(),
             origin: None,
-            messages: BTreeMap::new(),
+            messages: Messages::default(),
             ready: Index::new(),
             future: Index::new(),
             paced: Index::new(),
@@ -134,7 +142,8 @@ impl<P: Clone> Engine<P> {
             dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
-            key_expiry: BTreeSet::new(),
+            key_expiry: Index::new(),
+            gone_keys: HashMap::default(),
             pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
@@ -234,9 +243,9 @@ impl<P: Clone> Engine<P> {
             origin: self.origin.clone(),
             ..Records::default()
         };
-        for (id, e) in &self.messages {
-            image.messages.insert(*id, e.meta.clone());
-            image.payloads.insert(*id, e.payload.clone());
+        for (id, e) in self.messages.iter() {
+            image.messages.insert(id, e.meta.clone());
+            image.payloads.insert(id, e.payload.clone());
         }
         for (key, (id, expires_at_ms)) in &self.keys {
             image.keys.insert(
@@ -314,6 +323,7 @@ impl<P: Clone + PartialEq> Engine<P> {
             && self.pending == other.pending
             && self.keys == other.keys
             && self.key_expiry == other.key_expiry
+            && self.gone_keys == other.gone_keys
     }
 
     /// `ready` with the paced group heads put back in: what is ready as

@@ -86,7 +86,10 @@ writeFileSync(bgDtsUrl, closures.dts[1]);
 // readable glue, with the same short names, stays in target/package/ for bench/crossings.mjs.
 mkdirSync(new URL("target/package/", root), { recursive: true });
 writeFileSync(new URL("target/package/wasmq.js", root), closures.glue);
-writeFileSync(glueUrl, transformSync(closures.glue, { minifyWhitespace: true, format: "esm" }).code);
+// Minifying drops comments, so the directive that gives Deno the glue's types (`@ts-self-types`, first line) is put back.
+const selfTypes = closures.glue.match(/^\/\* @ts-self-types="\.\/wasmq\.d\.ts" \*\/\n/)?.[0];
+if (!selfTypes) throw new Error("package: wasm-bindgen's glue no longer starts with its @ts-self-types directive");
+writeFileSync(glueUrl, selfTypes + transformSync(closures.glue, { minifyWhitespace: true, format: "esm" }).code);
 
 // wasm-pack's pkg/.gitignore ("*") would hide the package from tools that honour it.
 rmSync(new URL(".gitignore", pkg), { force: true });

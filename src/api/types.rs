@@ -193,6 +193,18 @@ export interface Job<T = unknown> {
   deadline: number;
   /** Aborted when this try times out. */
   signal: AbortSignal;
+  /**
+   * Settles this job alone as completed, whatever its handler call then does
+   * (resolve, throw or time out). Returns false, and changes nothing, once the
+   * call has ended or the job was already settled this way (the first wins).
+   */
+  ack(): boolean;
+  /**
+   * Settles this job alone as a failed try with `error` (as if thrown: an
+   * `error.retry === false` makes it a dead letter now, `error.retryAt` holds
+   * the next try), whatever its call then does. Returns false as `ack` does.
+   */
+  fail(error?: unknown): boolean;
 }
 
 /** A job handler: return (or resolve) to ack, throw (or reject) to retry. */
@@ -200,7 +212,8 @@ export type Handler<T = unknown> = (job: Job<T>) => unknown;
 
 /**
  * A batch handler (`processBatch`): gets up to `batchSize` jobs at once;
- * return (or resolve) to ack them all, throw (or reject) to retry them all.
+ * return (or resolve) to ack them, throw (or reject) to retry them. A job
+ * settled with its own `ack()` / `fail(error)` keeps that outcome instead.
  */
 export type BatchHandler<T = unknown> = (jobs: Job<T>[]) => unknown;
 

@@ -116,7 +116,8 @@ impl Leader {
         }
     }
 
-    /// Aborts the signal of a failed call, then acks or nacks its jobs (at `now`).
+    /// Aborts the signal of a failed call, then acks or nacks its jobs (at
+    /// `now`): each job that settled itself by its own outcome, the rest by the call's.
     pub(crate) fn conclude(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
@@ -127,7 +128,8 @@ impl Leader {
         if outcome.is_err() {
             call.abort();
         }
-        self.settle(leases, outcome, now);
+        let own = Failure::own_outcomes(&call.end(), leases.len());
+        self.settle_each(leases, outcome, own, now);
     }
 
     fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {

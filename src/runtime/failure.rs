@@ -3,8 +3,10 @@
 //! dead letters at once; anything else thrown, a rejection or a timeout is
 //! retried after the backoff — or, for an error with `retryAt` (ms since
 //! the epoch, or a `Date`: a relay's `Retry-After`), no sooner than that.
+//! A job settled by itself (`job.ack()`, `job.fail(error)`) takes its own
+//! outcome instead of its call's.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::MAX_TIME_MS;
 
@@ -41,6 +43,27 @@ impl Failure {
             retry: field("retry") != JsValue::FALSE,
             retry_at,
         }
+    }
+
+    /// The outcomes the `n` jobs of a call gave themselves, from `Call::end`
+    /// (`undefined`: none; else `1` for an ack, `[error]` for a failure, a
+    /// hole for a job that follows its call). Empty when none did.
+    pub fn own_outcomes(marks: &JsValue, n: usize) -> Vec<Option<Result<(), Failure>>> {
+        let Some(marks) = marks.dyn_ref::<js_sys::Array>() else {
+            return Vec::new();
+        };
+        (0..n as u32)
+            .map(|i| {
+                let mark = marks.get(i);
+                if let Some(failed) = mark.dyn_ref::<js_sys::Array>() {
+                    Some(Err(Failure::thrown(&failed.get(0))))
+                } else if mark.is_undefined() {
+                    None
+                } else {
+                    Some(Ok(()))
+                }
+            })
+            .collect()
     }
 
     /// A failure another try may mend (a timeout, no handler).

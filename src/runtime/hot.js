@@ -1,5 +1,6 @@
 // The runtime's per-job hot path, written in JavaScript (a wasm-bindgen snippet the glue imports;
-// bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read; the
+// bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read and
+// whose `ack()` / `fail(error)` settle one job of a call on its own; the
 // copy of a stored payload each handler call gets; the handler call with the following of its
 // promise; and the promise `enqueue()` returns. Building these from wasm cost a crossing per field and an AbortController per call
 // whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
@@ -13,11 +14,35 @@ const MAX_OBJECTS = 32;
 /** What a hand copy returns for a value it leaves to structuredClone. */
 const FAIL = Symbol("structuredClone");
 
-/** The `signal` of one handler call's jobs: an AbortController made on the first read, aborted when the call fails. */
+/** A job's own outcome, marked by `job.ack()` (`fail(error)` marks `[error]`). */
+const ACK = 1;
+
+/**
+ * One handler call: the `signal` of its jobs (an AbortController made on the first read, aborted
+ * when the call fails), and the outcomes its jobs were given by `job.ack()` / `job.fail(error)`
+ * (`marks[i]` for its i-th job; undefined until one is marked), read once when the call ends.
+ */
 export class Call {
   constructor() {
     this.controller = undefined;
     this.aborted = false;
+    this.marks = undefined;
+    this.ended = false;
+  }
+
+  /** Job `i` takes `outcome` unless the call ended or the job has one already; whether it took it. */
+  mark(i, outcome) {
+    if (this.ended) return false;
+    const marks = (this.marks ??= []);
+    if (marks[i] !== undefined) return false;
+    marks[i] = outcome;
+    return true;
+  }
+
+  /** The call ended: later marks are refused; its jobs' own outcomes (undefined if none was marked). */
+  end() {
+    this.ended = true;
+    return this.marks;
   }
 
   /** The call's signal (already aborted if the call failed before anyone read it). */
@@ -38,11 +63,15 @@ export class Call {
   }
 }
 
-/** What a handler receives: the job's fields as own data properties, `signal` a getter. */
+/**
+ * What a handler receives: the job's fields as own data properties; `signal` a getter; `ack()` and
+ * `fail(error)` to settle this job alone, whatever the call's outcome (a batch's others follow it).
+ */
 class Job {
   #call;
+  #i;
 
-  constructor(call, id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+  constructor(call, i, id, payload, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
     this.id = id;
     this.payload = payload;
     this.attempt = attempt;
@@ -52,6 +81,17 @@ class Job {
     this.enqueuedAt = enqueuedAt;
     this.deadline = deadline;
     this.#call = call;
+    this.#i = i;
+  }
+
+  /** This job completes, whatever the rest of its call does; false once the call ended or the job was settled. */
+  ack() {
+    return this.#call.mark(this.#i, ACK);
+  }
+
+  /** This job's try failed with `error` (as if thrown alone: `retry: false` and `retryAt` count); false as for ack(). */
+  fail(error = new Error("job.fail() was called without an error")) {
+    return this.#call.mark(this.#i, [error]);
   }
 
   /** Aborted when this try fails or times out. */
@@ -62,12 +102,12 @@ class Job {
 
 /** The job of a handler call (its payload a copy of the stored one). */
 export function newJob(call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
-  return new Job(call, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
+  return new Job(call, 0, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
 }
 
 /** The same, appended to `list` (the jobs of a batch handler's call). */
 export function pushJob(list, call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
-  list.push(new Job(call, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline));
+  list.push(new Job(call, list.length, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline));
 }
 
 /** A copy of a stored payload, or (as before) the stored value itself where it cannot be copied. */

@@ -1,6 +1,6 @@
 //! The bindings of `hot.js`, the runtime's per-job hot path written in
 //! JavaScript (shipped beside the glue as a wasm-bindgen snippet): job
-//! objects with a lazy `signal`, the copy of a stored payload a handler
+//! objects with a lazy `signal` and their own `ack()` / `fail(error)`, the copy of a stored payload a handler
 //! (or `jobs()`) gets, the handler call with its promise followed, and
 //! `enqueue()`'s promise.
 
@@ -17,6 +17,12 @@ extern "C" {
     /// Aborts the call's signal (now, or when it is first read).
     #[wasm_bindgen(method)]
     pub fn abort(this: &Call);
+    /// The call ended: its jobs' own outcomes from `job.ack()` /
+    /// `job.fail(error)` (`undefined` when none was marked; else an array
+    /// whose i-th item is `1` for an ack, `[error]` for a failure, or a
+    /// hole), and no job takes one from now on.
+    #[wasm_bindgen(method)]
+    pub fn end(this: &Call) -> JsValue;
 
     /// The job object of a one-job call (its payload a copy of `stored`).
     #[wasm_bindgen(js_name = newJob)]

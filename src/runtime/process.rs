@@ -197,6 +197,19 @@ impl Leader {
         outcome: Result<(), Failure>,
         now: u64,
     ) {
+        self.settle_each(leases, outcome, Vec::new(), now);
+    }
+
+    /// The same, where `own[i]` (when given) is the outcome job `i` gave
+    /// itself (`job.ack()` / `job.fail(error)`), which wins over the call's
+    /// `outcome`.
+    pub(crate) fn settle_each(
+        self: &Rc<Self>,
+        leases: Vec<Lease<JsValue>>,
+        outcome: Result<(), Failure>,
+        own: Vec<Option<Result<(), Failure>>>,
+        now: u64,
+    ) {
         let mut events = Vec::new();
         {
             let Ok(mut st) = self.state() else { return };
@@ -207,9 +220,10 @@ impl Leader {
                 return;
             }
             let wanted = self.events().wanted();
-            for lease in leases {
+            for (i, lease) in leases.into_iter().enumerate() {
                 let (id, attempt) = (lease.token.id.0, lease.attempt);
-                let event = match &outcome {
+                let outcome = own.get(i).and_then(Option::as_ref).unwrap_or(&outcome);
+                let event = match outcome {
                     Ok(()) => st
                         .engine
                         .ack(lease.token)
@@ -227,7 +241,8 @@ impl Leader {
                     },
                 };
                 if let (true, Some((kind, retry_at))) = (wanted, event) {
-                    events.push((kind, id, attempt, retry_at));
+                    let error = outcome.as_ref().err().map(|f| f.message.clone());
+                    events.push((kind, id, attempt, retry_at, error));
                 }
             }
         }
@@ -238,8 +253,7 @@ impl Leader {
         let me = Rc::clone(self);
         super::task::spawn(Box::pin(async move {
             if committed.await.is_ok() {
-                let error = outcome.err().map(|f| f.message);
-                for (kind, id, attempt, retry_at) in events {
+                for (kind, id, attempt, retry_at, error) in events {
                     me.events()
                         .emit(kind, &detail(id, attempt, error.as_deref(), retry_at));
                 }

@@ -60,6 +60,7 @@ test("a TypeScript consumer of the installed package type-checks (strict) and ru
     redriven: 1,
     ids: [2],
     batchTo: "x@y.z,u@v.w",
+    marked: [true, true],
     storage: "adapter",
     keptPending: 1,
     kvAdapter: "function",

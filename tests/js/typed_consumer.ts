@@ -32,7 +32,12 @@ await q.close();
 const deadTo: string[] = dead.map((d) => d.payload.to);
 const batched = await Queue.open<Email>("typed-batch", { storage: "memory" });
 let batchTo = "";
-batched.processBatch((jobs: Job<Email>[]) => { batchTo = jobs.map((j) => j.payload.to).join(","); }, { batchSize: 10 });
+let marked: boolean[] = [];
+batched.processBatch((jobs: Job<Email>[]) => {
+  batchTo = jobs.map((j) => j.payload.to).join(",");
+  // Each job may settle on its own (ack() or fail(error)); the rest follow the call.
+  marked = jobs.map((j) => (j.payload.to === "" ? j.fail(new Error("no address")) : j.ack()));
+}, { batchSize: 10 });
 await batched.enqueueMany([{ to: "x@y.z" }, { to: "u@v.w" }]);
 await batched.drained();
 await batched.close();
@@ -54,4 +59,4 @@ await reopened.close();
 const fromKv: (kv: DenoKvLike) => StorageAdapter = denoKvAdapter;
 
 
-console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, ids, batchTo, storage, keptPending, kvAdapter: typeof fromKv }));
+console.log(JSON.stringify({ first, stats, dead: dead.map((d) => d.lastError), deadTo, code, redriven, ids, batchTo, marked, storage, keptPending, kvAdapter: typeof fromKv }));

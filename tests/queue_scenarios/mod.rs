@@ -14,6 +14,7 @@ pub mod own_outcomes;
 pub mod poison;
 pub mod signal;
 pub mod support;
+pub mod takeover;
 
 pub use bad_input::bad_input_is_refused_and_changes_nothing;
 
@@ -43,6 +44,7 @@ macro_rules! scenario_tests {
             validate_per_instance => door::each_instance_validates_its_own_calls,
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,
+            timeout_then_takeover => takeover::timed_out_try_then_takeover_counts_both,
             origin_kept => origin::origin_is_kept_with_the_jobs,
             give_up => give_up::error_with_retry_false_is_dead_at_once,
             retry_at => give_up::error_with_retry_at_holds_the_next_try,

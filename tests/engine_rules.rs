@@ -223,32 +223,6 @@ fn key_outlives_window_while_its_message_exists() {
 }
 
 #[test]
-fn key_of_a_gone_message_expires_on_time_after_a_rebuild() {
-    // The engine keeps the key of a completed message (its window still
-    // runs) apart from the messages; a rebuild must find it again and let
-    // it go exactly when the window ends, journaling the delete.
-    let mut e = engine(window(100));
-    let mut store = Records::default();
-    let first = put(&mut e, 1, key("k"), T0);
-    let other = put(&mut e, 2, key("other"), T0 + 10);
-    let l = lease_one(&mut e, T0 + 10);
-    assert_eq!(l.token.id, first);
-    e.ack(l.token).unwrap();
-    replay(&mut e, &mut store);
-    let mut re = rebuild(&e, &store);
-    assert_eq!(
-        re.enqueue(3, key("k"), T0 + 99),
-        Ok(Enqueued::Duplicate(first))
-    );
-    re.tick(T0 + 100);
-    assert_eq!(re.key_owner("k"), None, "the window of k ended");
-    assert_eq!(re.key_owner("other"), Some(other), "its message waits");
-    assert_eq!(journal(&mut re), vec![(false, RecordKey::Key("k".into()))]);
-    assert_ne!(put(&mut re, 4, key("k"), T0 + 100), first);
-    assert_durable(&mut re, &mut store);
-}
-
-#[test]
 fn dedup_survives_a_rebuild() {
     let mut e = engine(exact());
     let mut store = Records::default();

@@ -251,9 +251,6 @@ impl KvStore {
     /// Reads and sorts every key under the prefix.
     async fn list(&self) -> Result<Listed, StoreError> {
         let mut listed = Listed::default();
-        // Markers are sorted as `(seq, 0)` beside the parts' `(seq, part)`:
-        // one element type, so one copy of the sort code.
-        let mut markers = Vec::new();
         for (key, value) in self.adapter.list(&self.prefix).await? {
             // `strip_prefix`, not `&key[len..]`: no str slicing, whose panic path brings core::fmt's `char` Debug.
             let Some(parsed) = key.strip_prefix(self.prefix.as_str()).and_then(kv_keys::parse) else {
@@ -261,7 +258,8 @@ impl KvStore {
             };
             let seq = match parsed {
                 Key::Marker(seq) => {
-                    markers.push(((seq, 0), value));
+                    let commit = read_marker(seq, &value);
+                    listed.markers.push((seq, value, commit));
                     seq
                 }
                 Key::Part(seq, part) => {
@@ -271,15 +269,8 @@ impl KvStore {
             };
             listed.max_seq = Some(listed.max_seq.map_or(seq, |m| m.max(seq)));
         }
-        sort_by_key(&mut markers);
-        sort_by_key(&mut listed.parts);
-        listed.markers = markers
-            .into_iter()
-            .map(|((seq, _), value)| {
-                let commit = read_marker(seq, &value);
-                (seq, value, commit)
-            })
-            .collect();
+        listed.markers.sort_unstable_by_key(|m| m.0);
+        listed.parts.sort_unstable_by_key(|p| p.0);
         Ok(listed)
     }
 
@@ -411,11 +402,6 @@ fn marker_value(commit: &Commit) -> JsValue {
     let _ = Reflect::set(&obj, &"kind".into(), &kind.into());
     let _ = Reflect::set(&obj, &"parts".into(), &commit.parts.into());
     obj.into()
-}
-
-/// Sorts listed values by their `(seq, part)` key.
-fn sort_by_key(values: &mut [((u64, u32), JsValue)]) {
-    values.sort_unstable_by_key(|v| v.0);
 }
 
 /// Reads a marker without trusting it.

@@ -10,12 +10,7 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get(&id) else {
             return;
         };
-        let (due, ready) = (
-            e.meta.due_ms,
-            Slot::ready(e.meta.priority, e.meta.due_ms, id),
-        );
-        // A clone of `None` is free: only a grouped message pays for its name.
-        let group = e.meta.group.clone();
+        let (due, group) = (e.meta.due_ms, e.meta.group.clone());
         if due > self.clock {
             self.future.insert(Slot::at(due, id));
         } else {
@@ -31,7 +26,8 @@ impl<P: Clone> Engine<P> {
                 self.refresh_group(&g);
             }
             None if due <= self.clock => {
-                self.ready.insert(ready);
+                let key = self.ready_key(id);
+                self.ready.insert(key);
             }
             None => {}
         }
@@ -58,6 +54,15 @@ impl<P: Clone> Engine<P> {
                         self.paced.remove(&Slot::at(t, id));
                     }
                 }
+            }
+        }
+    }
+
+    /// Marks a group's member as in flight (after `unindex_waiting`).
+    pub(super) fn group_lease(&mut self, id: MessageId) {
+        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+            if let Some(group) = self.groups.get_mut(&g) {
+                group.in_flight = Some(id);
             }
         }
     }
@@ -170,42 +175,41 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Registers an idempotency key for a message (replacing what the key
-    /// stood for, if anything). A key stands for one message and a message
-    /// has at most one key standing for it (its own), so `key_expiry` orders
-    /// the windows by `(end, message id)` without a copy of the key.
+    /// stood for, if anything).
     pub(super) fn index_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
-        if let Some(&(old, old_at)) = self.keys.get(&key) {
-            self.key_expiry.remove(&Slot::at(old_at, old));
-            self.gone_keys.remove(&old.0);
+        if let Some((_, old_at)) = self.keys.get(&key) {
+            self.key_expiry.remove(&(*old_at, key.clone()));
         }
-        self.key_expiry.insert(Slot::at(expires_at_ms, id));
+        self.key_expiry.insert((expires_at_ms, key.clone()));
         self.keys.insert(key, (id, expires_at_ms));
     }
 
     /// Forgets `key` now, window or not, if it stands for message `id`
     /// (journaled): a cancelled job's key is free again.
-    pub(super) fn release_key(&mut self, key: String, id: MessageId) {
-        let Some(&(owner, at)) = self.keys.get(&key) else {
+    pub(super) fn release_key(&mut self, key: &str, id: MessageId) {
+        let Some(&(owner, at)) = self.keys.get(key) else {
             return;
         };
         if owner != id {
             return;
         }
-        self.keys.remove(&key);
-        self.key_expiry.remove(&Slot::at(at, id));
-        self.gone_keys.remove(&id.0);
-        self.record_delete(RecordKey::Key(key));
+        self.keys.remove(key);
+        self.key_expiry.remove(&(at, key.to_owned()));
+        self.record_delete(RecordKey::Key(key.to_owned()));
     }
 
     /// Forgets keys whose window ended and whose message is gone. A key whose
     /// message still exists stays until that message is removed.
     pub(super) fn expire_keys(&mut self) {
-        while let Some(&slot) = self.key_expiry.first() {
-            if slot.time() > self.clock {
+        while let Some((at, _)) = self.key_expiry.first() {
+            if *at > self.clock {
                 break;
             }
-            self.key_expiry.pop_first();
-            if let Some(key) = self.gone_keys.remove(&slot.timed_id().0) {
+            let Some((_, key)) = self.key_expiry.pop_first() else {
+                break;
+            };
+            let owner = self.keys.get(&key).map(|(id, _)| *id);
+            if owner.is_some_and(|id| !self.messages.contains_key(&id)) {
                 self.keys.remove(&key);
                 self.record_delete(RecordKey::Key(key));
             }
@@ -213,8 +217,7 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Deletes a message for good (acked or purged), with its payload, and
-    /// its key when that key's window already ended (else the key waits in
-    /// `gone_keys` for its window to end).
+    /// its key when that key's window already ended.
     pub(super) fn remove_message(&mut self, id: MessageId) {
         let Some(e) = self.messages.remove(&id) else {
             return;
@@ -222,23 +225,14 @@ impl<P: Clone> Engine<P> {
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
         if let Some(key) = e.meta.idempotency_key {
-            self.key_outlives(key, id);
-        }
-    }
-
-    /// Message `id`, whose own key is `key`, is gone: the key goes too when
-    /// it stands for `id` and its window ended, and waits for its window to
-    /// end when it stands for `id` still within it.
-    pub(super) fn key_outlives(&mut self, key: String, id: MessageId) {
-        match self.keys.get(&key) {
-            Some(&(owner, at)) if owner == id && at <= self.clock => {
+            let expired = self
+                .keys
+                .get(&key)
+                .is_some_and(|(owner, at)| *owner == id && *at <= self.clock);
+            if expired {
                 self.keys.remove(&key);
                 self.record_delete(RecordKey::Key(key));
             }
-            Some(&(owner, _)) if owner == id => {
-                self.gone_keys.insert(id.0, key);
-            }
-            _ => {}
         }
     }
 

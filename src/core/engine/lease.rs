@@ -4,7 +4,7 @@
 use super::{Engine, Slot};
 use crate::core::config::check_duration;
 use crate::core::error::{Error, Result};
-use crate::core::record::{MessageId, MessageState, Mutation, Record};
+use crate::core::record::{MessageId, MessageState};
 
 /// Proof of a lease: acking or nacking needs it, and it goes stale when the
 /// lease ends, so a late handler cannot settle a job that moved on.
@@ -74,28 +74,17 @@ impl<P: Clone> Engine<P> {
             if self.queue_start_at() > self.clock {
                 break;
             }
-            // The head of `ready` leaves it here (what `unindex_waiting` does
-            // for a ready message, and its group's member is now in flight),
-            // on one lookup of the message.
-            let Some(id) = self.ready.pop_first().map(|s| s.ready_id()) else {
+            let Some(id) = self.ready.first().map(|s| s.ready_id()) else {
                 break;
             };
-            let Some(e) = self.messages.get_mut(&id) else {
-                break;
-            };
-            self.pending -= 1;
-            if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
-                if group.indexed == Some(id) {
-                    group.indexed = None;
-                    if let Some(t) = group.paced_at.take() {
-                        self.paced.remove(&Slot::at(t, id));
-                    }
-                }
-                group.in_flight = Some(id);
-            }
+            self.unindex_waiting(id);
+            self.group_lease(id);
             let lease = self.counters.next_lease;
             self.counters.next_lease += 1;
             let deadline_ms = self.clock.saturating_add(self.config.lease_ms);
+            let Some(e) = self.messages.get_mut(&id) else {
+                break;
+            };
             e.meta.attempts += 1;
             e.meta.state = MessageState::InFlight { lease, deadline_ms };
             out.push(Lease {
@@ -108,14 +97,13 @@ impl<P: Clone> Engine<P> {
                 enqueued_at_ms: e.meta.enqueued_at_ms,
                 deadline_ms,
             });
-            self.journal
-                .push(Mutation::Put(Record::Message(e.meta.clone())));
             let group = match self.config.group_rate_limit {
                 Some(_) => e.meta.group.clone(),
                 None => None,
             };
             self.leases.insert(Slot::at(deadline_ms, id));
             self.record_start(group.as_deref());
+            self.record_message(id);
         }
         if !out.is_empty() {
             self.record_counters();

@@ -4,7 +4,7 @@
 
 use std::ops::Bound;
 
-use super::{Engine, Entry, Index, Slot};
+use super::{Engine, Entry, Slot};
 use crate::core::record::{MessageId, MessageState};
 
 /// Where a listed job is.
@@ -108,13 +108,11 @@ impl<P: Clone> Engine<P> {
     /// Cost per page, with `n` messages stored and `k = limit`:
     /// - with a `group`: O(log n + k + the group's members in other
     ///   states passed over), through the group's index;
-    /// - `states` without `Pending`: at most O(log n + m + j log k), `m`
+    /// - `states` without `Pending`: at most O(log n + m + k log k), `m`
     ///   the delayed and/or in-flight jobs selected: the id range is walked
     ///   until it has passed over `m` messages in other states, then the
     ///   page is taken from the delay and lease indexes instead (in flight
-    ///   is bounded by the handlers' concurrency), keeping the `k` lowest
-    ///   ids seen in a small index (`j` the ids that entered it: about
-    ///   k ln(m / k) in no particular order, at most `m`);
+    ///   is bounded by the handlers' concurrency);
     /// - otherwise: O(log n + k + s), `s` the messages in other states in
     ///   the page's id range (dead letters, unselected states). With all
     ///   states that is only dead letters in the range.
@@ -143,14 +141,21 @@ impl<P: Clone> Engine<P> {
             }
             None if !states.contains(JobState::Pending) => self.sparse_page(states, after, limit),
             None => self
-                .messages
-                .after(after)
+                .messages_after(after)
                 .filter(|(_, e)| self.state_of(e).is_some_and(|s| states.contains(s)))
                 .take(limit)
-                .map(|(id, _)| id)
+                .map(|(id, _)| *id)
                 .collect(),
         };
         ids.into_iter().filter_map(|id| self.job(id)).collect()
+    }
+
+    fn messages_after(
+        &self,
+        after: Option<MessageId>,
+    ) -> std::collections::btree_map::Range<'_, MessageId, Entry<P>> {
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        self.messages.range((start, Bound::Unbounded))
     }
 
     /// A page of delayed and/or in-flight jobs (see `jobs` for the cost).
@@ -166,9 +171,9 @@ impl<P: Clone> Engine<P> {
             usize::from(delayed) * self.future.len() + usize::from(in_flight) * self.leases.len();
         let mut page = Vec::new();
         let mut passed = 0usize;
-        for (id, e) in self.messages.after(after) {
+        for (id, e) in self.messages_after(after) {
             if self.state_of(e).is_some_and(|s| states.contains(s)) {
-                page.push(id);
+                page.push(*id);
                 if page.len() == limit {
                     return page;
                 }
@@ -182,34 +187,20 @@ impl<P: Clone> Engine<P> {
         if passed <= selected {
             return page;
         }
-        // The `limit` lowest ids above `after`, in order: kept in an index
-        // of the engine's one B-tree key type (no sort code of their own).
         let above = |id: &MessageId| after.map_or(true, |a| *id > a);
-        let mut lowest = Index::new();
-        let mut keep = |id: MessageId| {
-            let slot = Slot::id(id);
-            if lowest.len() < limit {
-                lowest.insert(slot);
-            } else if lowest.last().is_some_and(|highest| slot < *highest) {
-                lowest.insert(slot);
-                lowest.pop_last();
-            }
-        };
+        let mut ids: Vec<MessageId> = Vec::new();
         if delayed {
-            self.future
-                .iter()
-                .map(|s| s.timed_id())
-                .filter(above)
-                .for_each(&mut keep);
+            ids.extend(self.future.iter().map(|s| s.timed_id()).filter(above));
         }
         if in_flight {
-            self.leases
-                .iter()
-                .map(|s| s.timed_id())
-                .filter(above)
-                .for_each(&mut keep);
+            ids.extend(self.leases.iter().map(|s| s.timed_id()).filter(above));
         }
-        lowest.into_iter().map(|s| s.only_id()).collect()
+        if ids.len() > limit {
+            ids.select_nth_unstable(limit);
+            ids.truncate(limit);
+        }
+        ids.sort_unstable();
+        ids
     }
 
     fn listed(&self, id: MessageId, states: JobStates) -> bool {

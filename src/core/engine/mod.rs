@@ -20,30 +20,25 @@
 //! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
-//! (`from_records`), `slot` (the index key type), `messages` (the messages
-//! by id), `id_hash` (the hasher of tables keyed by message id).
+//! (`from_records`), `slot` (the index key type).
 
 mod cancel;
 mod dead;
 mod enqueue;
-mod id_hash;
 mod index;
 mod lease;
 mod list;
-mod messages;
 mod rate;
 mod rebuild;
 mod slot;
 mod takeover;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
-use id_hash::IdHash;
-use messages::Messages;
 use slot::{Index, Slot};
 
 pub use dead::DeadLetter;
@@ -103,7 +98,7 @@ pub struct Engine<P> {
     clock: u64,
     counters: Counters,
     origin: Option<String>,
-    messages: Messages<P>,
+    messages: BTreeMap<MessageId, Entry<P>>,
     ready: Index,
     future: Index,
     paced: Index,
@@ -112,10 +107,7 @@ pub struct Engine<P> {
     dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
-    /// The keys' windows by `(end, message id)` (see `index_key`).
-    key_expiry: Index,
-    /// Keys whose message is gone, by its id, until their window ends.
-    gone_keys: HashMap<u64, String, IdHash>,
+    key_expiry: BTreeSet<(u64, String)>,
     pace: rate::Pace,
     journal: Vec<Mutation<P>>,
     /// The counters changed since the journal was last drained: one
@@ -133,7 +125,7 @@ impl<P: Clone> Engine<P> {
             clock: 0,
             counters: Counters::default(),
             origin: None,
-            messages: Messages::default(),
+            messages: BTreeMap::new(),
             ready: Index::new(),
             future: Index::new(),
             paced: Index::new(),
@@ -142,8 +134,7 @@ impl<P: Clone> Engine<P> {
             dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
-            key_expiry: Index::new(),
-            gone_keys: HashMap::default(),
+            key_expiry: BTreeSet::new(),
             pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
@@ -243,9 +234,9 @@ impl<P: Clone> Engine<P> {
             origin: self.origin.clone(),
             ..Records::default()
         };
-        for (id, e) in self.messages.iter() {
-            image.messages.insert(id, e.meta.clone());
-            image.payloads.insert(id, e.payload.clone());
+        for (id, e) in &self.messages {
+            image.messages.insert(*id, e.meta.clone());
+            image.payloads.insert(*id, e.payload.clone());
         }
         for (key, (id, expires_at_ms)) in &self.keys {
             image.keys.insert(
@@ -323,7 +314,6 @@ impl<P: Clone + PartialEq> Engine<P> {
             && self.pending == other.pending
             && self.keys == other.keys
             && self.key_expiry == other.key_expiry
-            && self.gone_keys == other.gone_keys
     }
 
     /// `ready` with the paced group heads put back in: what is ready as

@@ -21,7 +21,7 @@
 //! engine the exact memory of the engine it replaces in the same instance
 //! (a rollback), so that case need not wait.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use super::Engine;
 use crate::core::rate_window::RateWindow as Window;
@@ -32,11 +32,8 @@ pub(super) struct Pace {
     queue: Window,
     groups: HashMap<String, Window>,
     /// `(time, group)`: from `time` on, the group's window may no longer
-    /// limit anything and can be forgotten (checked when popped). In time
-    /// order as pushed: each time is a start's time (the clock, which never
-    /// goes back) plus the one group interval, so a queue serves where a
-    /// sorted set did (and spares the wasm a B-tree copy).
-    idle: VecDeque<(u64, String)>,
+    /// limit anything and can be forgotten (checked when popped).
+    idle: BTreeSet<(u64, String)>,
     /// After a rebuild: no start before this.
     hold: u64,
     /// After a rebuild: no group start before this.
@@ -75,23 +72,13 @@ impl<P: Clone> Engine<P> {
             self.pace.queue.record(now, limit);
         }
         if let (Some(limit), Some(g)) = (self.config.group_rate_limit, group) {
-            match self.pace.groups.get_mut(g) {
-                Some(window) => window.record(now, limit),
-                None => {
-                    let mut window = Window::default();
-                    window.record(now, limit);
-                    self.pace.groups.insert(g.to_owned(), window);
-                }
-            }
+            self.pace
+                .groups
+                .entry(g.to_owned())
+                .or_default()
+                .record(now, limit);
             let idle_at = now.saturating_add(limit.interval_ms);
-            let known = self
-                .pace
-                .idle
-                .back()
-                .is_some_and(|(at, last)| *at == idle_at && last == g);
-            if !known {
-                self.pace.idle.push_back((idle_at, g.to_owned()));
-            }
+            self.pace.idle.insert((idle_at, g.to_owned()));
         }
     }
 
@@ -102,11 +89,11 @@ impl<P: Clone> Engine<P> {
         let Some(limit) = self.config.group_rate_limit else {
             return;
         };
-        while let Some((at, _)) = self.pace.idle.front() {
+        while let Some((at, _)) = self.pace.idle.first() {
             if *at > self.clock {
                 break;
             }
-            let Some((_, group)) = self.pace.idle.pop_front() else {
+            let Some((_, group)) = self.pace.idle.pop_first() else {
                 break;
             };
             let idle = self

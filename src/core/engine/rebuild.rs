@@ -55,9 +55,6 @@ impl<P: Clone> Engine<P> {
         }
         for (key, k) in keys {
             max_id = max_id.max(Some(k.id.0));
-            if !engine.messages.contains_key(&k.id) {
-                engine.gone_keys.insert(k.id.0, key.clone());
-            }
             engine.index_key(key, k.id, k.expires_at_ms);
         }
         // Never hand out an id or a lease number twice, even if the counters record lagged.

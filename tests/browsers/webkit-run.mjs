@@ -45,8 +45,11 @@ const proxy = createServer(async (req, res) => {
       headers: { "content-type": "application/json" },
       body: req.method === "GET" || req.method === "DELETE" ? undefined : body,
     });
+    const text = await answer.text();
+    // wasm-bindgen-test-runner reports only "http status: 500": say what the driver answered.
+    if (answer.status >= 500) console.error(`webkit-run: WebKitWebDriver answered ${req.method} ${req.url} with ${answer.status}: ${text.slice(0, 2000)}`);
     res.writeHead(answer.status, { "content-type": "application/json" });
-    res.end(await answer.text());
+    res.end(text);
   } catch (e) {
     res.writeHead(502, { "content-type": "application/json" });
     res.end(JSON.stringify({ value: { error: "unknown error", message: `WebKitWebDriver: ${e.message}` } }));

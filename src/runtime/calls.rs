@@ -18,6 +18,17 @@ use crate::core::Lease;
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
+/// What wasm knows of the outcomes a call's jobs gave themselves
+/// (`job.ack()` / `job.fail(error)`) when the call ends.
+pub(crate) enum Marks {
+    /// The call ended in `hot.js` and no job was marked.
+    None,
+    /// The call ended in `hot.js` with these marks (`Call::end`'s answer).
+    Given(JsValue),
+    /// Not known: `conclude` ends the call and reads them (one crossing).
+    Ask,
+}
+
 /// One handler call whose promise has not settled.
 pub(crate) struct Waiting {
     /// The jobs of the call.
@@ -37,7 +48,7 @@ pub(crate) struct Calls {
     waiting: HashMap<u64, Waiting>,
     /// The watchdog: when it fires, and the timer.
     watchdog: Option<(u64, Timeout)>,
-    /// `(resolved, rejected)`, called as `f(callNumber, value)`.
+    /// `(resolved, rejected)`, called as `f(callNumber, marksOrError, marked)`.
     callbacks: Option<(js_sys::Function, js_sys::Function)>,
 }
 
@@ -99,36 +110,46 @@ impl Leader {
         };
         for call in due {
             let error = format!("timed out after {} ms (leaseMs)", call.budget);
-            self.conclude(call.leases, &call.call, Err(Failure::retry(error)), now);
+            let outcome = Err(Failure::retry(error));
+            self.conclude(call.leases, &call.call, outcome, Marks::Ask, now);
         }
     }
 
-    /// A call's promise settled (`outcome`): settle its jobs, unless it was cut off already.
-    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>) {
+    /// A call's promise settled (`outcome`, with what is known of its
+    /// jobs' `marks`): settle its jobs, unless it was cut off already.
+    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>, marks: Marks) {
         let call = match self.calls.try_borrow_mut() {
             Ok(mut calls) => calls.waiting.remove(&n),
             Err(_) => None,
         };
         if let Some(call) = call {
             let now = now_ms();
-            self.conclude(call.leases, &call.call, outcome, now);
+            self.conclude(call.leases, &call.call, outcome, marks, now);
             self.pump_at(now);
         }
     }
 
     /// Aborts the signal of a failed call, then acks or nacks its jobs (at
-    /// `now`): each job that settled itself by its own outcome, the rest by the call's.
+    /// `now`): each job that settled itself by its own outcome, the rest by
+    /// the call's. `marks`: the jobs' own outcomes, when the call ended in
+    /// `hot.js` (only a call that succeeded does: a failed one is aborted
+    /// first, and ended here, so a mark made when its signal aborts counts).
     pub(crate) fn conclude(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
         call: &Call,
         outcome: Result<(), Failure>,
+        marks: Marks,
         now: u64,
     ) {
         if outcome.is_err() {
             call.abort();
         }
-        let own = Failure::own_outcomes(&call.end(), leases.len());
+        let own = match marks {
+            Marks::None => Vec::new(),
+            Marks::Given(marks) => Failure::own_outcomes(&marks, leases.len()),
+            Marks::Ask => Failure::own_outcomes(&call.end(), leases.len()),
+        };
         self.settle_each(leases, outcome, own, now);
     }
 
@@ -158,16 +179,17 @@ impl Leader {
         {
             return c;
         }
+        // `resolved(n, marks, marked)` and `rejected(n, error, 0)` (see `hot::call_handler`).
         let callback = |ok: bool| -> js_sys::Function {
             let weak = Rc::downgrade(self);
-            Closure::<dyn Fn(f64, JsValue)>::new(move |n: f64, value: JsValue| {
+            Closure::<dyn Fn(f64, JsValue, f64)>::new(move |n: f64, value: JsValue, marked: f64| {
                 if let Some(me) = weak.upgrade() {
-                    let outcome = if ok {
-                        Ok(())
-                    } else {
-                        Err(Failure::thrown(&value))
+                    let (outcome, marks) = match (ok, marked != 0.0) {
+                        (true, true) => (Ok(()), Marks::Given(value)),
+                        (true, false) => (Ok(()), Marks::None),
+                        (false, _) => (Err(Failure::thrown(&value)), Marks::Ask),
                     };
-                    me.call_settled(n as u64, outcome);
+                    me.call_settled(n as u64, outcome, marks);
                 }
             })
             .into_js_value()

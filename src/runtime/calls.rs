@@ -1,7 +1,8 @@
 //! Handler calls waiting on a returned promise. Every call of a queue is
 //! followed with the same two callbacks (called by `hot.js` with the call's
 //! number, so no wasm closure is made per call), and one watchdog timer —
-//! not one per call — cuts off calls that outlive their lease deadline.
+//! not one per call — cuts off calls that outlive their lease deadline
+//! (set again for the time left when it fires early).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -50,6 +51,10 @@ pub(crate) struct Calls {
     watchdog: Option<(u64, Timeout)>,
     /// `(resolved, rejected)`, called as `f(callNumber, marksOrError, marked)`.
     callbacks: Option<(js_sys::Function, js_sys::Function)>,
+    /// Tests only: the next watchdog timer is set this many ms short, as
+    /// if it fired early (Node fires timers early after a busy turn).
+    #[cfg(feature = "test-hooks")]
+    early_ms: Option<u32>,
 }
 
 impl Leader {
@@ -77,7 +82,8 @@ impl Leader {
             .as_ref()
             .is_some_and(|(at, _)| *at <= deadline)
         {
-            calls.watchdog = Some((deadline, self.watchdog(deadline)));
+            let timer = self.watchdog(deadline, &mut calls);
+            calls.watchdog = Some((deadline, timer));
         }
     }
 
@@ -100,12 +106,9 @@ impl Leader {
                 .iter()
                 .filter_map(|n| calls.waiting.remove(n))
                 .collect();
-            calls.watchdog = calls
-                .waiting
-                .values()
-                .map(|w| w.deadline)
-                .min()
-                .map(|at| (at, self.watchdog(at)));
+            let next = calls.waiting.values().map(|w| w.deadline).min();
+            let timer = next.map(|at| (at, self.watchdog(at, &mut calls)));
+            calls.watchdog = timer;
             due
         };
         for call in due {
@@ -153,19 +156,56 @@ impl Leader {
         self.settle_each(leases, outcome, own, now);
     }
 
-    fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
-        let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+    /// The watchdog's timer, due at `at`. When it fires the calls past
+    /// their deadline are cut off (by the pump, which does that first, even
+    /// while paused); a timer that fired before `at` sets itself again for
+    /// the time left, or a paused queue (no engine timer to cover for it)
+    /// would let a hanging call outlive its deadline until `resume()`.
+    fn watchdog(self: &Rc<Self>, at: u64, calls: &mut Calls) -> Timeout {
+        #[allow(unused_mut)]
+        let mut delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        #[cfg(feature = "test-hooks")]
+        if let Some(early) = calls.early_ms.take() {
+            delay = delay.saturating_sub(early);
+        }
+        #[cfg(not(feature = "test-hooks"))]
+        let _ = calls;
         let weak = Rc::downgrade(self);
         super::task::timeout(
             delay,
             Box::new(move || {
                 if let Some(me) = weak.upgrade() {
                     let now = now_ms();
-                    me.time_out_calls(now);
+                    me.rearm_early_watchdog(now);
                     me.pump_at(now);
                 }
             }),
         )
+    }
+
+    /// The watchdog fired at `now`: if that is before it was due, it is set
+    /// again for the time left.
+    fn rearm_early_watchdog(self: &Rc<Self>, now: u64) {
+        let Ok(mut calls) = self.calls.try_borrow_mut() else {
+            return;
+        };
+        if let Some(at) = calls
+            .watchdog
+            .as_ref()
+            .map(|(at, _)| *at)
+            .filter(|at| *at > now)
+        {
+            let timer = self.watchdog(at, &mut calls);
+            calls.watchdog = Some((at, timer));
+        }
+    }
+
+    /// Tests only: the next watchdog timer fires `ms` before its time.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn fire_watchdog_early(&self, ms: u32) {
+        if let Ok(mut calls) = self.calls.try_borrow_mut() {
+            calls.early_ms = Some(ms);
+        }
     }
 
     /// The queue's two callbacks, made on first use. They hold the queue

@@ -73,6 +73,7 @@ macro_rules! scenario_tests {
             panic_hook => panic_is_reported_and_module_survives,
             storage_faults => storage_faults_reject_their_batch_and_the_queue_recovers,
             origin_fault => origin::origin_survives_a_failed_commit,
+            hanging_while_paused => poison::hanging_call_is_cut_off_while_paused,
         );
     };
     (@hooks $storage:expr; $($test:ident => $($scenario:ident)::+,)*) => {

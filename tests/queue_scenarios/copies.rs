@@ -211,3 +211,71 @@ pub async fn one_object_twice_in_enqueue_many_is_two_payloads(storage: &str) {
     assert_eq!(num(&q.stats().unwrap(), "completed"), 2.0);
     wait(q.close()).await.unwrap();
 }
+
+/// What `deadLetters()` and `jobs()` return are copies: a caller spoiling
+/// every payload they listed changes neither a second listing nor what a
+/// redrive delivers (one object given twice to one `enqueueMany`, as the
+/// store keeps it, and a payload of every kind, each of its own).
+pub async fn listed_payloads_are_copies(storage: &str) {
+    let name = fresh("listed", storage).await;
+    let q = open(&name, storage, r#"{"maxAttempts": 1}"#).await;
+    let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
+    let twice = eval("({ to: 'a@b.c', tags: ['x'], nested: { n: 1 } })");
+    let mut originals = vec![twice.clone(), twice];
+    originals.extend(PAYLOADS.iter().map(|p| eval(p)));
+    let want: Vec<String> = originals
+        .iter()
+        .map(|p| call(&describe, p).as_string().unwrap())
+        .collect();
+    let list: Array = originals.iter().collect();
+    wait(q.enqueue_many(list.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let spoil_all = |listed: &JsValue| {
+        for item in Array::from(listed).iter() {
+            call(&spoil, &get(&item, "payload"));
+        }
+    };
+    spoil_all(&wait(q.jobs(JsValue::UNDEFINED)).await.unwrap());
+    let again = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(described(&describe, &again), want, "jobs() listed copies");
+
+    let h = eval(&format!(
+        r#"(() => {{
+            const describe = {DESCRIBE}, seen = [];
+            const f = (job) => {{
+                if (f.failing) throw new Error('dead');
+                seen.push([job.id, describe(job.payload)]);
+            }};
+            f.failing = true;
+            f.seen = seen;
+            return f;
+        }})()"#
+    ));
+    q.process(h.clone(), JsValue::UNDEFINED).unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "dead"), want.len() as f64);
+    spoil_all(&wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap());
+    let again = wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(
+        described(&describe, &again),
+        want,
+        "deadLetters() listed copies"
+    );
+
+    js_sys::Reflect::set(&h, &"failing".into(), &JsValue::FALSE).unwrap();
+    let redriven = wait(q.redrive(id_arg(JsValue::UNDEFINED))).await.unwrap();
+    assert_eq!(redriven.as_f64(), Some(want.len() as f64));
+    wait(q.drained()).await.unwrap();
+    let mut seen: Vec<(f64, String)> = Array::from(&get(&h, "seen"))
+        .iter()
+        .map(|e| {
+            let e = Array::from(&e);
+            (e.get(0).as_f64().unwrap(), e.get(1).as_string().unwrap())
+        })
+        .collect();
+    seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let got: Vec<String> = seen.into_iter().map(|(_, d)| d).collect();
+    assert_eq!(got, want, "the redrive delivered the payloads as enqueued");
+    wait(q.close()).await.unwrap();
+}

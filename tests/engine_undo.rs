@@ -335,3 +335,20 @@ fn committed_drops_the_undo_of_the_oldest_batch_only() {
     assert_eq!(e.outstanding_batches(), 0);
     assert!(e.get(a).is_some());
 }
+
+#[test]
+fn take_records_moves_out_what_was_committed_and_leaves_the_engine_empty() {
+    let (mut e, leases) = busy(exact());
+    let committed = e.records();
+    e.ack(leases[0].token).unwrap();
+    e.take_mutations(); // a batch in flight
+    put(&mut e, 5, key("late"), T0 + 2); // and changes accumulating
+    let taken = e.take_records();
+    assert_eq!(taken, committed, "only what was committed is handed over");
+    assert_eq!(e.outstanding_batches(), 0);
+    assert_eq!(e.stats().stored(), 0, "the engine keeps nothing");
+    assert!(e.records().messages.is_empty() && e.records().keys.is_empty());
+    assert_eq!(e.lease(T0 + 3, 10).len(), 0);
+    let re = Engine::from_records(exact(), taken, T0 + 2).unwrap();
+    assert_eq!(re.stats().stored(), 9, "the next leader finds them all");
+}

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use super::{Engine, Entry, Slot};
-use crate::core::record::{Counters, MessageId, MessageRecord, MessageState};
+use crate::core::record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Records};
 
 /// The plain (heap-free) fields of a message's metadata that change after
 /// enqueue; its id, group, key and enqueue time never do.
@@ -196,6 +196,46 @@ impl<P: Clone> Engine<P> {
             self.record_counters();
         }
         self.reindex(now_ms);
+    }
+
+    /// Everything the store held after the last settled batch, moved out of
+    /// the engine (no copy): every outstanding batch is undone first, as a
+    /// crash would lose it. The engine is left empty (its counters, origin
+    /// and rate memory aside); for a driver that stops leading and hands its
+    /// state to a store that kept nothing while it ran.
+    pub fn take_records(&mut self) -> Records<P> {
+        self.undo_outstanding();
+        self.ready.clear();
+        self.future.clear();
+        self.paced.clear();
+        self.groups.clear();
+        self.leases.clear();
+        self.dead.clear();
+        self.pending = 0;
+        self.key_expiry.clear();
+        let messages = std::mem::take(&mut self.messages);
+        let (metas, payloads): (Vec<_>, Vec<_>) = messages
+            .into_iter()
+            .map(|(id, e)| ((id, e.meta), (id, e.payload)))
+            .unzip();
+        let keys = std::mem::take(&mut self.keys)
+            .into_iter()
+            .map(|(key, (id, expires_at_ms))| {
+                let record = KeyRecord {
+                    key: key.clone(),
+                    id,
+                    expires_at_ms,
+                };
+                (key, record)
+            })
+            .collect();
+        Records {
+            messages: metas.into_iter().collect(),
+            payloads: payloads.into_iter().collect(),
+            keys,
+            counters: self.counters,
+            origin: self.origin.clone(),
+        }
     }
 
     /// Applies every outstanding epoch in reverse, newest first: messages,

@@ -16,8 +16,6 @@
 //! plain fields, and a string or payload that changes is moved, not copied.
 //! The counters and the origin are saved once per epoch, at its start.
 
-use std::collections::VecDeque;
-
 use super::{Engine, Entry, Slot};
 use crate::core::record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Records};
 
@@ -85,7 +83,7 @@ struct Epoch<P> {
 #[derive(Debug, Clone)]
 pub(super) struct UndoLog<P> {
     current: Epoch<P>,
-    sealed: VecDeque<Epoch<P>>,
+    sealed: Vec<Epoch<P>>,
     /// Cleared logs kept for the next epoch (no allocation per batch).
     spare: (Vec<Undo<P>>, Vec<Entry<P>>),
 }
@@ -99,7 +97,7 @@ impl<P> UndoLog<P> {
                 counters,
                 origin_unset,
             },
-            sealed: VecDeque::new(),
+            sealed: Vec::new(),
             spare: (Vec::new(), Vec::new()),
         }
     }
@@ -127,7 +125,7 @@ impl<P> UndoLog<P> {
             origin_unset,
         };
         let done = std::mem::replace(&mut self.current, next);
-        self.sealed.push_back(done);
+        self.sealed.push(done);
     }
 
     /// Starts the accumulating epoch afresh from this state, forgetting
@@ -157,15 +155,18 @@ impl<P: Clone> Engine<P> {
     /// dropped (and with it the entries removed by that batch). A no-op when
     /// no drained batch is outstanding.
     pub fn committed(&mut self) {
-        if let Some(mut done) = self.undo.sealed.pop_front() {
-            done.log.clear();
-            done.removed.clear();
-            if done.log.capacity() > self.undo.spare.0.capacity() {
-                self.undo.spare.0 = done.log;
-            }
-            if done.removed.capacity() > self.undo.spare.1.capacity() {
-                self.undo.spare.1 = done.removed;
-            }
+        if self.undo.sealed.is_empty() {
+            return;
+        }
+        // At most two are outstanding with one commit in flight: a cheap shift.
+        let mut done = self.undo.sealed.remove(0);
+        done.log.clear();
+        done.removed.clear();
+        if done.log.capacity() > self.undo.spare.0.capacity() {
+            self.undo.spare.0 = done.log;
+        }
+        if done.removed.capacity() > self.undo.spare.1.capacity() {
+            self.undo.spare.1 = done.removed;
         }
     }
 
@@ -213,29 +214,26 @@ impl<P: Clone> Engine<P> {
         self.dead.clear();
         self.pending = 0;
         self.key_expiry.clear();
-        let messages = std::mem::take(&mut self.messages);
-        let (metas, payloads): (Vec<_>, Vec<_>) = messages
-            .into_iter()
-            .map(|(id, e)| ((id, e.meta), (id, e.payload)))
-            .unzip();
-        let keys = std::mem::take(&mut self.keys)
-            .into_iter()
-            .map(|(key, (id, expires_at_ms))| {
-                let record = KeyRecord {
-                    key: key.clone(),
-                    id,
-                    expires_at_ms,
-                };
-                (key, record)
-            })
-            .collect();
-        Records {
-            messages: metas.into_iter().collect(),
-            payloads: payloads.into_iter().collect(),
-            keys,
+        // Plain inserts in key order (the `BTreeMap` code `Records` has
+        // already): a `collect` would bring a sort and a bulk build.
+        let mut records = Records {
             counters: self.counters,
             origin: self.origin.clone(),
+            ..Records::default()
+        };
+        for (id, e) in std::mem::take(&mut self.messages) {
+            records.messages.insert(id, e.meta);
+            records.payloads.insert(id, e.payload);
         }
+        for (key, (id, expires_at_ms)) in std::mem::take(&mut self.keys) {
+            let record = KeyRecord {
+                key: key.clone(),
+                id,
+                expires_at_ms,
+            };
+            records.keys.insert(key, record);
+        }
+        records
     }
 
     /// Applies every outstanding epoch in reverse, newest first: messages,
@@ -252,9 +250,9 @@ impl<P: Clone> Engine<P> {
                 origin_unset: false,
             },
         );
-        epochs.push_back(current);
+        epochs.push(current);
         let mut oldest = None;
-        while let Some(mut epoch) = epochs.pop_back() {
+        while let Some(mut epoch) = epochs.pop() {
             for undo in epoch.log.into_iter().rev() {
                 self.apply_undo(undo, &mut epoch.removed);
             }

@@ -9,6 +9,7 @@ pub mod copies;
 pub mod door;
 pub mod encryption;
 pub mod give_up;
+pub mod handover;
 pub mod origin;
 pub mod own_outcomes;
 pub mod poison;
@@ -69,6 +70,7 @@ macro_rules! scenario_tests {
             own_outcomes_batch => own_outcomes::batch_jobs_settle_on_their_own,
             own_outcomes_one => own_outcomes::a_job_settles_itself_in_a_per_job_handler,
             own_outcomes_timeout => own_outcomes::own_outcomes_hold_when_the_call_times_out,
+            handover => handover::every_way_a_leader_stops_hands_its_jobs_on,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

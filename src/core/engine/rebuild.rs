@@ -1,9 +1,9 @@
 //! `Engine::from_records`: rebuild the engine from what a store holds — a reopen.
 
-use super::{Engine, Entry, Slot};
+use super::{Engine, Entry};
 use crate::core::config::Config;
 use crate::core::error::Result;
-use crate::core::record::{MessageState, Records};
+use crate::core::record::Records;
 
 impl<P: Clone> Engine<P> {
     /// Rebuilds the engine from a store's image, as of `now_ms`. Leases that
@@ -38,17 +38,7 @@ impl<P: Clone> Engine<P> {
                 continue;
             };
             max_id = max_id.max(Some(id.0));
-            let state = meta.state.clone();
-            engine.messages.insert(id, Entry { meta, payload });
-            match state {
-                MessageState::Waiting => engine.index_waiting(id),
-                MessageState::InFlight { lease, deadline_ms } => {
-                    max_lease = max_lease.max(Some(lease));
-                    engine.group_index_in_flight(id);
-                    engine.leases.insert(Slot::at(deadline_ms, id));
-                }
-                MessageState::Dead { .. } => engine.index_dead(id),
-            }
+            max_lease = max_lease.max(engine.admit(id, Entry { meta, payload }));
         }
         for id in payloads.into_keys() {
             engine.record_delete(crate::core::record::RecordKey::Payload(id));
@@ -64,6 +54,10 @@ impl<P: Clone> Engine<P> {
         if let Some(m) = max_lease {
             engine.counters.next_lease = engine.counters.next_lease.max(m + 1);
         }
+        // The first undo epoch starts from what was read (what the store holds).
+        engine
+            .undo
+            .restart(engine.counters, engine.origin.is_none());
         engine.tick(now_ms);
         Ok(engine)
     }

@@ -20,9 +20,11 @@ mod native {
             engine.enqueue(i, opts, 1).expect("valid enqueue");
             if i % 4096 == 0 {
                 engine.take_mutations();
+                engine.committed();
             }
         }
         engine.take_mutations();
+        engine.committed();
         engine
     }
 
@@ -42,7 +44,10 @@ mod native {
                     engine.enqueue(i, opts, 2).expect("valid enqueue");
                     let lease = engine.lease(2, 1).pop().expect("a message is ready");
                     engine.ack(lease.token).expect("fresh lease");
-                    engine.take_mutations()
+                    let batch = engine.take_mutations();
+                    // What a driver does once the batch is durable (drops its undo).
+                    engine.committed();
+                    batch
                 })
             });
             assert_eq!(

@@ -37,9 +37,12 @@ enum Op {
     List(u8, Option<u8>, usize),
     /// The leader stops; another instance rebuilds and recovers its leases.
     Takeover,
-    /// A rebuild in the same instance (a rollback) that keeps the rate
-    /// limits' memory (`keep_pace`).
-    Rollback,
+    /// The batches of the next `n` steps, and the changes of the step after
+    /// them, fail: `Engine::roll_back` at the end of that step (the oldest
+    /// batch in flight, the others drained after it, the last one still
+    /// accumulating) must equal a rebuild from the store as it was before
+    /// them that keeps the rate limits' memory (`keep_pace`).
+    Rollback(usize),
     Ack(usize),
     Nack(usize),
     Reject(usize),
@@ -80,7 +83,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..8, proptest::option::weighted(0.3, 0u8..3), 1usize..5)
             .prop_map(|(s, g, n)| Op::List(s, g, n)),
         1 => Just(Op::Takeover),
-        1 => Just(Op::Rollback),
+        1 => (1usize..4).prop_map(Op::Rollback),
         2 => any::<usize>().prop_map(Op::Ack),
         2 => any::<usize>().prop_map(Op::Nack),
         1 => any::<usize>().prop_map(Op::Reject),
@@ -134,6 +137,32 @@ struct Harness {
     /// Every lease start: queue-wide, and per group.
     starts: Vec<u64>,
     group_starts: HashMap<String, Vec<u64>>,
+    /// A failing run of batches (`Op::Rollback`) under way.
+    failing: Option<Failing>,
+    /// One past the highest lease number seen: a rollback never hands one out again.
+    next_lease: u64,
+}
+
+/// What the test knew when a failing run of batches began, and how many
+/// steps are left before it fails.
+struct Failing {
+    steps_left: usize,
+    store: Records<u32>,
+    model: Model,
+}
+
+/// The test's own knowledge that a rollback takes back (the rate limits'
+/// starts stay: the engine keeps their memory).
+#[derive(Clone)]
+struct Model {
+    enqueued: BTreeSet<MessageId>,
+    completed: BTreeSet<MessageId>,
+    purged: BTreeSet<MessageId>,
+    cancelled: BTreeSet<MessageId>,
+    keys: HashMap<String, (MessageId, u64)>,
+    tokens: Vec<LeaseToken>,
+    stale: Vec<LeaseToken>,
+    payloads: BTreeMap<MessageId, u32>,
 }
 
 impl Harness {
@@ -153,12 +182,74 @@ impl Harness {
             next_payload: 1000,
             starts: Vec::new(),
             group_starts: HashMap::new(),
+            failing: None,
+            next_lease: 0,
         }
     }
 
     fn commit(&mut self) {
         let batch = self.engine.take_mutations();
+        self.stored(batch);
+    }
+
+    /// A drained batch reached the store: it is durable, unless it belongs
+    /// to a failing run (then the store takes it for the invariants' sake,
+    /// and the engine keeps its undo until the run fails).
+    fn stored(&mut self, batch: Vec<Mutation<u32>>) {
         self.store.apply_all(batch);
+        if self.failing.is_none() {
+            self.engine.committed();
+        }
+    }
+
+    fn model(&self) -> Model {
+        Model {
+            enqueued: self.enqueued.clone(),
+            completed: self.completed.clone(),
+            purged: self.purged.clone(),
+            cancelled: self.cancelled.clone(),
+            keys: self.keys.clone(),
+            tokens: self.tokens.clone(),
+            stale: self.stale.clone(),
+            payloads: self.payloads.clone(),
+        }
+    }
+
+    /// The failing run's oldest batch fails: the engine rolls back to the
+    /// store as it was before the run, and so does what the test knows.
+    fn fail_run(&mut self) -> Result<(), TestCaseError> {
+        let Some(failing) = self.failing.take() else {
+            return Ok(());
+        };
+        self.engine.roll_back(self.now);
+        self.store = failing.store;
+        // Lease numbers handed out in the run stay used (stored with the next batch).
+        let stored_next = self.store.counters.next_lease;
+        let mut expected = self.store.clone();
+        expected.counters.next_lease = stored_next.max(self.next_lease);
+        let m = failing.model;
+        self.enqueued = m.enqueued;
+        self.completed = m.completed;
+        self.purged = m.purged;
+        self.cancelled = m.cancelled;
+        self.keys = m.keys;
+        self.tokens = m.tokens;
+        self.stale = m.stale;
+        self.payloads = m.payloads;
+        prop_assert_eq!(self.engine.outstanding_batches(), 0);
+        let config = self.engine.config().clone();
+        let mut rebuilt = Engine::from_records(config, expected, self.now).unwrap();
+        rebuilt.keep_pace(&self.engine);
+        prop_assert!(
+            rebuilt.same_state(&self.engine),
+            "rolled back engine differs from a rebuild of the store before the failed batches"
+        );
+        prop_assert_eq!(
+            self.engine.has_mutations(),
+            stored_next < self.next_lease || rebuilt.has_mutations(),
+            "only the lease counter (and keys past their window) are journaled by a rollback"
+        );
+        Ok(())
     }
 
     fn pick(list: &mut Vec<LeaseToken>, i: usize) -> Option<LeaseToken> {
@@ -282,7 +373,7 @@ impl Harness {
                             "a duplicate stored something: {:?}",
                             stored
                         );
-                        self.store.apply_all(stored);
+                        self.stored(stored);
                     }
                 }
             }
@@ -303,6 +394,7 @@ impl Harness {
                             .push(self.now);
                     }
                     self.starts.push(self.now);
+                    self.next_lease = self.next_lease.max(l.token.lease + 1);
                     self.tokens.push(l.token);
                 }
                 self.check_rate_limits()?;
@@ -356,6 +448,7 @@ impl Harness {
                 }
             }
             Op::Takeover => {
+                self.fail_run()?;
                 self.commit();
                 let config = self.engine.config().clone();
                 self.engine = Engine::from_records(config, self.store.clone(), self.now).unwrap();
@@ -450,18 +543,19 @@ impl Harness {
                 let want = first.unwrap_or_else(|| format!("o{candidate}"));
                 prop_assert_eq!(now, want, "an origin never changes once set");
             }
-            Op::Rollback => {
-                self.commit();
-                let (config, clock) = (self.engine.config().clone(), self.engine.clock());
-                let mut rebuilt = Engine::from_records(config, self.store.clone(), clock).unwrap();
-                rebuilt.keep_pace(&self.engine);
-                prop_assert!(
-                    rebuilt.same_state(&self.engine),
-                    "rolled back engine differs"
-                );
-                self.engine = rebuilt;
+            Op::Rollback(n) => {
+                if self.failing.is_none() {
+                    self.commit();
+                    self.failing = Some(Failing {
+                        steps_left: n,
+                        store: self.store.clone(),
+                        model: self.model(),
+                    });
+                    return self.check_invariants();
+                }
             }
             Op::Rebuild => {
+                self.fail_run()?;
                 self.commit();
                 let clock = self.engine.clock();
                 let config = self.engine.config().clone();
@@ -470,7 +564,17 @@ impl Harness {
                 self.engine = rebuilt;
             }
         }
+        match self.failing.as_mut().map(|f| &mut f.steps_left) {
+            // The batches drained so far stay in flight; this step's
+            // changes are still accumulating when the oldest fails.
+            Some(0) => self.fail_run()?,
+            Some(left) => *left -= 1,
+            None => {}
+        }
         self.commit();
+        if self.failing.is_none() {
+            prop_assert_eq!(self.engine.outstanding_batches(), 0);
+        }
         self.check_invariants()
     }
 
@@ -630,6 +734,7 @@ impl Harness {
 
     /// Runs the queue to the end: every message is then completed, purged or dead.
     fn drain(&mut self) -> Result<(), TestCaseError> {
+        self.fail_run()?;
         for t in std::mem::take(&mut self.tokens) {
             self.engine.ack(t).unwrap();
             self.completed.insert(t.id);

@@ -276,6 +276,15 @@ impl Queue {
         self.inner.fail_next_commit(kind);
     }
 
+    /// Makes the next watchdog timer (the one that cuts off handler calls
+    /// past `leaseMs`) fire `ms` before its time, as Node's timers may after
+    /// a busy turn (built only with `test-hooks`).
+    #[cfg(feature = "test-hooks")]
+    #[wasm_bindgen(js_name = fireWatchdogEarlyForTest)]
+    pub fn fire_watchdog_early_for_test(&self, ms: u32) {
+        self.inner.fire_watchdog_early(ms);
+    }
+
     /// Whether the queue is closed.
     #[wasm_bindgen(getter)]
     pub fn closed(&self) -> bool {

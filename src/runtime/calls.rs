@@ -1,7 +1,8 @@
 //! Handler calls waiting on a returned promise. Every call of a queue is
 //! followed with the same two callbacks (called by `hot.js` with the call's
 //! number, so no wasm closure is made per call), and one watchdog timer —
-//! not one per call — cuts off calls that outlive their lease deadline.
+//! not one per call — cuts off calls that outlive their lease deadline
+//! (set again for the time left when it fires early).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -17,6 +18,17 @@ use crate::core::Lease;
 
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
+
+/// What wasm knows of the outcomes a call's jobs gave themselves
+/// (`job.ack()` / `job.fail(error)`) when the call ends.
+pub(crate) enum Marks {
+    /// The call ended in `hot.js` and no job was marked.
+    None,
+    /// The call ended in `hot.js` with these marks (`Call::end`'s answer).
+    Given(JsValue),
+    /// Not known: `conclude` ends the call and reads them (one crossing).
+    Ask,
+}
 
 /// One handler call whose promise has not settled.
 pub(crate) struct Waiting {
@@ -37,8 +49,12 @@ pub(crate) struct Calls {
     waiting: HashMap<u64, Waiting>,
     /// The watchdog: when it fires, and the timer.
     watchdog: Option<(u64, Timeout)>,
-    /// `(resolved, rejected)`, called as `f(callNumber, value)`.
+    /// `(resolved, rejected)`, called as `f(callNumber, marksOrError, marked)`.
     callbacks: Option<(js_sys::Function, js_sys::Function)>,
+    /// Tests only: the next watchdog timer is set this many ms short, as
+    /// if it fired early (Node fires timers early after a busy turn).
+    #[cfg(feature = "test-hooks")]
+    early_ms: Option<u32>,
 }
 
 impl Leader {
@@ -66,7 +82,8 @@ impl Leader {
             .as_ref()
             .is_some_and(|(at, _)| *at <= deadline)
         {
-            calls.watchdog = Some((deadline, self.watchdog(deadline)));
+            let timer = self.watchdog(deadline, &mut calls);
+            calls.watchdog = Some((deadline, timer));
         }
     }
 
@@ -89,62 +106,106 @@ impl Leader {
                 .iter()
                 .filter_map(|n| calls.waiting.remove(n))
                 .collect();
-            calls.watchdog = calls
-                .waiting
-                .values()
-                .map(|w| w.deadline)
-                .min()
-                .map(|at| (at, self.watchdog(at)));
+            let next = calls.waiting.values().map(|w| w.deadline).min();
+            let timer = next.map(|at| (at, self.watchdog(at, &mut calls)));
+            calls.watchdog = timer;
             due
         };
         for call in due {
             let error = format!("timed out after {} ms (leaseMs)", call.budget);
-            self.conclude(call.leases, &call.call, Err(Failure::retry(error)), now);
+            let outcome = Err(Failure::retry(error));
+            self.conclude(call.leases, &call.call, outcome, Marks::Ask, now);
         }
     }
 
-    /// A call's promise settled (`outcome`): settle its jobs, unless it was cut off already.
-    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>) {
+    /// A call's promise settled (`outcome`, with what is known of its
+    /// jobs' `marks`): settle its jobs, unless it was cut off already.
+    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>, marks: Marks) {
         let call = match self.calls.try_borrow_mut() {
             Ok(mut calls) => calls.waiting.remove(&n),
             Err(_) => None,
         };
         if let Some(call) = call {
             let now = now_ms();
-            self.conclude(call.leases, &call.call, outcome, now);
+            self.conclude(call.leases, &call.call, outcome, marks, now);
             self.pump_at(now);
         }
     }
 
     /// Aborts the signal of a failed call, then acks or nacks its jobs (at
-    /// `now`): each job that settled itself by its own outcome, the rest by the call's.
+    /// `now`): each job that settled itself by its own outcome, the rest by
+    /// the call's. `marks`: the jobs' own outcomes, when the call ended in
+    /// `hot.js` (only a call that succeeded does: a failed one is aborted
+    /// first, and ended here, so a mark made when its signal aborts counts).
     pub(crate) fn conclude(
         self: &Rc<Self>,
         leases: Vec<Lease<JsValue>>,
         call: &Call,
         outcome: Result<(), Failure>,
+        marks: Marks,
         now: u64,
     ) {
         if outcome.is_err() {
             call.abort();
         }
-        let own = Failure::own_outcomes(&call.end(), leases.len());
+        let own = match marks {
+            Marks::None => Vec::new(),
+            Marks::Given(marks) => Failure::own_outcomes(&marks, leases.len()),
+            Marks::Ask => Failure::own_outcomes(&call.end(), leases.len()),
+        };
         self.settle_each(leases, outcome, own, now);
     }
 
-    fn watchdog(self: &Rc<Self>, at: u64) -> Timeout {
-        let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+    /// The watchdog's timer, due at `at`. When it fires the calls past
+    /// their deadline are cut off (by the pump, which does that first, even
+    /// while paused); a timer that fired before `at` sets itself again for
+    /// the time left, or a paused queue (no engine timer to cover for it)
+    /// would let a hanging call outlive its deadline until `resume()`.
+    fn watchdog(self: &Rc<Self>, at: u64, calls: &mut Calls) -> Timeout {
+        #[allow(unused_mut)]
+        let mut delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        #[cfg(feature = "test-hooks")]
+        if let Some(early) = calls.early_ms.take() {
+            delay = delay.saturating_sub(early);
+        }
+        #[cfg(not(feature = "test-hooks"))]
+        let _ = calls;
         let weak = Rc::downgrade(self);
         super::task::timeout(
             delay,
             Box::new(move || {
                 if let Some(me) = weak.upgrade() {
                     let now = now_ms();
-                    me.time_out_calls(now);
+                    me.rearm_early_watchdog(now);
                     me.pump_at(now);
                 }
             }),
         )
+    }
+
+    /// The watchdog fired at `now`: if that is before it was due, it is set
+    /// again for the time left.
+    fn rearm_early_watchdog(self: &Rc<Self>, now: u64) {
+        let Ok(mut calls) = self.calls.try_borrow_mut() else {
+            return;
+        };
+        if let Some(at) = calls
+            .watchdog
+            .as_ref()
+            .map(|(at, _)| *at)
+            .filter(|at| *at > now)
+        {
+            let timer = self.watchdog(at, &mut calls);
+            calls.watchdog = Some((at, timer));
+        }
+    }
+
+    /// Tests only: the next watchdog timer fires `ms` before its time.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn fire_watchdog_early(&self, ms: u32) {
+        if let Ok(mut calls) = self.calls.try_borrow_mut() {
+            calls.early_ms = Some(ms);
+        }
     }
 
     /// The queue's two callbacks, made on first use. They hold the queue
@@ -158,16 +219,17 @@ impl Leader {
         {
             return c;
         }
+        // `resolved(n, marks, marked)` and `rejected(n, error, 0)` (see `hot::call_handler`).
         let callback = |ok: bool| -> js_sys::Function {
             let weak = Rc::downgrade(self);
-            Closure::<dyn Fn(f64, JsValue)>::new(move |n: f64, value: JsValue| {
+            Closure::<dyn Fn(f64, JsValue, f64)>::new(move |n: f64, value: JsValue, marked: f64| {
                 if let Some(me) = weak.upgrade() {
-                    let outcome = if ok {
-                        Ok(())
-                    } else {
-                        Err(Failure::thrown(&value))
+                    let (outcome, marks) = match (ok, marked != 0.0) {
+                        (true, true) => (Ok(()), Marks::Given(value)),
+                        (true, false) => (Ok(()), Marks::None),
+                        (false, _) => (Err(Failure::thrown(&value)), Marks::Ask),
                     };
-                    me.call_settled(n as u64, outcome);
+                    me.call_settled(n as u64, outcome, marks);
                 }
             })
             .into_js_value()

@@ -1,8 +1,9 @@
 //! Group commit: every mutation made in one turn of the event loop goes to
 //! the store as one batch; one commit in flight at a time, the next batch
-//! accumulating meanwhile. A failed commit rejects every caller of that
-//! batch and of the one accumulating, and rolls the engine back to what the
-//! store holds.
+//! accumulating meanwhile. A committed batch drops its undo in the engine
+//! (`Engine::committed`); a failed one rejects every caller of that batch
+//! and of the one accumulating, and rolls the engine back to the state
+//! before it (`Engine::roll_back`: the engine's own undo, not the store's image).
 
 use std::rc::Rc;
 
@@ -10,7 +11,6 @@ use futures::channel::oneshot;
 
 use super::events::names;
 use super::{now_ms, Leader, QueueError};
-use crate::core::Engine;
 use crate::store::{Store, StoreError, StoreErrorKind};
 
 impl Leader {
@@ -62,6 +62,10 @@ impl Leader {
             let next = {
                 let Ok(mut st) = self.state() else { return };
                 let batch = st.engine.take_mutations();
+                if batch.is_empty() {
+                    // Nothing to store: settled at once.
+                    st.engine.committed();
+                }
                 let waiters = std::mem::take(&mut st.waiters);
                 st.batch_promise = None;
                 if batch.is_empty() && waiters.is_empty() {
@@ -78,14 +82,20 @@ impl Leader {
             let result = if batch.is_empty() {
                 Ok(())
             } else {
-                match self.injected_fault() {
+                let result = match self.injected_fault() {
                     Some(fault) => Err(fault),
                     None => self.store.commit(batch).await,
+                };
+                match &result {
+                    Ok(()) => {
+                        if let Ok(mut st) = self.state() {
+                            st.engine.committed();
+                        }
+                    }
+                    Err(e) => self.roll_back(e),
                 }
+                result
             };
-            if let Err(e) = &result {
-                self.roll_back(e);
-            }
             for w in waiters {
                 let _ = w.send(result.clone());
             }
@@ -111,19 +121,12 @@ impl Leader {
         self.faults.borrow_mut().push_back(error);
     }
 
-    /// Rebuilds the engine from what the store holds and rejects the callers
-    /// whose changes were built on the failed batch.
+    /// Takes the engine back to the state before the failed batch (what the
+    /// store holds; the rate limits keep their memory) and rejects the
+    /// callers whose changes were built on it.
     fn roll_back(&self, error: &StoreError) {
         let Ok(mut st) = self.state() else { return };
-        let config = st.engine.config().clone();
-        match Engine::from_records(config, self.store.image(), now_ms()) {
-            Ok(mut engine) => {
-                // The rate limits remember the starts of the engine rolled back.
-                engine.keep_pace(&st.engine);
-                st.engine = engine;
-            }
-            Err(e) => web_sys::console::error_1(&format!("wasmq: rollback failed: {e}").into()),
-        }
+        st.engine.roll_back(now_ms());
         st.batch_promise = None;
         for w in std::mem::take(&mut st.waiters) {
             let _ = w.send(Err(error.clone()));

@@ -34,13 +34,14 @@ pub fn stats(s: Stats) -> JsValue {
     ])
 }
 
-/// `DeadLetter[]`.
+/// `DeadLetter[]`, each with a copy of its stored payload (a caller
+/// changing it changes neither a later listing nor what a redrive delivers).
 pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
     let arr = js_sys::Array::new();
     for d in list {
         arr.push(&object(&[
             ("id", (d.id.0 as f64).into()),
-            ("payload", d.payload),
+            ("payload", copy(d.payload)),
             ("attempts", d.attempts.into()),
             ("lastError", opt_str(&d.last_error)),
             ("failedAt", (d.failed_at_ms as f64).into()),
@@ -56,7 +57,7 @@ pub fn dead_letters(list: Vec<DeadLetter<JsValue>>) -> JsValue {
 pub fn jobs(list: Vec<Job<JsValue>>) -> JsValue {
     let arr = js_sys::Array::new();
     for j in list {
-        let payload = super::hot::copy_payload(&j.payload).unwrap_or(j.payload);
+        let payload = copy(j.payload);
         let job = object(&[
             ("id", (j.id.0 as f64).into()),
             ("state", j.state.name().into()),
@@ -76,6 +77,12 @@ pub fn jobs(list: Vec<Job<JsValue>>) -> JsValue {
         arr.push(&job);
     }
     arr.into()
+}
+
+/// A copy of a stored payload (`hot.js`'s `copyPayload`: by hand for plain
+/// data), or the stored value itself where it cannot be copied.
+fn copy(stored: JsValue) -> JsValue {
+    super::hot::copy_payload(&stored).unwrap_or(stored)
 }
 
 thread_local! {

@@ -190,25 +190,46 @@ function child(x, seen) {
   return copyObject(x, seen);
 }
 
+/** What `callHandler` returns: a plain return, and no job of the call was marked (the call has ended). */
+const ENDED = 0;
+/** A returned promise (or thenable) is followed. */
+const FOLLOWED = 1;
+/** A plain return, and some job was marked (the call has ended: `call.end()` gives the marks). */
+const MARKED = 2;
+
 /**
- * Calls `handler(argument)`. A returned promise, or an object with a `then` method, is followed:
- * `resolved(n, value)` or `rejected(n, error)` when it settles; then this returns true. A plain
- * return value gives false; a throw goes to the caller.
+ * Calls `handler(argument)`, the call `call`'s. A returned promise, or an object with a `then`
+ * method, is followed: when it resolves the call ends and `resolved(n, marks, 1)` gets its jobs'
+ * marks (`resolved(n, undefined, 0)` when none was marked), so wasm need not ask `call.end()`;
+ * when it rejects, `rejected(n, error, 0)` (wasm aborts the signal before it ends the call).
+ * Returns FOLLOWED then; for a plain return the call ends and ENDED or MARKED says whether a job
+ * was marked. A throw goes to the caller (the call not ended).
  */
-export function callHandler(handler, argument, n, resolved, rejected) {
+export function callHandler(handler, argument, call, n, resolved, rejected) {
   const returned = handler(argument);
   if (!(returned instanceof Promise)) {
-    if (typeof returned !== "object" || returned === null) return false;
+    if (typeof returned !== "object" || returned === null) return ended(call);
     let then;
     try {
       then = returned.then;
     } catch {
-      return false; // a `then` getter that throws: a plain value, as before
+      return ended(call); // a `then` getter that throws: a plain value, as before
     }
-    if (typeof then !== "function") return false;
+    if (typeof then !== "function") return ended(call);
   }
-  Promise.resolve(returned).then((value) => resolved(n, value), (error) => rejected(n, error));
-  return true;
+  Promise.resolve(returned).then(
+    () => {
+      const marks = call.end();
+      resolved(n, marks, marks === undefined ? 0 : 1);
+    },
+    (error) => rejected(n, error, 0),
+  );
+  return FOLLOWED;
+}
+
+/** Ends `call` after a plain return: ENDED, or MARKED when a job was marked. */
+function ended(call) {
+  return call.end() === undefined ? ENDED : MARKED;
 }
 
 /** `enqueue()`'s promise: `{ id, duplicate, replaced }` once `batch` (its commit) resolves (`kind`: 0 new, 1 duplicate, 2 replaced). */

@@ -7,6 +7,11 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
+/// [`call_handler`]: a plain return, no job marked (the call ended).
+pub const ENDED: u32 = 0;
+/// [`call_handler`]: a returned promise is followed.
+pub const FOLLOWED: u32 = 1;
+
 #[wasm_bindgen(module = "/src/runtime/hot.js")]
 extern "C" {
     /// The signal of one handler call's jobs, made when first read.
@@ -60,17 +65,23 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = copyPayload)]
     pub fn copy_payload(value: &JsValue) -> Result<JsValue, JsValue>;
 
-    /// `handler(argument)`: `Ok(true)` when it returned a promise (or
-    /// thenable), followed with `resolved(n, value)` / `rejected(n, error)`;
-    /// `Ok(false)` for a plain return; `Err` with what it threw.
+    /// `handler(argument)` for the call `call` (numbered `n`):
+    /// [`FOLLOWED`] when it returned a promise (or thenable), followed with
+    /// `resolved(n, marks, marked)` (the call ended in JS; `marked` 1 when
+    /// `marks` holds the jobs' marks, 0 when none was marked) or
+    /// `rejected(n, error, 0)` (the call not ended); for a plain return the
+    /// call has ended, [`ENDED`] if no job was marked, else 2 (`MARKED`:
+    /// `Call::end` gives the marks);
+    /// `Err` with what it threw (the call not ended).
     #[wasm_bindgen(catch, js_name = callHandler)]
     pub fn call_handler(
         handler: &js_sys::Function,
         argument: &JsValue,
+        call: &Call,
         n: f64,
         resolved: &js_sys::Function,
         rejected: &js_sys::Function,
-    ) -> Result<bool, JsValue>;
+    ) -> Result<u32, JsValue>;
 
     /// `{ id, duplicate, replaced }` once `batch` resolves (`kind`: 0 new,
     /// 1 duplicate, 2 replaced).

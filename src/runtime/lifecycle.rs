@@ -1,6 +1,8 @@
 //! Starting, pausing and stopping the leader: a change of handler or
 //! pause flag, `drained`, `close` and `terminate`, and the checks that
-//! resolve their waiters after each change.
+//! resolve their waiters after each change. Both ways of stopping hand the
+//! committed state to a store that kept nothing while the leader ran
+//! (`AnyStore::hand_over`), before the lock is let go.
 
 use std::rc::Rc;
 
@@ -69,6 +71,7 @@ impl Leader {
             st.phase = Phase::Closed;
             // Waiters for `drained` will never see it now.
             st.drained.clear();
+            self.store.hand_over(&mut st.engine);
         }
         self.store.close();
         super::panic::unregister(self);
@@ -84,8 +87,10 @@ impl Leader {
             st.timer = None;
             st.drained.clear();
             st.idle.clear();
-            // Uncommitted changes are dropped with the waiters, who see QUEUE_CLOSED.
+            // Uncommitted changes are dropped with the waiters, who see
+            // QUEUE_CLOSED; a store that kept nothing gets only what was committed.
             st.engine.take_mutations();
+            self.store.hand_over(&mut st.engine);
             st.waiters.clear();
             st.batch_promise = None;
         }
@@ -124,5 +129,20 @@ impl Leader {
         self.state()
             .map(|st| st.phase != Phase::Open)
             .unwrap_or(true)
+    }
+}
+
+impl Drop for Leader {
+    /// The last holder let go of a leader that neither closed nor
+    /// terminated (an instance dropped while leading terminates it first,
+    /// see `leadership.rs`, so this is a backstop): the committed state
+    /// still goes to the store.
+    fn drop(&mut self) {
+        let Leader { store, state, .. } = self;
+        let st = state.get_mut();
+        if st.phase != Phase::Closed {
+            st.engine.take_mutations();
+            store.hand_over(&mut st.engine);
+        }
     }
 }

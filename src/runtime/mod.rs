@@ -121,6 +121,7 @@ impl Leader {
         if !made.is_empty() {
             store.commit(made).await?;
         }
+        engine.committed();
         let leader = Rc::new(Leader {
             store,
             events,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use super::calls::Waiting;
+use super::calls::{Marks, Waiting};
 use super::events::names;
 use super::failure::Failure;
 use super::hot::{self, Call};
@@ -164,13 +164,15 @@ impl Leader {
         }
         let deadline = leases.iter().map(|l| l.deadline_ms).min().unwrap_or(0);
         let budget = deadline.saturating_sub(now).min(MAX_TIMER_MS) as u32;
-        let outcome = match handler {
-            None => Err(Failure::retry("no handler".to_owned())),
+        let (outcome, marks) = match handler {
+            None => (Err(Failure::retry("no handler".to_owned())), Marks::Ask),
             Some(handler) => {
                 let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
-                match hot::call_handler(&handler, &argument, n as f64, &resolved, &rejected) {
-                    Err(thrown) => Err(Failure::thrown(&thrown)),
-                    Ok(true) => {
+                let called =
+                    hot::call_handler(&handler, &argument, &call, n as f64, &resolved, &rejected);
+                match called {
+                    Err(thrown) => (Err(Failure::thrown(&thrown)), Marks::Ask),
+                    Ok(hot::FOLLOWED) => {
                         let call = Waiting {
                             leases,
                             call,
@@ -179,13 +181,15 @@ impl Leader {
                         };
                         return self.wait_for(n, call);
                     }
-                    Ok(false) => Ok(()),
+                    // A plain return ended the call; when a job was marked, `conclude` reads the marks.
+                    Ok(hot::ENDED) => (Ok(()), Marks::None),
+                    Ok(_marked) => (Ok(()), Marks::Ask),
                 }
             }
         };
         // The handler ran: a retry's backoff counts from now.
         let now = now_ms();
-        self.conclude(leases, &call, outcome, now);
+        self.conclude(leases, &call, outcome, marks, now);
         self.pump_at(now);
     }
 

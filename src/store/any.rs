@@ -1,12 +1,18 @@
 //! `AnyStore`: the backend a queue was opened with (see `choice.rs` for how
 //! it is chosen), as one type the runtime holds without naming a backend.
+//!
+//! The memory backend keeps nothing while a queue runs: `load` moves the
+//! records out of the `MemoryStore`, `commit` only succeeds (the engine's
+//! state is the one copy; a failed batch is undone by the engine itself),
+//! and the leader gives its committed state back with `hand_over` when it
+//! stops leading.
 
 use wasm_bindgen::JsValue;
 
 use super::indexeddb::IndexedDbStore;
 use super::kv::KvStore;
 use super::{MemoryStore, Store, StoreError};
-use crate::core::{Mutation, Records};
+use crate::core::{Engine, Mutation, Records};
 
 /// One of the store backends.
 pub enum AnyStore {
@@ -27,12 +33,22 @@ impl AnyStore {
             AnyStore::Kv(_) => "adapter",
         }
     }
+
+    /// The leader stops leading: a store that kept nothing while it ran
+    /// (memory) takes the engine's state as of its last settled batch, by
+    /// move; the engine is left empty. The others hold everything
+    /// committed already: a no-op.
+    pub fn hand_over(&self, engine: &mut Engine<JsValue>) {
+        if let AnyStore::Memory(s) = self {
+            s.put(engine.take_records());
+        }
+    }
 }
 
 impl Store<JsValue> for AnyStore {
     async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
         match self {
-            AnyStore::Memory(s) => s.load(now_ms).await,
+            AnyStore::Memory(s) => Ok(s.take()),
             AnyStore::IndexedDb(s) => s.load(now_ms).await,
             AnyStore::Kv(s) => s.load(now_ms).await,
         }
@@ -40,7 +56,10 @@ impl Store<JsValue> for AnyStore {
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
         match self {
-            AnyStore::Memory(s) => s.commit(batch).await,
+            AnyStore::Memory(_) => {
+                drop(batch);
+                Ok(())
+            }
             AnyStore::IndexedDb(s) => s.commit(batch).await,
             AnyStore::Kv(s) => s.commit(batch).await,
         }

@@ -90,8 +90,9 @@ pub trait Store<P> {
     /// An empty batch is a no-op that succeeds.
     fn commit(&self, batch: Vec<Mutation<P>>) -> impl Future<Output = Result<(), StoreError>>;
     /// What every successful commit (and the `load`) left behind, without
-    /// I/O: after a failed commit, exactly the state before it — what a
-    /// runtime rolls back to.
+    /// I/O: after a failed commit, exactly the state before it. (The runtime
+    /// rolls back with the engine's own undo, `Engine::roll_back`; this view
+    /// is what the contract tests check a store against.)
     fn image(&self) -> Records<P>;
     /// Lets go of the medium (closes a database connection); later calls
     /// fail with `Unavailable`. A no-op where there is nothing to close.

@@ -153,23 +153,41 @@ test("the signal is made only when read, and an abort before the read is seen by
 
 test("callHandler follows promises and thenables, and passes plain values and throws on", async () => {
   const settled = [];
-  const ok = (n, v) => settled.push(["ok", n, v]);
-  const no = (n, e) => settled.push(["no", n, e?.message ?? e]);
-  assert.equal(callHandler(() => 5, {}, 1, ok, no), false);
-  assert.equal(callHandler(() => ({ then: 5 }), {}, 2, ok, no), false, "then that is not a function");
-  assert.equal(callHandler(() => ({ get then() { throw new Error("x"); } }), {}, 3, ok, no), false, "then getter that throws");
-  assert.equal(callHandler(() => function then() {}, {}, 4, ok, no), false, "a function is not followed");
-  assert.throws(() => callHandler(() => { throw new Error("sync"); }, {}, 5, ok, no), /sync/);
+  const ok = (n, marks, marked) => settled.push(["ok", n, marks, marked]);
+  const no = (n, e, marked) => settled.push(["no", n, e?.message ?? e, marked]);
+  const [ENDED, FOLLOWED, MARKED] = [0, 1, 2];
+  const calls = [];
+  const call = () => (calls.push(new Call()), calls.at(-1));
+  assert.equal(callHandler(() => 5, {}, call(), 1, ok, no), ENDED);
+  assert.equal(callHandler(() => ({ then: 5 }), {}, call(), 2, ok, no), ENDED, "then that is not a function");
+  assert.equal(callHandler(() => ({ get then() { throw new Error("x"); } }), {}, call(), 3, ok, no), ENDED, "then getter that throws");
+  assert.equal(callHandler(() => function then() {}, {}, call(), 4, ok, no), ENDED, "a function is not followed");
+  assert.ok(calls.every((c) => !c.mark(0, 1)), "a plain return ends the call: later marks are refused");
+  const thrown = call();
+  assert.throws(() => callHandler(() => { throw new Error("sync"); }, {}, thrown, 5, ok, no), /sync/);
+  assert.ok(thrown.mark(0, 1), "a throw leaves the call to wasm, not ended");
   let self = "unset";
   let got;
-  assert.equal(callHandler(function (arg) { self = this; got = arg; return Promise.resolve(6); }, "arg", 6, ok, no), true);
+  assert.equal(callHandler(function (arg) { self = this; got = arg; return Promise.resolve(6); }, "arg", call(), 6, ok, no), FOLLOWED);
   assert.equal(self, undefined, "called without a this");
   assert.equal(got, "arg");
-  assert.equal(callHandler(() => Promise.reject(new Error("async")), {}, 7, ok, no), true);
-  assert.equal(callHandler(() => ({ then(resolve) { resolve(8); } }), {}, 8, ok, no), true);
-  assert.equal(callHandler(() => ({ then(_, reject) { reject(new Error("thenable")); } }), {}, 9, ok, no), true);
+  const rejecting = call();
+  assert.equal(callHandler(() => Promise.reject(new Error("async")), {}, rejecting, 7, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => ({ then(resolve) { resolve(8); } }), {}, call(), 8, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => ({ then(_, reject) { reject(new Error("thenable")); } }), {}, call(), 9, ok, no), FOLLOWED);
+  const marking = call();
+  assert.equal(callHandler(() => { marking.mark(1, 1); return Promise.resolve(); }, {}, marking, 10, ok, no), FOLLOWED);
+  const markedPlain = call();
+  assert.equal(callHandler(() => { markedPlain.mark(0, [new Error("own")]); }, {}, markedPlain, 11, ok, no), MARKED);
+  assert.ok(!markedPlain.mark(1, 1), "ended");
   await new Promise((r) => setTimeout(r, 0));
-  assert.deepEqual(settled.sort((a, b) => a[1] - b[1]), [["ok", 6, 6], ["no", 7, "async"], ["ok", 8, 8], ["no", 9, "thenable"]]);
+  const marks = settled.find((s) => s[1] === 10)[2];
+  assert.deepEqual(settled.sort((a, b) => a[1] - b[1]).map((s) => (s[1] === 10 ? [...s.slice(0, 2), s[3]] : s)),
+    [["ok", 6, undefined, 0], ["no", 7, "async", 0], ["ok", 8, undefined, 0], ["no", 9, "thenable", 0], ["ok", 10, 1]],
+    "resolved(n, marks, marked) once the call ended; rejected(n, error, 0)");
+  assert.ok(Array.isArray(marks) && marks.length === 2 && !(0 in marks) && marks[1] === 1, "the marks travel with resolved");
+  assert.ok(!marking.mark(0, 1), "a resolved call is ended");
+  assert.ok(rejecting.mark(0, 1), "a rejected call is left to wasm (aborted first, then ended)");
 });
 
 test("enqueued resolves with { id, duplicate, replaced } once the batch does, and rejects with it", async () => {

@@ -3,7 +3,8 @@
 //! reached twice (by structuredClone). A handler changing every part of it
 //! changes neither the stored job nor what its retry gets; a caller
 //! changing its object after `enqueue` changes nothing either; in the
-//! per-job and the batch API alike.
+//! per-job and the batch API alike. One object given twice to one
+//! `enqueueMany` is two payloads apart.
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
@@ -133,4 +134,148 @@ pub async fn every_payload_kind_is_copied(storage: &str) {
 /// The batch API.
 pub async fn every_payload_kind_is_copied_in_batches(storage: &str) {
     every_kind_is_copied(storage, true).await;
+}
+
+/// What `describe` says of the payload of each item of `list` (an array of
+/// jobs, or of anything with a `payload`).
+fn described(describe: &JsValue, list: &JsValue) -> Vec<String> {
+    Array::from(list)
+        .iter()
+        .map(|j| {
+            let p = js_sys::Reflect::get(&j, &"payload".into()).unwrap();
+            call(describe, &p).as_string().unwrap()
+        })
+        .collect()
+}
+
+/// One object given twice to one `enqueueMany` (its one structured clone
+/// keeps them one object in the store): still two jobs whose payloads are
+/// apart wherever they come out. A caller changing the payload `jobs()`
+/// listed for the first changes neither listing; a batch handler gets two
+/// objects, and spoiling the first one's changes neither the second nor
+/// the retry of either.
+pub async fn one_object_twice_in_enqueue_many_is_two_payloads(storage: &str) {
+    let name = fresh("twice", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
+    )
+    .await;
+    let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
+    let p = eval("({ to: 'a@b.c', tags: ['x'], nested: { n: 1 } })");
+    let want = call(&describe, &p).as_string().unwrap();
+    let list: Array = [p.clone(), p.clone()].iter().collect();
+    wait(q.enqueue_many(list.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let listed = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    call(&spoil, &get(&Array::from(&listed).get(0), "payload"));
+    let again = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(described(&describe, &again), vec![want.clone(); 2]);
+    let h = eval(&format!(
+        r#"(() => {{
+            const describe = {DESCRIBE}, spoil = {SPOIL}, seen = [];
+            const f = (jobs) => {{
+                const [a, b] = jobs;
+                const first = describe(a.payload);
+                spoil(a.payload);
+                seen.push([a.attempt, first, describe(b.payload), a.payload !== b.payload]);
+                if (a.attempt === 1) throw new Error('first try');
+            }};
+            f.seen = seen;
+            return f;
+        }})()"#
+    ));
+    q.process_batch(h.clone(), JsValue::UNDEFINED).unwrap();
+    wait(q.drained()).await.unwrap();
+    let seen: Vec<(f64, String, String, bool)> = Array::from(&get(&h, "seen"))
+        .iter()
+        .map(|e| {
+            let e = Array::from(&e);
+            let text = |i| e.get(i).as_string().unwrap();
+            (
+                e.get(0).as_f64().unwrap(),
+                text(1),
+                text(2),
+                e.get(3).is_truthy(),
+            )
+        })
+        .collect();
+    let row = |attempt: f64| (attempt, want.clone(), want.clone(), true);
+    assert_eq!(
+        seen,
+        vec![row(1.0), row(2.0)],
+        "each try got two apart copies"
+    );
+    assert_eq!(num(&q.stats().unwrap(), "completed"), 2.0);
+    wait(q.close()).await.unwrap();
+}
+
+/// What `deadLetters()` and `jobs()` return are copies: a caller spoiling
+/// every payload they listed changes neither a second listing nor what a
+/// redrive delivers (one object given twice to one `enqueueMany`, as the
+/// store keeps it, and a payload of every kind, each of its own).
+pub async fn listed_payloads_are_copies(storage: &str) {
+    let name = fresh("listed", storage).await;
+    let q = open(&name, storage, r#"{"maxAttempts": 1}"#).await;
+    let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
+    let twice = eval("({ to: 'a@b.c', tags: ['x'], nested: { n: 1 } })");
+    let mut originals = vec![twice.clone(), twice];
+    originals.extend(PAYLOADS.iter().map(|p| eval(p)));
+    let want: Vec<String> = originals
+        .iter()
+        .map(|p| call(&describe, p).as_string().unwrap())
+        .collect();
+    let list: Array = originals.iter().collect();
+    wait(q.enqueue_many(list.into(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    let spoil_all = |listed: &JsValue| {
+        for item in Array::from(listed).iter() {
+            call(&spoil, &get(&item, "payload"));
+        }
+    };
+    spoil_all(&wait(q.jobs(JsValue::UNDEFINED)).await.unwrap());
+    let again = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(described(&describe, &again), want, "jobs() listed copies");
+
+    let h = eval(&format!(
+        r#"(() => {{
+            const describe = {DESCRIBE}, seen = [];
+            const f = (job) => {{
+                if (f.failing) throw new Error('dead');
+                seen.push([job.id, describe(job.payload)]);
+            }};
+            f.failing = true;
+            f.seen = seen;
+            return f;
+        }})()"#
+    ));
+    q.process(h.clone(), JsValue::UNDEFINED).unwrap();
+    wait(q.drained()).await.unwrap();
+    assert_eq!(num(&q.stats().unwrap(), "dead"), want.len() as f64);
+    spoil_all(&wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap());
+    let again = wait(q.dead_letters(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(
+        described(&describe, &again),
+        want,
+        "deadLetters() listed copies"
+    );
+
+    js_sys::Reflect::set(&h, &"failing".into(), &JsValue::FALSE).unwrap();
+    let redriven = wait(q.redrive(id_arg(JsValue::UNDEFINED))).await.unwrap();
+    assert_eq!(redriven.as_f64(), Some(want.len() as f64));
+    wait(q.drained()).await.unwrap();
+    let mut seen: Vec<(f64, String)> = Array::from(&get(&h, "seen"))
+        .iter()
+        .map(|e| {
+            let e = Array::from(&e);
+            (e.get(0).as_f64().unwrap(), e.get(1).as_string().unwrap())
+        })
+        .collect();
+    seen.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let got: Vec<String> = seen.into_iter().map(|(_, d)| d).collect();
+    assert_eq!(got, want, "the redrive delivered the payloads as enqueued");
+    wait(q.close()).await.unwrap();
 }

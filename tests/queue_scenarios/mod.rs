@@ -9,6 +9,7 @@ pub mod copies;
 pub mod door;
 pub mod encryption;
 pub mod give_up;
+pub mod handover;
 pub mod origin;
 pub mod own_outcomes;
 pub mod poison;
@@ -64,14 +65,18 @@ macro_rules! scenario_tests {
             batch_signal => signal::batch_signal_is_shared_and_aborted_when_read_late,
             payload_kinds => copies::every_payload_kind_is_copied,
             payload_kinds_batch => copies::every_payload_kind_is_copied_in_batches,
+            one_object_twice => copies::one_object_twice_in_enqueue_many_is_two_payloads,
+            listed_copies => copies::listed_payloads_are_copies,
             own_outcomes_batch => own_outcomes::batch_jobs_settle_on_their_own,
             own_outcomes_one => own_outcomes::a_job_settles_itself_in_a_per_job_handler,
             own_outcomes_timeout => own_outcomes::own_outcomes_hold_when_the_call_times_out,
+            handover => handover::every_way_a_leader_stops_hands_its_jobs_on,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,
             storage_faults => storage_faults_reject_their_batch_and_the_queue_recovers,
             origin_fault => origin::origin_survives_a_failed_commit,
+            hanging_while_paused => poison::hanging_call_is_cut_off_while_paused,
         );
     };
     (@hooks $storage:expr; $($test:ident => $($scenario:ident)::+,)*) => {

@@ -3,6 +3,7 @@
 //! that takes its page down every time still ends in the dead letters after
 //! `maxAttempts` reopens, because each attempt is stored before it runs,
 //! and each reopen counts the dead instance's lease as a failed try at once.
+//! A paused queue still cuts off a hanging call at its deadline.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -139,5 +140,49 @@ pub async fn crashing_handler_is_dead_after_max_attempts_reopens(storage: &str) 
     let (dead_id, tries, error) = only_dead_letter(&q).await;
     assert_eq!((Some(dead_id), tries), (id, 3.0));
     assert!(error.contains("instance running it stopped"), "{error:?}");
+    wait(q.close()).await.unwrap();
+}
+
+/// A hanging call is cut off at its deadline even while the queue is
+/// paused — when nothing but the watchdog timer is left to notice — and
+/// even when that timer fires early (Node's may, after a busy turn; the
+/// hook makes it fire 950 ms before its time): it sets itself again for
+/// the time left, and the call ends as a timeout, its signal aborted, its
+/// job waiting for `resume()`.
+#[cfg(feature = "test-hooks")]
+pub async fn hanging_call_is_cut_off_while_paused(storage: &str) {
+    let name = fresh("hang-paused", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"leaseMs": 1000, "maxAttempts": 3, "backoff": {"type": "fixed", "delayMs": 1}}"#,
+    )
+    .await;
+    q.fire_watchdog_early_for_test(950);
+    let retrying = record_events(&q, "retrying");
+    let seen: Rc<RefCell<Vec<(f64, JsValue)>>> = Rc::default();
+    q.process(hanging(&seen), JsValue::UNDEFINED).unwrap();
+    let id = num(&enqueue(&q, js(r#""stuck""#), "").await.unwrap(), "id");
+    assert!(
+        until(5_000, || seen.borrow().len() == 1).await,
+        "the handler runs"
+    );
+    q.pause().unwrap(); // no engine timer from now on: only the watchdog
+    assert!(
+        until(10_000, || retrying.borrow().len() == 1).await,
+        "the hanging call was cut off while paused"
+    );
+    let detail = retrying.borrow()[0].clone();
+    assert_eq!(num(&detail, "id"), id);
+    let error = get(&detail, "error").as_string().unwrap_or_default();
+    assert!(error.contains("timed out"), "a timeout: {error:?}");
+    let signal = seen.borrow()[0].1.clone();
+    assert_eq!(get(&signal, "aborted").as_bool(), Some(true));
+    assert!(q.paused());
+    sleep(20).await;
+    assert_eq!(seen.borrow().len(), 1, "paused: no second try starts");
+    let s = q.stats().unwrap();
+    assert_eq!(num(&s, "inFlight"), 0.0);
+    assert_eq!(num(&s, "pending") + num(&s, "delayed"), 1.0);
     wait(q.close()).await.unwrap();
 }

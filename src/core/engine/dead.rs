@@ -1,6 +1,6 @@
 //! Dead letters: list them, send them back (`redrive`), or delete them (`purge`).
 
-use super::{Engine, Slot};
+use super::{Engine, Fields, Slot, Undo};
 use crate::core::error::{Error, Result};
 use crate::core::record::{MessageId, MessageState};
 
@@ -60,6 +60,7 @@ impl<P: Clone> Engine<P> {
         self.tick(now_ms);
         self.dead.remove(&Slot::id(id));
         if let Some(e) = self.messages.get_mut(&id) {
+            self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
             e.meta.state = MessageState::Waiting;
             e.meta.attempts = 0;
             e.meta.due_ms = self.clock;

@@ -1,7 +1,7 @@
 //! `enqueue`: validation, idempotency-key dedup or coalescing
 //! (`OnDuplicate::Replace`), and the records of a new message.
 
-use super::{Engine, Entry};
+use super::{Engine, Entry, Fields, Undo};
 use crate::core::error::{Error, Result};
 use crate::core::options::{EnqueueOptions, OnDuplicate};
 use crate::core::quote::quoted;
@@ -116,6 +116,7 @@ impl<P: Clone> Engine<P> {
             .push(Mutation::Put(Record::Payload(id, payload.clone())));
         self.record_counters();
         self.messages.insert(id, Entry { meta, payload });
+        self.undo.push(Undo::Added(id));
         self.index_waiting(id);
         Ok(Enqueued::New(id))
     }
@@ -153,7 +154,9 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get_mut(&id) else {
             return;
         };
-        e.payload = payload.clone();
+        self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
+        let old = std::mem::replace(&mut e.payload, payload.clone());
+        self.undo.push(Undo::Payload(id, old));
         e.meta.priority = options.priority;
         if timed {
             e.meta.due_ms = options.due_ms(clock);
@@ -179,7 +182,8 @@ impl<P: Clone> Engine<P> {
 
     /// Points `key` at message `id` until `expires_at_ms`, journaled.
     fn put_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
-        self.index_key(key.clone(), id, expires_at_ms);
+        let before = self.index_key(key.clone(), id, expires_at_ms);
+        self.undo.push(Undo::Key(key.clone(), before));
         self.journal.push(Mutation::Put(Record::Key(KeyRecord {
             key,
             id,

@@ -1,7 +1,7 @@
 //! Keeping the scheduling indexes (`ready`, `future`, `groups`, `leases`,
 //! `dead`, `keys`) consistent as messages move between states.
 
-use super::{Engine, Slot};
+use super::{Engine, Slot, Undo};
 use crate::core::record::{MessageId, MessageState, RecordKey};
 
 impl<P: Clone> Engine<P> {
@@ -64,6 +64,16 @@ impl<P: Clone> Engine<P> {
             if let Some(group) = self.groups.get_mut(&g) {
                 group.in_flight = Some(id);
             }
+        }
+    }
+
+    /// Indexes a message found in flight in stored records (a reopen).
+    pub(super) fn group_index_in_flight(&mut self, id: MessageId) {
+        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+            let group = self.groups.entry(g.clone()).or_default();
+            group.members.insert(Slot::id(id));
+            group.in_flight = Some(id);
+            self.refresh_group(&g);
         }
     }
 
@@ -165,13 +175,18 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Registers an idempotency key for a message (replacing what the key
-    /// stood for, if anything).
-    pub(super) fn index_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
+    /// stood for, if anything); returns what it stood for before.
+    pub(super) fn index_key(
+        &mut self,
+        key: String,
+        id: MessageId,
+        expires_at_ms: u64,
+    ) -> Option<(MessageId, u64)> {
         if let Some((_, old_at)) = self.keys.get(&key) {
             self.key_expiry.remove(&(*old_at, key.clone()));
         }
         self.key_expiry.insert((expires_at_ms, key.clone()));
-        self.keys.insert(key, (id, expires_at_ms));
+        self.keys.insert(key, (id, expires_at_ms))
     }
 
     /// Forgets `key` now, window or not, if it stands for message `id`
@@ -184,6 +199,7 @@ impl<P: Clone> Engine<P> {
             return;
         }
         self.keys.remove(key);
+        self.undo.push(Undo::Key(key.to_owned(), Some((owner, at))));
         self.key_expiry.remove(&(at, key.to_owned()));
         self.record_delete(RecordKey::Key(key.to_owned()));
     }
@@ -200,7 +216,9 @@ impl<P: Clone> Engine<P> {
             };
             let owner = self.keys.get(&key).map(|(id, _)| *id);
             if owner.is_some_and(|id| !self.messages.contains_key(&id)) {
-                self.keys.remove(&key);
+                if let Some((k, before)) = self.keys.remove_entry(&key) {
+                    self.undo.push(Undo::Key(k, Some(before)));
+                }
                 self.record_delete(RecordKey::Key(key));
             }
         }
@@ -214,16 +232,20 @@ impl<P: Clone> Engine<P> {
         };
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
-        if let Some(key) = e.meta.idempotency_key {
+        if let Some(key) = &e.meta.idempotency_key {
             let expired = self
                 .keys
-                .get(&key)
+                .get(key)
                 .is_some_and(|(owner, at)| *owner == id && *at <= self.clock);
             if expired {
-                self.keys.remove(&key);
-                self.record_delete(RecordKey::Key(key));
+                if let Some((k, before)) = self.keys.remove_entry(key) {
+                    self.record_delete(RecordKey::Key(k.clone()));
+                    self.undo.push(Undo::Key(k, Some(before)));
+                }
             }
         }
+        // Kept until the batch is durable, so that a rollback can put it back.
+        self.undo.removed(e);
     }
 
     /// Records a dead letter in the indexes.

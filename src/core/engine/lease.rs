@@ -1,7 +1,7 @@
 //! The life of a try: `lease`, then `ack` or `nack` (`nack_after` with a
 //! caller's earliest retry time), `reject`, or `expire` when the lease ran out.
 
-use super::{Engine, Slot};
+use super::{Engine, Fields, Slot, Undo};
 use crate::core::config::check_duration;
 use crate::core::error::{Error, Result};
 use crate::core::record::{MessageId, MessageState};
@@ -85,6 +85,7 @@ impl<P: Clone> Engine<P> {
             let Some(e) = self.messages.get_mut(&id) else {
                 break;
             };
+            self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
             e.meta.attempts += 1;
             e.meta.state = MessageState::InFlight { lease, deadline_ms };
             out.push(Lease {
@@ -157,7 +158,9 @@ impl<P: Clone> Engine<P> {
         self.tick(now_ms);
         self.leases.remove(&Slot::at(deadline, token.id));
         if let Some(e) = self.messages.get_mut(&token.id) {
-            e.meta.last_error = Some(error.to_owned());
+            self.undo.push(Undo::Fields(token.id, Fields::of(&e.meta)));
+            let before = e.meta.last_error.replace(error.to_owned());
+            self.undo.push(Undo::LastError(token.id, before));
         }
         self.bury(token.id);
         Ok(())
@@ -190,7 +193,8 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    /// Makes in-flight message `id` a dead letter now.
+    /// Makes in-flight message `id` a dead letter now (the caller saved its
+    /// fields for the undo).
     fn bury(&mut self, id: MessageId) {
         let Some(e) = self.messages.get_mut(&id) else {
             return;
@@ -210,7 +214,9 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get_mut(&id) else {
             return Settled::Dead;
         };
-        e.meta.last_error = Some(error);
+        self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
+        let before = e.meta.last_error.replace(error);
+        self.undo.push(Undo::LastError(id, before));
         if e.meta.attempts >= e.meta.max_attempts {
             self.bury(id);
             return Settled::Dead;

@@ -5,6 +5,8 @@
 //! driver drains with [`Engine::take_mutations`] and hands to a store. A store
 //! that committed every drained batch holds [`Records`] from which
 //! [`Engine::from_records`] rebuilds an equal engine: that is a reopen.
+//! Each drained batch is settled with [`Engine::committed`] or, when the
+//! store refused it, [`Engine::roll_back`] (the engine's own undo).
 //!
 //! Indexes (all O(log n) per change):
 //! - `ready`: leasable now, ordered by priority (high first), due time, id;
@@ -20,7 +22,8 @@
 //! Files: `enqueue` (and coalescing), `lease` (lease, ack, nack, expire),
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
-//! (`from_records`), `slot` (the index key type).
+//! (`from_records`), `undo` (what a failed batch overwrote: `committed`,
+//! `roll_back`), `slot` (the index key type).
 
 mod cancel;
 mod dead;
@@ -32,6 +35,7 @@ mod rate;
 mod rebuild;
 mod slot;
 mod takeover;
+mod undo;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -40,6 +44,7 @@ use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
 use slot::{Index, Slot};
+use undo::{Fields, Undo, UndoLog};
 
 pub use dead::DeadLetter;
 pub use enqueue::Enqueued;
@@ -113,6 +118,8 @@ pub struct Engine<P> {
     /// The counters changed since the journal was last drained: one
     /// `Put(Counters)` is appended when it is (not one per operation).
     counters_dirty: bool,
+    /// What the changes of the batches not yet settled overwrote (see `undo`).
+    undo: UndoLog<P>,
 }
 
 impl<P: Clone> Engine<P> {
@@ -138,6 +145,7 @@ impl<P: Clone> Engine<P> {
             pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
+            undo: UndoLog::new(Counters::default(), true),
         })
     }
 
@@ -151,12 +159,17 @@ impl<P: Clone> Engine<P> {
         self.clock
     }
 
-    /// Drains the record changes made since the last call, in order: one batch for the store.
+    /// Drains the record changes made since the last call, in order: one
+    /// batch for the store. It also starts a new undo epoch: the driver
+    /// settles each drained batch, in order, with [`Engine::committed`] once
+    /// it is durable or [`Engine::roll_back`] when it failed (until then its
+    /// undo is kept).
     pub fn take_mutations(&mut self) -> Vec<Mutation<P>> {
         if std::mem::take(&mut self.counters_dirty) {
             self.journal
                 .push(Mutation::Put(Record::Counters(self.counters)));
         }
+        self.seal_epoch();
         std::mem::take(&mut self.journal)
     }
 

@@ -82,6 +82,10 @@ impl<P: Clone> Engine<P> {
         if let Some(m) = max_lease {
             engine.counters.next_lease = engine.counters.next_lease.max(m + 1);
         }
+        // The first undo epoch starts from what was read (what the store holds).
+        engine
+            .undo
+            .restart(engine.counters, engine.origin.is_none());
         engine.tick(now_ms);
         compact(&mut engine.messages);
         for index in [

@@ -16,7 +16,9 @@
 //! opens a [`Leader`] over the store, announces itself and serves the
 //! calls it had forwarded itself. A leader steps down only for an instance
 //! that would process. `close` lets the jobs in flight finish, commits and
-//! then releases the lock; `terminate` stops at once, as a crash would.
+//! then releases the lock; `terminate` stops at once, as a crash would, and
+//! so does dropping an instance that leads. Each hands the committed state
+//! to the store (see `Leader::close`) before the lock is let go.
 
 use std::rc::Rc;
 
@@ -185,5 +187,19 @@ impl Instance {
             drop(_lock);
         }
         self.link.close();
+    }
+}
+
+impl Drop for Instance {
+    /// Dropped while leading (a `Queue` freed without `close`): the leader
+    /// stops as `terminate` would, before the lock goes, so that a store
+    /// that kept nothing while it led has the committed state by the time
+    /// the next leader opens, and no two leaders ever write.
+    fn drop(&mut self) {
+        let role = std::mem::replace(&mut self.state.get_mut().role, Role::Closed);
+        if let Role::Leading { leader, _lock } = role {
+            leader.terminate();
+            drop(_lock);
+        }
     }
 }

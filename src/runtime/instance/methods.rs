@@ -177,6 +177,14 @@ impl Instance {
         }
     }
 
+    /// Makes the leader's next watchdog timer fire `ms` early (tests only).
+    #[cfg(feature = "test-hooks")]
+    pub fn fire_watchdog_early(&self, ms: u32) {
+        if let Ok(Some(leader)) = self.leader() {
+            leader.fire_watchdog_early(ms);
+        }
+    }
+
     /// Makes the leader's next commit fail with `kind` (tests only).
     #[cfg(feature = "test-hooks")]
     pub fn fail_next_commit(&self, kind: crate::store::StoreErrorKind) {

@@ -1,0 +1,79 @@
+//! Every way a leader stops hands its jobs to the next one: dropped without
+//! `close`, stepping down for an instance with a handler, closed, and
+//! terminated (then exactly what was committed). On the memory store, which
+//! keeps nothing while a leader runs, each of these is the only way the jobs
+//! reach the next leader.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+
+use super::support::*;
+
+const LATER: &str = r#"{"delayMs": 600000}"#;
+
+async fn leads(q: &wasmq::api::Queue) -> bool {
+    until(5_000, || q.is_leader()).await
+}
+
+pub async fn every_way_a_leader_stops_hands_its_jobs_on(storage: &str) {
+    let name = fresh("handover", storage).await;
+
+    // Dropped while leading, without close.
+    let first = open(&name, storage, "{}").await;
+    enqueue_many(&first, 3, "").await;
+    drop(first);
+    let second = open(&name, storage, "{}").await;
+    assert!(leads(&second).await, "the next instance leads");
+    assert_eq!(num(&second.stats().unwrap(), "pending"), 3.0, "dropped");
+
+    // Stepping down for an instance with a handler.
+    enqueue_many(&second, 2, "").await;
+    let third = open(&name, storage, "{}").await;
+    let runs = Rc::new(Cell::new(0));
+    let count = Rc::clone(&runs);
+    third
+        .process(
+            handler(move |_| {
+                count.set(count.get() + 1);
+                JsValue::UNDEFINED
+            }),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+    assert!(
+        leads(&third).await,
+        "the leader without a handler stepped down"
+    );
+    assert!(!second.is_leader());
+    assert!(until(5_000, || runs.get() == 5).await, "every job ran");
+
+    // Closed.
+    enqueue_many(&third, 2, LATER).await;
+    wait(second.close()).await.unwrap();
+    wait(third.close()).await.unwrap();
+    let fourth = open(&name, storage, "{}").await;
+    let s = fourth.stats().unwrap();
+    assert_eq!(
+        (num(&s, "completed"), num(&s, "delayed")),
+        (5.0, 2.0),
+        "closed"
+    );
+
+    // Terminated: what was committed survives, what was not does not.
+    enqueue(&fourth, js("1"), LATER).await.unwrap();
+    let lost = fourth.enqueue(js("2"), js(LATER));
+    fourth.terminate();
+    let err = wait(lost).await.unwrap_err();
+    assert_eq!(code(&err), "QUEUE_CLOSED");
+    let fifth = open(&name, storage, "{}").await;
+    assert!(leads(&fifth).await);
+    let s = fifth.stats().unwrap();
+    assert_eq!(
+        (num(&s, "completed"), num(&s, "delayed"), num(&s, "pending")),
+        (5.0, 3.0, 0.0),
+        "terminated: the committed enqueue only"
+    );
+    wait(fifth.close()).await.unwrap();
+}

@@ -61,25 +61,29 @@ impl Leader {
         loop {
             let next = {
                 let Ok(mut st) = self.state() else { return };
+                // Asked before the drain: an engine that does not journal
+                // (see `AnyStore::needs_journal`) drains an empty batch
+                // for a turn that changed something, which still commits.
+                let changed = st.engine.has_mutations();
                 let batch = st.engine.take_mutations();
-                if batch.is_empty() {
+                if !changed {
                     // Nothing to store: settled at once.
                     st.engine.committed();
                 }
                 let waiters = std::mem::take(&mut st.waiters);
                 st.batch_promise = None;
-                if batch.is_empty() && waiters.is_empty() {
+                if !changed && waiters.is_empty() {
                     st.flushing = false;
                     None
                 } else {
-                    Some((batch, waiters))
+                    Some((changed, batch, waiters))
                 }
             };
-            let Some((batch, waiters)) = next else {
+            let Some((changed, batch, waiters)) = next else {
                 self.after_change();
                 return;
             };
-            let result = if batch.is_empty() {
+            let result = if !changed {
                 Ok(())
             } else {
                 let result = match self.injected_fault() {

@@ -112,13 +112,17 @@ impl Leader {
         let now = now_ms();
         let records = store.load(now).await?;
         let mut engine = Engine::from_records(config, records, now)?;
+        if !store.needs_journal() {
+            engine.skip_journal();
+        }
         // Leases found stored are an earlier leader's, which is gone (this
         // instance holds the lock): each counts as a failed try at once.
         let recovered = engine.recover_leases(now);
         // A new database gets its origin now, so that it never changes once seen.
         engine.ensure_origin(origin::new_origin);
+        let changed = engine.has_mutations();
         let made = engine.take_mutations();
-        if !made.is_empty() {
+        if changed {
             store.commit(made).await?;
         }
         engine.committed();

@@ -5,7 +5,8 @@
 //! records out of the `MemoryStore`, `commit` only succeeds (the engine's
 //! state is the one copy; a failed batch is undone by the engine itself),
 //! and the leader gives its committed state back with `hand_over` when it
-//! stops leading.
+//! stops leading. So the engine need not build the batches at all
+//! (`needs_journal`).
 
 use wasm_bindgen::JsValue;
 
@@ -32,6 +33,13 @@ impl AnyStore {
             AnyStore::IndexedDb(_) => "indexeddb",
             AnyStore::Kv(_) => "adapter",
         }
+    }
+
+    /// Whether the engine must journal its changes for this store: not for
+    /// memory, which drops every batch (the engine opens without a journal,
+    /// see `Engine::skip_journal`).
+    pub fn needs_journal(&self) -> bool {
+        !matches!(self, AnyStore::Memory(_))
     }
 
     /// The leader stops leading: a store that kept nothing while it ran

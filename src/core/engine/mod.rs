@@ -7,6 +7,10 @@
 //! [`Engine::from_records`] rebuilds an equal engine: that is a reopen.
 //! Each drained batch is settled with [`Engine::committed`] or, when the
 //! store refused it, [`Engine::roll_back`] (the engine's own undo).
+//! A driver whose store keeps nothing while it runs (the engine's state is
+//! the one copy) turns the journal off with [`Engine::skip_journal`]: the
+//! batches are then empty, but everything else (epochs, undo,
+//! `has_mutations`) goes on as before.
 //!
 //! Indexes (all O(log n) per change):
 //! - `ready`: leasable now, ordered by priority (high first), due time, id;
@@ -118,6 +122,11 @@ pub struct Engine<P> {
     /// The counters changed since the journal was last drained: one
     /// `Put(Counters)` is appended when it is (not one per operation).
     counters_dirty: bool,
+    /// Whether the changes are journaled (see `skip_journal`).
+    journaling: bool,
+    /// Without journaling: a change was made since the last drain (what
+    /// would have been journaled), so that the batch still counts.
+    unjournaled: bool,
     /// What the changes of the batches not yet settled overwrote (see `undo`).
     undo: UndoLog<P>,
 }
@@ -145,6 +154,8 @@ impl<P: Clone> Engine<P> {
             pace: rate::Pace::default(),
             journal: Vec::new(),
             counters_dirty: false,
+            journaling: true,
+            unjournaled: false,
             undo: UndoLog::new(Counters::default(), true),
         })
     }
@@ -164,18 +175,47 @@ impl<P: Clone> Engine<P> {
     /// settles each drained batch, in order, with [`Engine::committed`] once
     /// it is durable or [`Engine::roll_back`] when it failed (until then its
     /// undo is kept).
+    ///
+    /// Without journaling the batch is always empty: ask `has_mutations`
+    /// before draining whether it holds changes.
     pub fn take_mutations(&mut self) -> Vec<Mutation<P>> {
-        if std::mem::take(&mut self.counters_dirty) {
+        if std::mem::take(&mut self.counters_dirty) && self.journaling {
             self.journal
                 .push(Mutation::Put(Record::Counters(self.counters)));
         }
+        self.unjournaled = false;
         self.seal_epoch();
         std::mem::take(&mut self.journal)
     }
 
-    /// Whether changes are waiting to be drained.
+    /// Whether changes are waiting to be drained (journaled or not: the
+    /// same answer either way).
     pub fn has_mutations(&self) -> bool {
-        self.counters_dirty || !self.journal.is_empty()
+        self.counters_dirty || self.unjournaled || !self.journal.is_empty()
+    }
+
+    /// Stops journaling, for good: the record changes are no longer built
+    /// (no metadata or payload copies), for a driver whose store keeps
+    /// nothing while it runs. Changes journaled so far are dropped, but
+    /// still count as changes for `has_mutations`. Epochs, undo,
+    /// `committed` and `roll_back` work as before.
+    pub fn skip_journal(&mut self) {
+        self.journaling = false;
+        if !self.journal.is_empty() {
+            self.journal.clear();
+            self.unjournaled = true;
+        }
+    }
+
+    /// Appends `make()` to the journal, or (not journaling) notes that a
+    /// change was made without building it.
+    #[inline]
+    fn journal_push(&mut self, make: impl FnOnce() -> Mutation<P>) {
+        if self.journaling {
+            self.journal.push(make());
+        } else {
+            self.unjournaled = true;
+        }
     }
 
     /// Advances the clock to `now_ms` (never backwards): messages whose time
@@ -265,9 +305,14 @@ impl<P: Clone> Engine<P> {
     }
 
     fn record_message(&mut self, id: MessageId) {
-        if let Some(e) = self.messages.get(&id) {
-            self.journal
-                .push(Mutation::Put(Record::Message(e.meta.clone())));
+        let Some(e) = self.messages.get(&id) else {
+            return;
+        };
+        if self.journaling {
+            let put = Mutation::Put(Record::Message(e.meta.clone()));
+            self.journal.push(put);
+        } else {
+            self.unjournaled = true;
         }
     }
 
@@ -281,8 +326,7 @@ impl<P: Clone> Engine<P> {
     pub fn ensure_origin(&mut self, make: impl FnOnce() -> String) -> &str {
         if self.origin.is_none() {
             let origin = make();
-            self.journal
-                .push(Mutation::Put(Record::Origin(origin.clone())));
+            self.journal_push(|| Mutation::Put(Record::Origin(origin.clone())));
             self.origin = Some(origin);
         }
         self.origin.as_deref().unwrap_or_default()
@@ -293,7 +337,7 @@ impl<P: Clone> Engine<P> {
     }
 
     fn record_delete(&mut self, key: RecordKey) {
-        self.journal.push(Mutation::Delete(key));
+        self.journal_push(|| Mutation::Delete(key));
     }
 }
 

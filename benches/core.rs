@@ -1,12 +1,14 @@
 //! Criterion benchmark of the core: one enqueue + lease + ack, and one page
 //! of 100 from `jobs`, with 10^4 and 10^6 messages pending, to show the
-//! per-operation cost does not grow with the backlog. Run with
+//! per-operation cost does not grow with the backlog; and a reopen
+//! (`Engine::from_records`, and a load's image: every stored record
+//! applied, then `Records::compact`) with 10^5 pending. Run with
 //! `make bench-core` (or `cargo bench --bench core`).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-    use wasmq::core::{Config, Engine, EnqueueOptions, JobStates, MessageId};
+    use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
+    use wasmq::core::{Config, Engine, EnqueueOptions, JobStates, MessageId, Mutation, Records};
 
     fn filled(pending: usize) -> Engine<u64> {
         let mut engine = Engine::new(Config::default()).expect("default config is valid");
@@ -71,7 +73,37 @@ mod native {
         group.finish();
     }
 
-    criterion_group!(benches, enqueue_lease_ack, jobs_page);
+    fn reopen(c: &mut Criterion) {
+        let mut group = c.benchmark_group("reopen");
+        let pending = 100_000usize;
+        group.throughput(Throughput::Elements(pending as u64));
+        group.sample_size(10);
+        let records = filled(pending).records();
+        group.bench_function(BenchmarkId::new("from_records", pending), |b| {
+            b.iter_batched(
+                || records.clone(),
+                |r| Engine::from_records(Config::default(), r, 2).expect("valid records"),
+                BatchSize::LargeInput,
+            )
+        });
+        let stored: Vec<Mutation<u64>> =
+            records.clone().into_records().map(Mutation::Put).collect();
+        group.bench_function(BenchmarkId::new("load image", pending), |b| {
+            b.iter_batched(
+                || stored.clone(),
+                |m| {
+                    let mut image = Records::default();
+                    image.apply_all(m);
+                    image.compact();
+                    image
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        group.finish();
+    }
+
+    criterion_group!(benches, enqueue_lease_ack, jobs_page, reopen);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -5,6 +5,7 @@
 //! argument (`now_ms`), so the behaviour is deterministic and tested
 //! exhaustively with plain `cargo test`.
 
+mod compact;
 mod config;
 mod engine;
 mod error;

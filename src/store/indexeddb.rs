@@ -314,6 +314,9 @@ impl Inner {
                 }),
             }
         }
+        // Replayed in id order, the maps are half-full B-trees: repack them
+        // before the copy, so that both copies are compact.
+        image.compact();
         let mut state = self.state.borrow_mut();
         let log_len = read.batches.length() as usize;
         state

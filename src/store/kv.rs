@@ -361,6 +361,9 @@ impl Store<JsValue> for KvStore {
         let listed = self.list().await?;
         let mut image = Records::default();
         let (live, unreadable) = self.replay(&listed, &mut image).await?;
+        // Replayed in id order, the maps are half-full B-trees: repack them
+        // before the copy, so that both copies are compact.
+        image.compact();
         let first = live.iter().find(|c| c.snapshot).map_or(0, |c| c.seq);
         {
             let mut state = self.state.borrow_mut();

@@ -1,9 +1,20 @@
 //! `Engine::from_records`: rebuild the engine from what a store holds — a reopen.
+//!
+//! One pass over the stored messages, in id order beside their payloads:
+//! each message goes once into `messages` and once into the index it
+//! belongs in. The clock is set to `now_ms` first, so a due message goes
+//! straight to `ready` (not to `future` and back on the closing `tick`), and
+//! each FIFO group's head is placed once, after all its members are in.
+//! Then the large maps are repacked into full nodes (`compact`: inserting
+//! in id order leaves them half full). The result is the engine one insert
+//! at a time built (`tests/engine_rebuild.rs`, `engine_model`).
 
 use super::{Engine, Entry};
+use super::{Group, Slot};
+use crate::core::compact::{compact, compact_set};
 use crate::core::config::Config;
 use crate::core::error::Result;
-use crate::core::record::Records;
+use crate::core::record::{MessageId, MessageRecord, MessageState, RecordKey, Records};
 
 impl<P: Clone> Engine<P> {
     /// Rebuilds the engine from a store's image, as of `now_ms`. Leases that
@@ -17,31 +28,48 @@ impl<P: Clone> Engine<P> {
         let mut engine = Engine::new(config)?;
         let Records {
             messages,
-            mut payloads,
+            payloads,
             keys,
             counters,
             origin,
         } = records;
         engine.counters = counters;
         engine.origin = origin;
+        engine.clock = now_ms;
         // The rate limits' memory is not stored: hold starts for an interval,
         // unless this store was never leased from (see `rate`).
-        let leased_before = counters.next_lease > 0 || messages.values().any(|m| m.attempts > 0);
-        if leased_before {
-            engine.hold_after_rebuild(now_ms);
-        }
+        let mut leased_before = counters.next_lease > 0;
         let mut max_id = None;
         let mut max_lease = None;
+        let mut orphans = Vec::new();
+        let mut payloads = payloads.into_iter().peekable();
         for (id, meta) in messages {
-            let Some(payload) = payloads.remove(&id) else {
-                engine.record_delete(crate::core::record::RecordKey::Message(id));
+            leased_before |= meta.attempts > 0;
+            while let Some((orphan, _)) = payloads.next_if(|(p, _)| *p < id) {
+                orphans.push(orphan);
+            }
+            let Some((_, payload)) = payloads.next_if(|(p, _)| *p == id) else {
+                engine.record_delete(RecordKey::Message(id));
                 continue;
             };
             max_id = max_id.max(Some(id.0));
-            max_lease = max_lease.max(engine.admit(id, Entry { meta, payload }));
+            if let MessageState::InFlight { lease, .. } = meta.state {
+                max_lease = max_lease.max(Some(lease));
+            }
+            engine.place(id, &meta);
+            engine.messages.insert(id, Entry { meta, payload });
         }
-        for id in payloads.into_keys() {
-            engine.record_delete(crate::core::record::RecordKey::Payload(id));
+        orphans.extend(payloads.map(|(id, _)| id));
+        if leased_before {
+            engine.hold_after_rebuild(now_ms);
+        }
+        // Each group's eligible head into `ready` (or `paced`), once.
+        let names: Vec<String> = engine.groups.keys().cloned().collect();
+        for name in &names {
+            engine.refresh_group(name);
+        }
+        for id in orphans {
+            engine.record_delete(RecordKey::Payload(id));
         }
         for (key, k) in keys {
             max_id = max_id.max(Some(k.id.0));
@@ -59,6 +87,52 @@ impl<P: Clone> Engine<P> {
             .undo
             .restart(engine.counters, engine.origin.is_none());
         engine.tick(now_ms);
+        compact(&mut engine.messages);
+        for index in [
+            &mut engine.ready,
+            &mut engine.future,
+            &mut engine.leases,
+            &mut engine.dead,
+        ] {
+            compact_set(index);
+        }
         Ok(engine)
     }
+
+    /// Puts stored message `id` in the index its state and the clock say
+    /// (a group's member in its group; its head is placed by `refresh_group`).
+    fn place(&mut self, id: MessageId, meta: &MessageRecord) {
+        match meta.state {
+            MessageState::Waiting => {
+                let due = meta.due_ms;
+                if due > self.clock {
+                    self.future.insert(Slot::at(due, id));
+                } else {
+                    self.pending += 1;
+                    if meta.group.is_none() {
+                        self.ready.insert(Slot::ready(meta.priority, due, id));
+                    }
+                }
+                if let Some(g) = &meta.group {
+                    member_of(self, g).members.insert(Slot::id(id));
+                }
+            }
+            MessageState::InFlight { deadline_ms, .. } => {
+                self.leases.insert(Slot::at(deadline_ms, id));
+                if let Some(g) = &meta.group {
+                    let group = member_of(self, g);
+                    group.members.insert(Slot::id(id));
+                    group.in_flight = Some(id);
+                }
+            }
+            MessageState::Dead { .. } => {
+                self.dead.insert(Slot::id(id));
+            }
+        }
+    }
+}
+
+/// Group `name` of `engine`, made empty on first sight.
+fn member_of<'a, P>(engine: &'a mut Engine<P>, name: &str) -> &'a mut Group {
+    engine.groups.entry(name.to_owned()).or_default()
 }

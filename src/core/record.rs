@@ -215,12 +215,11 @@ impl<P> Records<P> {
             .chain(self.keys.into_values().map(Record::Key))
     }
 
-    /// Repacks the two large maps into full B-tree nodes (same content): a
+    /// Repacks the message map into full B-tree nodes (same content): a
     /// store calls it once a load has applied every stored record, which
     /// inserts in id order and so leaves the nodes half full (`compact`).
     pub fn compact(&mut self) {
         super::compact::compact(&mut self.messages);
-        super::compact::compact(&mut self.payloads);
     }
 
     /// Builds the image from stored records, in any order.

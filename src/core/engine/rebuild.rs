@@ -11,7 +11,7 @@
 
 use super::{Engine, Entry};
 use super::{Group, Slot};
-use crate::core::compact::{compact, compact_set};
+use crate::core::compact::compact;
 use crate::core::config::Config;
 use crate::core::error::Result;
 use crate::core::record::{MessageId, MessageRecord, MessageState, RecordKey, Records};
@@ -88,14 +88,6 @@ impl<P: Clone> Engine<P> {
             .restart(engine.counters, engine.origin.is_none());
         engine.tick(now_ms);
         compact(&mut engine.messages);
-        for index in [
-            &mut engine.ready,
-            &mut engine.future,
-            &mut engine.leases,
-            &mut engine.dead,
-        ] {
-            compact_set(index);
-        }
         Ok(engine)
     }
 

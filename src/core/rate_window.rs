@@ -54,6 +54,17 @@ impl RateWindow {
         }
     }
 
+    /// Moves the newest `n` starts counted up to `at` (never down): the
+    /// runtime counts a handler's start before it calls it, then again at
+    /// `at`, when the handler's synchronous part has returned, so that any
+    /// clock a handler reads at its start is no later than its count.
+    pub fn restamp_newest(&mut self, n: usize, at: u64) {
+        let len = self.0.len();
+        for t in self.0.iter_mut().skip(len.saturating_sub(n)) {
+            *t = (*t).max(at);
+        }
+    }
+
     /// Whether every start counted is an interval old at `now` (the window
     /// limits nothing and can be dropped).
     pub fn idle(&self, now: u64, limit: RateLimit) -> bool {
@@ -95,6 +106,21 @@ mod tests {
         assert_eq!(w.next_start(LIMIT), 110);
         assert!(!w.idle(119, LIMIT));
         assert!(w.idle(200, LIMIT));
+    }
+
+    #[test]
+    fn restamping_moves_the_newest_starts_up_never_down() {
+        let mut w = RateWindow::default();
+        for t in [0, 10, 20] {
+            w.record(t, LIMIT);
+        }
+        w.restamp_newest(2, 30);
+        assert_eq!(w.next_start(LIMIT), 100, "the oldest is untouched");
+        assert_eq!(w.next_start_for(2, LIMIT), 130, "10 and 20 now count at 30");
+        w.restamp_newest(1, 5);
+        assert_eq!(w.next_start_for(3, LIMIT), 130, "never moved down");
+        w.restamp_newest(9, 40);
+        assert_eq!(w.next_start(LIMIT), 140, "more than counted: all of them");
     }
 
     #[test]

@@ -147,6 +147,17 @@ impl Leader {
         Gate::Open
     }
 
+    /// Counts the starts of `leases` again, now that their handler call
+    /// returned (see `StartGate::restamp`); nothing without rate limits.
+    fn restamp_starts(&self, leases: &[Lease<JsValue>]) {
+        if self.limits == (None, None) {
+            return;
+        }
+        if let Ok(mut st) = self.state() {
+            st.gate.restamp(now_ms(), self.limits, leases);
+        }
+    }
+
     /// One handler call: `handler(job)`, or `handler(jobs)` for a batch
     /// handler. `now`: when its leases were taken (the call's deadline is
     /// theirs; only the budget in the timeout's message depends on it).
@@ -170,6 +181,7 @@ impl Leader {
                 let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
                 let called =
                     hot::call_handler(&handler, &argument, &call, n as f64, &resolved, &rejected);
+                self.restamp_starts(&leases);
                 match called {
                     Err(thrown) => (Err(Failure::thrown(&thrown)), Marks::Ask),
                     Ok(hot::FOLLOWED) => {

@@ -5,7 +5,11 @@
 //! (measured: 116–131 calls in a sliding 100 ms under a limit of 100). The
 //! gate delays a call until its jobs fit the window of actual starts — by
 //! at most about one commit's lag, since the engine already paced the
-//! leases — so what the handler's API sees never exceeds the limit.
+//! leases — so what the handler's API sees never exceeds the limit. A start
+//! is counted before its call and moved up to the moment the call's
+//! synchronous part returned (`restamp`), so a turn preempted or busy
+//! between the count and a handler's own clock read cannot let a later
+//! call in early.
 
 use std::collections::HashMap;
 
@@ -54,6 +58,23 @@ impl StartGate {
         match at {
             0 => 0,
             at => at + 1,
+        }
+    }
+
+    /// Moves the starts of `leases`, just counted, up to `now`: when their
+    /// handler call's synchronous part returned (a preempted or busy turn
+    /// between the count and the call must not let a later call start
+    /// early, as seen by the handlers' own clock reads).
+    pub(crate) fn restamp(&mut self, now: u64, (queue, group): Limits, leases: &[Lease<JsValue>]) {
+        if queue.is_some() {
+            self.queue.restamp_newest(leases.len(), now);
+        }
+        if group.is_some() {
+            for (g, n) in per_group(leases) {
+                if let Some(window) = self.groups.get_mut(g) {
+                    window.restamp_newest(n, now);
+                }
+            }
         }
     }
 

@@ -410,3 +410,46 @@ pub async fn rate_limits_hold_at_handler_start(storage: &str) {
         wait(q.close()).await.unwrap();
     }
 }
+
+/// A start counts when the handler's synchronous part has returned, not
+/// only before it is called: the first handler call is busy for 30 ms
+/// before it reads the clock (as a turn preempted between the queue's count
+/// and the call would be), and the call after the limit's `max` must still
+/// start a whole interval after that reading, as the handlers' own clocks
+/// see it. Counted only before the call, it started 30 ms early.
+pub async fn rate_limit_counts_a_start_when_its_handler_returns(storage: &str) {
+    let interval = 100.0;
+    let name = fresh("pace-busy", storage).await;
+    let q = open(
+        &name,
+        storage,
+        r#"{"concurrency": 1, "rateLimit": {"max": 2, "intervalMs": 100}}"#,
+    )
+    .await;
+    for i in 0..3 {
+        enqueue(&q, js(&i.to_string()), "").await.unwrap();
+    }
+    let starts: Rc<RefCell<Vec<f64>>> = Rc::default();
+    let sink = Rc::clone(&starts);
+    q.process(
+        handler(move |job| {
+            if get(&job, "payload").as_f64() == Some(0.0) {
+                let busy_until = js_sys::Date::now() + 30.0;
+                while js_sys::Date::now() < busy_until {}
+            }
+            sink.borrow_mut().push(js_sys::Date::now());
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    let starts = starts.take();
+    assert_eq!(starts.len(), 3, "every job ran");
+    assert!(
+        starts[2] >= starts[0] + interval,
+        "the third call started {} ms after the first one's clock read, under 2 per {interval} ms: {starts:?}",
+        starts[2] - starts[0]
+    );
+    wait(q.close()).await.unwrap();
+}

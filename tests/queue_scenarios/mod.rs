@@ -61,6 +61,7 @@ macro_rules! scenario_tests {
             replace => control::replace_coalesces_by_key,
             rate_limits => control::rate_limits_hold_back_starts,
             rate_at_handler_start => control::rate_limits_hold_at_handler_start,
+            rate_busy_handler => control::rate_limit_counts_a_start_when_its_handler_returns,
             signal_read_late => signal::signal_is_aborted_whenever_it_is_read,
             batch_signal => signal::batch_signal_is_shared_and_aborted_when_read_late,
             payload_kinds => copies::every_payload_kind_is_copied,

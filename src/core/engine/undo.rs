@@ -206,14 +206,7 @@ impl<P: Clone> Engine<P> {
     /// state to a store that kept nothing while it ran.
     pub fn take_records(&mut self) -> Records<P> {
         self.undo_outstanding();
-        self.ready.clear();
-        self.future.clear();
-        self.paced.clear();
-        self.groups.clear();
-        self.leases.clear();
-        self.dead.clear();
-        self.pending = 0;
-        self.key_expiry.clear();
+        self.clear_indexes();
         // Plain inserts in key order (the `BTreeMap` code `Records` has
         // already): a `collect` would bring a sort and a bulk build.
         let mut records = Records {
@@ -304,9 +297,8 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    /// Rebuilds every index from `messages` and `keys` as of `now_ms` (a
-    /// rollback), keeping the rate limits' memory.
-    fn reindex(&mut self, now_ms: u64) {
+    /// Empties every index (what `messages` and `keys` rebuild).
+    fn clear_indexes(&mut self) {
         self.ready.clear();
         self.future.clear();
         self.paced.clear();
@@ -315,6 +307,12 @@ impl<P: Clone> Engine<P> {
         self.dead.clear();
         self.pending = 0;
         self.key_expiry.clear();
+    }
+
+    /// Rebuilds every index from `messages` and `keys` as of `now_ms` (a
+    /// rollback), keeping the rate limits' memory.
+    fn reindex(&mut self, now_ms: u64) {
+        self.clear_indexes();
         self.clock = self.clock.max(now_ms);
         let messages = std::mem::take(&mut self.messages);
         for (id, entry) in messages {

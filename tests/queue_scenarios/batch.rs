@@ -108,12 +108,7 @@ pub async fn enqueue_many_and_batches_process_everything_once(storage: &str) {
 /// try completes them all.
 pub async fn failed_batch_retries_each_job(storage: &str) {
     let name = fresh("batch-retry", storage).await;
-    let q = open(
-        &name,
-        storage,
-        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
-    )
-    .await;
+    let q = open(&name, storage, QUICK_RETRY).await;
     let retrying = record_events(&q, "retrying");
     let completed = record_events(&q, "completed");
     let tries: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
@@ -337,12 +332,7 @@ pub async fn job_fields_are_exact(storage: &str) {
 /// an object whose `then` is not a function is a plain value (acks at once).
 pub async fn thenables_are_followed(storage: &str) {
     let name = fresh("thenable", storage).await;
-    let q = open(
-        &name,
-        storage,
-        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
-    )
-    .await;
+    let q = open(&name, storage, QUICK_RETRY).await;
     let retrying = record_events(&q, "retrying");
     let completed = record_events(&q, "completed");
     let reject_once = eval(

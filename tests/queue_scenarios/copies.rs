@@ -69,12 +69,7 @@ fn spoiling_handler(batch: bool) -> JsValue {
 /// got what the caller enqueued.
 async fn every_kind_is_copied(storage: &str, batch: bool) {
     let name = fresh("copies", storage).await;
-    let q = open(
-        &name,
-        storage,
-        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
-    )
-    .await;
+    let q = open(&name, storage, QUICK_RETRY).await;
     let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
     let h = spoiling_handler(batch);
     let expected: Vec<String> = PAYLOADS
@@ -156,12 +151,7 @@ fn described(describe: &JsValue, list: &JsValue) -> Vec<String> {
 /// the retry of either.
 pub async fn one_object_twice_in_enqueue_many_is_two_payloads(storage: &str) {
     let name = fresh("twice", storage).await;
-    let q = open(
-        &name,
-        storage,
-        r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#,
-    )
-    .await;
+    let q = open(&name, storage, QUICK_RETRY).await;
     let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
     let p = eval("({ to: 'a@b.c', tags: ['x'], nested: { n: 1 } })");
     let want = call(&describe, &p).as_string().unwrap();

@@ -322,19 +322,7 @@ pub async fn crashed_lease_is_delivered_again(storage: &str) {
         (0.0, 1.0),
         "the dead instance's lease was taken over: the job waits for its next try"
     );
-    let again: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
-    let sink = Rc::clone(&again);
-    q.process(
-        handler(move |job| {
-            sink.borrow_mut()
-                .push((num(&job, "id"), num(&job, "attempt")));
-            JsValue::UNDEFINED
-        }),
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
-    wait(q.drained()).await.unwrap();
-    assert_eq!(*again.borrow(), vec![(id, 2.0)]);
+    assert_eq!(runs_until_drained(&q).await, vec![(id, 2.0)]);
     wait(q.close()).await.unwrap();
 }
 

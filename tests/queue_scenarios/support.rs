@@ -162,6 +162,9 @@ pub async fn enqueue_many(q: &Queue, n: u32, opts: &str) -> Vec<JsValue> {
     js_sys::Array::from(&done).iter().collect()
 }
 
+/// Queue options for scenarios that retry: a fixed 1 ms backoff, no jitter.
+pub const QUICK_RETRY: &str = r#"{"backoff": {"type": "fixed", "delayMs": 1, "jitter": false}}"#;
+
 /// A handler from a Rust closure returning a value or a promise.
 pub fn handler(f: impl FnMut(JsValue) -> JsValue + 'static) -> JsValue {
     Closure::<dyn FnMut(JsValue) -> JsValue>::new(f).into_js_value()
@@ -177,6 +180,24 @@ pub fn settle_after(ms: u32, error: Option<String>) -> JsValue {
         }
     })
     .into()
+}
+
+/// Processes `q` with a handler that records `(id, attempt)` of each job it
+/// gets and acks it, until drained; returns what it recorded.
+pub async fn runs_until_drained(q: &Queue) -> Vec<(f64, f64)> {
+    let runs: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
+    let sink = Rc::clone(&runs);
+    q.process(
+        handler(move |job| {
+            sink.borrow_mut()
+                .push((num(&job, "id"), num(&job, "attempt")));
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .expect("process");
+    wait(q.drained()).await.expect("drained");
+    runs.take()
 }
 
 /// Collects the `detail` of every event of `kind`.

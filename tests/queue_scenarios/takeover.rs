@@ -79,20 +79,8 @@ pub async fn timed_out_try_then_takeover_counts_both(storage: &str) {
     let error = get(&job, "lastError").as_string().unwrap_or_default();
     assert!(error.contains("instance running it stopped"), "{error:?}");
 
-    let again: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
-    let sink = Rc::clone(&again);
-    taker
-        .process(
-            handler(move |job| {
-                sink.borrow_mut()
-                    .push((num(&job, "id"), num(&job, "attempt")));
-                JsValue::UNDEFINED
-            }),
-            JsValue::UNDEFINED,
-        )
-        .unwrap();
-    wait(taker.drained()).await.unwrap();
-    assert_eq!(*again.borrow(), vec![(id, 3.0)], "try 3 ran, once");
+    let again = runs_until_drained(&taker).await;
+    assert_eq!(again, vec![(id, 3.0)], "try 3 ran, once");
     assert_eq!(
         *tries.borrow(),
         vec![1.0, 2.0],

@@ -124,15 +124,8 @@ struct Harness {
     engine: Engine<u32>,
     store: Records<u32>,
     now: u64,
-    enqueued: BTreeSet<MessageId>,
-    completed: BTreeSet<MessageId>,
-    purged: BTreeSet<MessageId>,
-    cancelled: BTreeSet<MessageId>,
-    /// key -> (first id, enqueue time) of the message it stored.
-    keys: HashMap<String, (MessageId, u64)>,
-    tokens: Vec<LeaseToken>,
-    stale: Vec<LeaseToken>,
-    payloads: BTreeMap<MessageId, u32>,
+    /// What the test knows of the messages (what a rollback takes back).
+    known: Model,
     next_payload: u32,
     /// Every lease start: queue-wide, and per group.
     starts: Vec<u64>,
@@ -153,12 +146,13 @@ struct Failing {
 
 /// The test's own knowledge that a rollback takes back (the rate limits'
 /// starts stay: the engine keeps their memory).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Model {
     enqueued: BTreeSet<MessageId>,
     completed: BTreeSet<MessageId>,
     purged: BTreeSet<MessageId>,
     cancelled: BTreeSet<MessageId>,
+    /// key -> (first id, enqueue time) of the message it stored.
     keys: HashMap<String, (MessageId, u64)>,
     tokens: Vec<LeaseToken>,
     stale: Vec<LeaseToken>,
@@ -171,14 +165,7 @@ impl Harness {
             engine: Engine::new(config).unwrap(),
             store: Records::default(),
             now: 1,
-            enqueued: BTreeSet::new(),
-            completed: BTreeSet::new(),
-            purged: BTreeSet::new(),
-            cancelled: BTreeSet::new(),
-            keys: HashMap::new(),
-            tokens: Vec::new(),
-            stale: Vec::new(),
-            payloads: BTreeMap::new(),
+            known: Model::default(),
             next_payload: 1000,
             starts: Vec::new(),
             group_starts: HashMap::new(),
@@ -202,19 +189,6 @@ impl Harness {
         }
     }
 
-    fn model(&self) -> Model {
-        Model {
-            enqueued: self.enqueued.clone(),
-            completed: self.completed.clone(),
-            purged: self.purged.clone(),
-            cancelled: self.cancelled.clone(),
-            keys: self.keys.clone(),
-            tokens: self.tokens.clone(),
-            stale: self.stale.clone(),
-            payloads: self.payloads.clone(),
-        }
-    }
-
     /// The failing run's oldest batch fails: the engine rolls back to the
     /// store as it was before the run, and so does what the test knows.
     fn fail_run(&mut self) -> Result<(), TestCaseError> {
@@ -227,15 +201,7 @@ impl Harness {
         let stored_next = self.store.counters.next_lease;
         let mut expected = self.store.clone();
         expected.counters.next_lease = stored_next.max(self.next_lease);
-        let m = failing.model;
-        self.enqueued = m.enqueued;
-        self.completed = m.completed;
-        self.purged = m.purged;
-        self.cancelled = m.cancelled;
-        self.keys = m.keys;
-        self.tokens = m.tokens;
-        self.stale = m.stale;
-        self.payloads = m.payloads;
+        self.known = failing.model;
         prop_assert_eq!(self.engine.outstanding_batches(), 0);
         let config = self.engine.config().clone();
         let mut rebuilt = Engine::from_records(config, expected, self.now).unwrap();
@@ -262,8 +228,9 @@ impl Harness {
     }
 
     fn key_live(&self, key: &str) -> bool {
-        self.keys.get(key).is_some_and(|(id, at)| {
-            self.now < at + WINDOW_MS || !(self.completed.contains(id) || self.purged.contains(id))
+        self.known.keys.get(key).is_some_and(|(id, at)| {
+            self.now < at + WINDOW_MS
+                || !(self.known.completed.contains(id) || self.known.purged.contains(id))
         })
     }
 
@@ -272,7 +239,7 @@ impl Harness {
         if !self.key_live(key) {
             return None;
         }
-        self.store.messages.get(&self.keys[key].0)
+        self.store.messages.get(&self.known.keys[key].0)
     }
 
     fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
@@ -339,10 +306,10 @@ impl Harness {
                             "live key {:?} stored twice",
                             key
                         );
-                        prop_assert!(self.enqueued.insert(id), "id {id} reused");
-                        self.payloads.insert(id, payload);
+                        prop_assert!(self.known.enqueued.insert(id), "id {id} reused");
+                        self.known.payloads.insert(id, payload);
                         if let Some(k) = key {
-                            self.keys.insert(k, (id, self.now));
+                            self.known.keys.insert(k, (id, self.now));
                         }
                     }
                     Enqueued::Replaced(id) => {
@@ -354,15 +321,15 @@ impl Harness {
                             id,
                             m
                         );
-                        self.payloads.insert(id, payload);
+                        self.known.payloads.insert(id, payload);
                         if let Some(k) = key {
-                            self.keys.insert(k, (id, self.now));
+                            self.known.keys.insert(k, (id, self.now));
                         }
                     }
                     Enqueued::Duplicate(id) => {
                         prop_assert!(!replace, "a replace reported a duplicate");
                         prop_assert!(live, "duplicate for a key that is not live");
-                        let first = self.keys[key.as_deref().unwrap()].0;
+                        let first = self.known.keys[key.as_deref().unwrap()].0;
                         prop_assert_eq!(id, first);
                         // Only housekeeping (forgetting expired keys) may be journaled.
                         let stored = self.engine.take_mutations();
@@ -384,7 +351,7 @@ impl Harness {
                 for l in &leases {
                     let id = l.token.id;
                     prop_assert!(l.attempt <= l.max_attempts, "attempt beyond max");
-                    prop_assert_eq!(Some(&l.payload), self.payloads.get(&id));
+                    prop_assert_eq!(Some(&l.payload), self.known.payloads.get(&id));
                     if let Some(g) = &l.group {
                         prop_assert!(groups_seen.insert(g.clone()), "two of group {} leased", g);
                         self.check_group_head(id, g)?;
@@ -395,12 +362,12 @@ impl Harness {
                     }
                     self.starts.push(self.now);
                     self.next_lease = self.next_lease.max(l.token.lease + 1);
-                    self.tokens.push(l.token);
+                    self.known.tokens.push(l.token);
                 }
                 self.check_rate_limits()?;
             }
             Op::NackAfter(i, dt) => {
-                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                if let Some(t) = Self::pick(&mut self.known.tokens, i) {
                     let at = self.now + dt;
                     match self.engine.nack_after(t, "429", at, self.now).unwrap() {
                         Settled::Retry { due_ms } => {
@@ -426,9 +393,9 @@ impl Harness {
                 match state {
                     Some(MessageState::Waiting) => {
                         prop_assert_eq!(result, Ok(()));
-                        self.cancelled.insert(id);
-                        self.payloads.remove(&id);
-                        self.keys.retain(|_, (owner, _)| *owner != id);
+                        self.known.cancelled.insert(id);
+                        self.known.payloads.remove(&id);
+                        self.known.keys.retain(|_, (owner, _)| *owner != id);
                     }
                     Some(MessageState::InFlight { .. }) => {
                         prop_assert_eq!(result, Err(Error::InFlight(id)));
@@ -458,25 +425,25 @@ impl Harness {
                     .iter()
                     .map(|x| x.id)
                     .collect();
-                let mut held: Vec<MessageId> = self.tokens.iter().map(|t| t.id).collect();
+                let mut held: Vec<MessageId> = self.known.tokens.iter().map(|t| t.id).collect();
                 recovered.sort();
                 held.sort();
                 prop_assert_eq!(recovered, held, "every lease, and only those, recovered");
-                self.stale.append(&mut self.tokens);
+                self.known.stale.append(&mut self.known.tokens);
             }
             Op::Ack(i) => {
-                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                if let Some(t) = Self::pick(&mut self.known.tokens, i) {
                     self.engine.ack(t).unwrap();
-                    self.completed.insert(t.id);
-                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                    self.known.completed.insert(t.id);
+                } else if let Some(t) = Self::pick(&mut self.known.stale, i) {
                     prop_assert!(self.engine.ack(t).is_err(), "stale token accepted");
                     prop_assert!(!self.engine.has_mutations());
                 }
             }
             Op::Nack(i) => {
-                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                if let Some(t) = Self::pick(&mut self.known.tokens, i) {
                     self.engine.nack(t, "boom", self.now).unwrap();
-                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                } else if let Some(t) = Self::pick(&mut self.known.stale, i) {
                     prop_assert!(
                         self.engine.nack(t, "late", self.now).is_err(),
                         "stale nack accepted"
@@ -485,14 +452,14 @@ impl Harness {
                 }
             }
             Op::Reject(i) => {
-                if let Some(t) = Self::pick(&mut self.tokens, i) {
+                if let Some(t) = Self::pick(&mut self.known.tokens, i) {
                     self.engine.reject(t, "unrecoverable", self.now).unwrap();
                     let m = &self.engine.records().messages[&t.id];
                     prop_assert!(
                         matches!(m.state, MessageState::Dead { .. }),
                         "rejected but not dead"
                     );
-                } else if let Some(t) = Self::pick(&mut self.stale, i) {
+                } else if let Some(t) = Self::pick(&mut self.known.stale, i) {
                     prop_assert!(
                         self.engine.reject(t, "late", self.now).is_err(),
                         "stale reject accepted"
@@ -503,10 +470,10 @@ impl Harness {
             Op::Advance(dt) => self.now += dt,
             Op::Expire => {
                 for e in self.engine.expire(self.now) {
-                    let pos = self.tokens.iter().position(|t| t.id == e.id);
+                    let pos = self.known.tokens.iter().position(|t| t.id == e.id);
                     prop_assert!(pos.is_some(), "expired a lease the test does not hold");
-                    let t = self.tokens.swap_remove(pos.unwrap());
-                    self.stale.push(t);
+                    let t = self.known.tokens.swap_remove(pos.unwrap());
+                    self.known.stale.push(t);
                 }
             }
             Op::Redrive(i) => {
@@ -525,12 +492,12 @@ impl Harness {
                 if !dead.is_empty() {
                     let id = dead[i % dead.len()].id;
                     self.engine.purge(id).unwrap();
-                    self.purged.insert(id);
+                    self.known.purged.insert(id);
                 }
             }
             Op::PurgeAll => {
                 for d in self.engine.dead_letters(None, usize::MAX) {
-                    self.purged.insert(d.id);
+                    self.known.purged.insert(d.id);
                 }
                 self.engine.purge_all();
             }
@@ -549,7 +516,7 @@ impl Harness {
                     self.failing = Some(Failing {
                         steps_left: n,
                         store: self.store.clone(),
-                        model: self.model(),
+                        model: self.known.clone(),
                     });
                     return self.check_invariants();
                 }
@@ -604,13 +571,13 @@ impl Harness {
         // The store holds exactly what the engine holds.
         prop_assert_eq!(&self.engine.records(), &self.store);
         // Every message ever enqueued is in exactly one place.
-        for id in &self.enqueued {
+        for id in &self.known.enqueued {
             let stored = self.store.messages.contains_key(id);
             let places = [
                 stored,
-                self.completed.contains(id),
-                self.purged.contains(id),
-                self.cancelled.contains(id),
+                self.known.completed.contains(id),
+                self.known.purged.contains(id),
+                self.known.cancelled.contains(id),
             ];
             prop_assert_eq!(
                 places.iter().filter(|p| **p).count(),
@@ -623,7 +590,7 @@ impl Harness {
             .store
             .messages
             .keys()
-            .all(|id| self.enqueued.contains(id)));
+            .all(|id| self.known.enqueued.contains(id)));
         let (mut waiting, mut in_flight, mut dead) = (0, 0, 0);
         for m in self.store.messages.values() {
             prop_assert!(m.attempts <= m.max_attempts, "attempts beyond max");
@@ -637,7 +604,7 @@ impl Harness {
         prop_assert_eq!(s.pending + s.delayed, waiting);
         prop_assert_eq!(s.in_flight, in_flight);
         prop_assert_eq!(s.dead, dead);
-        prop_assert_eq!(s.completed as usize, self.completed.len());
+        prop_assert_eq!(s.completed as usize, self.known.completed.len());
         // A driver that sleeps until next_wake is never stuck.
         if waiting + in_flight > 0 && !self.engine.has_ready() {
             prop_assert!(
@@ -721,7 +688,7 @@ impl Harness {
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             for j in &page {
-                prop_assert_eq!(Some(&j.payload), self.payloads.get(&j.id));
+                prop_assert_eq!(Some(&j.payload), self.known.payloads.get(&j.id));
                 got.push((j.id, j.state));
             }
             if page.len() < limit {
@@ -735,9 +702,9 @@ impl Harness {
     /// Runs the queue to the end: every message is then completed, purged or dead.
     fn drain(&mut self) -> Result<(), TestCaseError> {
         self.fail_run()?;
-        for t in std::mem::take(&mut self.tokens) {
+        for t in std::mem::take(&mut self.known.tokens) {
             self.engine.ack(t).unwrap();
-            self.completed.insert(t.id);
+            self.known.completed.insert(t.id);
         }
         for _ in 0..10_000 {
             if let Some(at) = self.engine.next_wake() {
@@ -757,7 +724,7 @@ impl Harness {
                         .push(self.now);
                 }
                 self.engine.ack(l.token).unwrap();
-                self.completed.insert(l.token.id);
+                self.known.completed.insert(l.token.id);
             }
             self.check_rate_limits()?;
             self.commit();
@@ -770,8 +737,11 @@ impl Harness {
             "queue did not drain"
         );
         prop_assert_eq!(
-            self.completed.len() + self.purged.len() + self.cancelled.len() + s.dead,
-            self.enqueued.len()
+            self.known.completed.len()
+                + self.known.purged.len()
+                + self.known.cancelled.len()
+                + s.dead,
+            self.known.enqueued.len()
         );
         self.check_invariants()
     }

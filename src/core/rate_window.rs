@@ -59,8 +59,7 @@ impl RateWindow {
     /// `at`, when the handler's synchronous part has returned, so that any
     /// clock a handler reads at its start is no later than its count.
     pub fn restamp_newest(&mut self, n: usize, at: u64) {
-        let len = self.0.len();
-        for t in self.0.iter_mut().skip(len.saturating_sub(n)) {
+        for t in self.0.iter_mut().rev().take(n) {
             *t = (*t).max(at);
         }
     }

@@ -110,8 +110,10 @@ impl<P: Clone> Engine<P> {
             let expires_at_ms = self.clock.saturating_add(window);
             self.put_key(key.clone(), id, expires_at_ms);
         }
-        self.journal_push(|| Mutation::Put(Record::Message(meta.clone())));
-        self.journal_push(|| Mutation::Put(Record::Payload(id, payload.clone())));
+        self.journal
+            .push(|| Mutation::Put(Record::Message(meta.clone())));
+        self.journal
+            .push(|| Mutation::Put(Record::Payload(id, payload.clone())));
         self.record_counters();
         self.messages.insert(id, Entry { meta, payload });
         self.undo.push(Undo::Added(id));
@@ -149,8 +151,6 @@ impl<P: Clone> Engine<P> {
         self.unindex_waiting(id);
         let clock = self.clock;
         let timed = options.delay_ms.is_some() || options.run_at_ms.is_some();
-        // The payload is copied only for the journal.
-        let journaled = self.journaling.then(|| payload.clone());
         let Some(e) = self.messages.get_mut(&id) else {
             return;
         };
@@ -166,9 +166,10 @@ impl<P: Clone> Engine<P> {
         }
         self.index_waiting(id);
         self.record_message(id);
-        if let Some(payload) = journaled {
+        // The payload is copied only for the journal.
+        if let Some(e) = self.messages.get(&id) {
             self.journal
-                .push(Mutation::Put(Record::Payload(id, payload)));
+                .push(|| Mutation::Put(Record::Payload(id, e.payload.clone())));
         }
         if let Some(key) = options.idempotency_key {
             let window = options
@@ -185,16 +186,14 @@ impl<P: Clone> Engine<P> {
     /// Points `key` at message `id` until `expires_at_ms`, journaled.
     fn put_key(&mut self, key: String, id: MessageId, expires_at_ms: u64) {
         let before = self.index_key(key.clone(), id, expires_at_ms);
-        if !self.journaling {
-            self.undo.push(Undo::Key(key, before));
-            self.unjournaled = true;
-            return;
-        }
-        self.undo.push(Undo::Key(key.clone(), before));
-        self.journal.push(Mutation::Put(Record::Key(KeyRecord {
-            key,
-            id,
-            expires_at_ms,
-        })));
+        self.journal.push(|| {
+            let key = key.clone();
+            Mutation::Put(Record::Key(KeyRecord {
+                key,
+                id,
+                expires_at_ms,
+            }))
+        });
+        self.undo.push(Undo::Key(key, before));
     }
 }

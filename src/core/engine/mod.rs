@@ -27,12 +27,14 @@
 //! `takeover` (`recover_leases`), `cancel`, `list` (`jobs`), `dead` (dead
 //! letters), `rate` (rate limits), `index` (index upkeep), `rebuild`
 //! (`from_records`), `undo` (what a failed batch overwrote: `committed`,
-//! `roll_back`), `slot` (the index key type).
+//! `roll_back`), `journal` (the changes for the store), `slot` (the index
+//! key type).
 
 mod cancel;
 mod dead;
 mod enqueue;
 mod index;
+mod journal;
 mod lease;
 mod list;
 mod rate;
@@ -47,6 +49,7 @@ use super::config::Config;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
+use journal::Journal;
 use slot::{Index, Slot};
 use undo::{Fields, Undo, UndoLog};
 
@@ -118,15 +121,11 @@ pub struct Engine<P> {
     keys: HashMap<String, (MessageId, u64)>,
     key_expiry: BTreeSet<(u64, String)>,
     pace: rate::Pace,
-    journal: Vec<Mutation<P>>,
+    /// The record changes since the last drain (see `journal`).
+    journal: Journal<P>,
     /// The counters changed since the journal was last drained: one
     /// `Put(Counters)` is appended when it is (not one per operation).
     counters_dirty: bool,
-    /// Whether the changes are journaled (see `skip_journal`).
-    journaling: bool,
-    /// Without journaling: a change was made since the last drain (what
-    /// would have been journaled), so that the batch still counts.
-    unjournaled: bool,
     /// What the changes of the batches not yet settled overwrote (see `undo`).
     undo: UndoLog<P>,
 }
@@ -152,10 +151,8 @@ impl<P: Clone> Engine<P> {
             keys: HashMap::new(),
             key_expiry: BTreeSet::new(),
             pace: rate::Pace::default(),
-            journal: Vec::new(),
+            journal: Journal::new(),
             counters_dirty: false,
-            journaling: true,
-            unjournaled: false,
             undo: UndoLog::new(Counters::default(), true),
         })
     }
@@ -179,19 +176,19 @@ impl<P: Clone> Engine<P> {
     /// Without journaling the batch is always empty: ask `has_mutations`
     /// before draining whether it holds changes.
     pub fn take_mutations(&mut self) -> Vec<Mutation<P>> {
-        if std::mem::take(&mut self.counters_dirty) && self.journaling {
+        if std::mem::take(&mut self.counters_dirty) {
+            let counters = self.counters;
             self.journal
-                .push(Mutation::Put(Record::Counters(self.counters)));
+                .push(|| Mutation::Put(Record::Counters(counters)));
         }
-        self.unjournaled = false;
         self.seal_epoch();
-        std::mem::take(&mut self.journal)
+        self.journal.take()
     }
 
     /// Whether changes are waiting to be drained (journaled or not: the
     /// same answer either way).
     pub fn has_mutations(&self) -> bool {
-        self.counters_dirty || self.unjournaled || !self.journal.is_empty()
+        self.counters_dirty || self.journal.has_changes()
     }
 
     /// Stops journaling, for good: the record changes are no longer built
@@ -200,22 +197,7 @@ impl<P: Clone> Engine<P> {
     /// still count as changes for `has_mutations`. Epochs, undo,
     /// `committed` and `roll_back` work as before.
     pub fn skip_journal(&mut self) {
-        self.journaling = false;
-        if !self.journal.is_empty() {
-            self.journal.clear();
-            self.unjournaled = true;
-        }
-    }
-
-    /// Appends `make()` to the journal, or (not journaling) notes that a
-    /// change was made without building it.
-    #[inline]
-    fn journal_push(&mut self, make: impl FnOnce() -> Mutation<P>) {
-        if self.journaling {
-            self.journal.push(make());
-        } else {
-            self.unjournaled = true;
-        }
+        self.journal.turn_off();
     }
 
     /// Advances the clock to `now_ms` (never backwards): messages whose time
@@ -305,14 +287,9 @@ impl<P: Clone> Engine<P> {
     }
 
     fn record_message(&mut self, id: MessageId) {
-        let Some(e) = self.messages.get(&id) else {
-            return;
-        };
-        if self.journaling {
-            let put = Mutation::Put(Record::Message(e.meta.clone()));
-            self.journal.push(put);
-        } else {
-            self.unjournaled = true;
+        if let Some(e) = self.messages.get(&id) {
+            self.journal
+                .push(|| Mutation::Put(Record::Message(e.meta.clone())));
         }
     }
 
@@ -326,7 +303,8 @@ impl<P: Clone> Engine<P> {
     pub fn ensure_origin(&mut self, make: impl FnOnce() -> String) -> &str {
         if self.origin.is_none() {
             let origin = make();
-            self.journal_push(|| Mutation::Put(Record::Origin(origin.clone())));
+            self.journal
+                .push(|| Mutation::Put(Record::Origin(origin.clone())));
             self.origin = Some(origin);
         }
         self.origin.as_deref().unwrap_or_default()
@@ -337,7 +315,7 @@ impl<P: Clone> Engine<P> {
     }
 
     fn record_delete(&mut self, key: RecordKey) {
-        self.journal_push(|| Mutation::Delete(key));
+        self.journal.push(|| Mutation::Delete(key));
     }
 }
 

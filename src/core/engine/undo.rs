@@ -259,7 +259,6 @@ impl<P: Clone> Engine<P> {
         }
         self.journal.clear();
         self.counters_dirty = false;
-        self.unjournaled = false;
         self.undo.restart(self.counters, self.origin.is_none());
     }
 

@@ -162,14 +162,8 @@ impl Leader {
     /// the time left, or a paused queue (no engine timer to cover for it)
     /// would let a hanging call outlive its deadline until `resume()`.
     fn watchdog(self: &Rc<Self>, at: u64, calls: &mut Calls) -> Timeout {
-        #[allow(unused_mut)]
-        let mut delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
-        #[cfg(feature = "test-hooks")]
-        if let Some(early) = calls.early_ms.take() {
-            delay = delay.saturating_sub(early);
-        }
-        #[cfg(not(feature = "test-hooks"))]
-        let _ = calls;
+        let delay = at.saturating_sub(now_ms()).min(MAX_TIMER_MS) as u32;
+        let delay = delay.saturating_sub(calls.take_early_ms());
         let weak = Rc::downgrade(self);
         super::task::timeout(
             delay,
@@ -240,5 +234,19 @@ impl Leader {
             calls.callbacks = Some(made.clone());
         }
         made
+    }
+}
+
+impl Calls {
+    /// How much earlier than due the next watchdog timer is set (tests only;
+    /// see `Leader::fire_watchdog_early`).
+    #[cfg(feature = "test-hooks")]
+    fn take_early_ms(&mut self) -> u32 {
+        self.early_ms.take().unwrap_or(0)
+    }
+
+    #[cfg(not(feature = "test-hooks"))]
+    fn take_early_ms(&mut self) -> u32 {
+        0
     }
 }

@@ -67,16 +67,6 @@ impl<P: Clone> Engine<P> {
         }
     }
 
-    /// Indexes a message found in flight in stored records (a reopen).
-    pub(super) fn group_index_in_flight(&mut self, id: MessageId) {
-        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
-            let group = self.groups.entry(g.clone()).or_default();
-            group.members.insert(Slot::id(id));
-            group.in_flight = Some(id);
-            self.refresh_group(&g);
-        }
-    }
-
     /// The lease of an in-flight message ended; when `leaves_group` the
     /// message is gone from its group (acked or dead), otherwise it stays
     /// (retry). The group's next head becomes eligible.

@@ -63,11 +63,7 @@ impl<P: Clone> Engine<P> {
         if leased_before {
             engine.hold_after_rebuild(now_ms);
         }
-        // Each group's eligible head into `ready` (or `paced`), once.
-        let names: Vec<String> = engine.groups.keys().cloned().collect();
-        for name in &names {
-            engine.refresh_group(name);
-        }
+        engine.place_group_heads();
         for id in orphans {
             engine.record_delete(RecordKey::Payload(id));
         }
@@ -92,8 +88,10 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Puts stored message `id` in the index its state and the clock say
-    /// (a group's member in its group; its head is placed by `refresh_group`).
-    fn place(&mut self, id: MessageId, meta: &MessageRecord) {
+    /// (a group's member in its group; the heads are placed afterwards, by
+    /// `place_group_heads`). A rebuild and a rollback's reindex both place
+    /// every message this way.
+    pub(super) fn place(&mut self, id: MessageId, meta: &MessageRecord) {
         match meta.state {
             MessageState::Waiting => {
                 let due = meta.due_ms;
@@ -120,6 +118,15 @@ impl<P: Clone> Engine<P> {
             MessageState::Dead { .. } => {
                 self.dead.insert(Slot::id(id));
             }
+        }
+    }
+
+    /// Each FIFO group's eligible head into `ready` (or `paced`), once all
+    /// messages are placed.
+    pub(super) fn place_group_heads(&mut self) {
+        let names: Vec<String> = self.groups.keys().cloned().collect();
+        for name in &names {
+            self.refresh_group(name);
         }
     }
 }

@@ -16,7 +16,7 @@
 //! plain fields, and a string or payload that changes is moved, not copied.
 //! The counters and the origin are saved once per epoch, at its start.
 
-use super::{Engine, Entry, Slot};
+use super::{Engine, Entry};
 use crate::core::record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Records};
 
 /// The plain (heap-free) fields of a message's metadata that change after
@@ -309,14 +309,16 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Rebuilds every index from `messages` and `keys` as of `now_ms` (a
-    /// rollback), keeping the rate limits' memory.
+    /// rollback), as `from_records` does, keeping the rate limits' memory.
     fn reindex(&mut self, now_ms: u64) {
         self.clear_indexes();
         self.clock = self.clock.max(now_ms);
         let messages = std::mem::take(&mut self.messages);
-        for (id, entry) in messages {
-            self.admit(id, entry);
+        for (id, entry) in &messages {
+            self.place(*id, &entry.meta);
         }
+        self.messages = messages;
+        self.place_group_heads();
         let expiry: Vec<(u64, String)> = self
             .keys
             .iter()
@@ -324,27 +326,5 @@ impl<P: Clone> Engine<P> {
             .collect();
         self.key_expiry.extend(expiry);
         self.tick(now_ms);
-    }
-
-    /// Stores a message read back (a rebuild or a rollback) and indexes it
-    /// by its state; returns its lease number when in flight.
-    pub(super) fn admit(&mut self, id: MessageId, entry: Entry<P>) -> Option<u64> {
-        let state = entry.meta.state.clone();
-        self.messages.insert(id, entry);
-        match state {
-            MessageState::Waiting => {
-                self.index_waiting(id);
-                None
-            }
-            MessageState::InFlight { lease, deadline_ms } => {
-                self.group_index_in_flight(id);
-                self.leases.insert(Slot::at(deadline_ms, id));
-                Some(lease)
-            }
-            MessageState::Dead { .. } => {
-                self.index_dead(id);
-                None
-            }
-        }
     }
 }

@@ -4,7 +4,8 @@
 // and the name is stored twice, in the wasm's import section and as the key of the glue's import object.
 // `shortImports` rewrites both, consistently: the module "./wasmq_bg.js" becomes "w" and the i-th import
 // becomes the i-th short name (a, b, ..., Z, aa, ab, ...). It refuses (throws, nothing written) unless every
-// import is a function of that module, every name is a key of the glue's import object exactly once and
+// import is a function of that module (or of a JS snippet, whose exports the wasm may import directly when
+// no conversion is needed: those keep their names), every name is a key of the glue's import object exactly once and
 // appears nowhere else in the glue, and the module name appears once.
 //
 // Closure exports: `wasm_bindgen__convert__closures_____invoke__<hash>` (one per Rust closure type handed
@@ -16,6 +17,8 @@
 // So a change in wasm-bindgen's output fails the build instead of shipping a module whose names do not resolve.
 
 const MODULE = "./wasmq_bg.js";
+/** wasm-bindgen's module name for a JS snippet (pkg/snippets/<crate>-<hash>/<path>.js). */
+const SNIPPET = /^\.\/snippets\/[\w-]+\/[\w/.-]+\.js$/;
 const SHORT_MODULE = "w";
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -91,10 +94,19 @@ export function shortImports(wasm, glue) {
       at = len.next + len.value;
     }
     const [module, name] = names;
-    if (module !== MODULE) throw new Error(`short-imports: import ${name} is from ${module}, not ${MODULE}`);
     if (wasm[at] !== 0) throw new Error(`short-imports: import ${name} is not a function`);
     const type = readLeb(wasm, at + 1);
-    const short = shortName(i);
+    if (SNIPPET.test(module)) {
+      // A snippet's export the wasm calls directly (no shim): kept as it is, its module a key of the import object.
+      if (!glue.includes(`\n        "${module}": import`)) {
+        throw new Error(`short-imports: import ${name} is from ${module}, which is not a key of the glue's import object`);
+      }
+      body.push(...encode(module), ...encode(name), 0, ...wasm.subarray(at + 1, type.next));
+      at = type.next;
+      continue;
+    }
+    if (module !== MODULE) throw new Error(`short-imports: import ${name} is from ${module}, not ${MODULE} nor a snippet`);
+    const short = shortName(renames.length);
     renames.push([name, short]);
     body.push(...encode(SHORT_MODULE), ...encode(short), 0, ...wasm.subarray(at + 1, type.next));
     at = type.next;
@@ -125,7 +137,7 @@ export function shortImports(wasm, glue) {
 
   const sectionBytes = [2, ...leb(body.length), ...body];
   const wasmOut = Buffer.concat([wasm.subarray(0, section.start), Buffer.from(sectionBytes), wasm.subarray(section.end)]);
-  return { wasm: wasmOut, glue: out, count: renames.length };
+  return { wasm: wasmOut, glue: out, count: renames.length, direct: count.value - renames.length };
 }
 
 const CLOSURE = /^wasm_bindgen__convert__closures_____invoke__h[0-9a-f]{16}(_\d+)?$/;

@@ -8,11 +8,12 @@ import { shortClosureExports, shortImports } from "../../scripts/short-names.mjs
 
 const pkg = new URL("../../pkg/", import.meta.url);
 
-test("the package's wasm imports are short names of one module, each a function of the glue's import object", async () => {
+test("the package's wasm imports are short names of one module, each a function of the glue's import object, or a snippet's exports", async () => {
   const module = await WebAssembly.compile(readFileSync(new URL("wasmq_bg.wasm", pkg)));
-  const imports = WebAssembly.Module.imports(module);
+  const all = WebAssembly.Module.imports(module);
+  const imports = all.filter((i) => i.module === "w");
+  const direct = all.filter((i) => i.module !== "w");
   assert.ok(imports.length > 100, `${imports.length} imports`);
-  assert.deepEqual([...new Set(imports.map((i) => i.module))], ["w"]);
   assert.ok(imports.every((i) => i.kind === "function" && /^[a-zA-Z]{1,2}$/.test(i.name)), "short letter names");
   assert.equal(new Set(imports.map((i) => i.name)).size, imports.length, "distinct names");
   const glue = readFileSync(new URL("wasmq.js", pkg), "utf8");
@@ -20,6 +21,15 @@ test("the package's wasm imports are short names of one module, each a function 
   // The shipped glue is minified (whitespace only): `{a:function(`, `,b:function(`.
   for (const { name } of imports) assert.ok(new RegExp(`[{,]${name}:function\\(`).test(glue), `glue defines ${name}`);
   assert.ok(!/\n {8}\S/.test(glue) && !/\/\*\*/.test(glue), "no indentation or doc comments left in the glue");
+  // The rest: functions the wasm imports straight from a shipped snippet, which the glue's import object keys.
+  assert.ok(direct.length > 0, "the snippets' exports are imported directly");
+  for (const { module: path, name, kind } of direct) {
+    assert.match(path, /^\.\/snippets\/wasmq-[0-9a-f]+\/src\/[\w/]+\.js$/);
+    assert.equal(kind, "function");
+    const snippet = await import(new URL(path, pkg));
+    assert.equal(typeof snippet[name], "function", `${path} exports ${name}`);
+    assert.ok(glue.includes(`"${path}":import`), `the glue's import object keys ${path}`);
+  }
 });
 
 // A minimal wasm: one type `() -> ()` and the given imports (`[module, name]`, all functions of that type).
@@ -53,6 +63,18 @@ test("short-imports renames the wasm and the glue alike", async () => {
   // The renamed module instantiates with an import object keyed by the new names.
   const { instance } = await WebAssembly.instantiate(out.wasm, { w: { a() {}, b() {} } });
   assert.ok(instance instanceof WebAssembly.Instance);
+});
+
+test("short-imports keeps a snippet's direct import as it is, and refuses one the glue does not key", async () => {
+  const S = "./snippets/wasmq-0123/src/store/idb.js";
+  const glue = glueWith([A]).replace(`"./wasmq_bg.js": import0,`, `"./wasmq_bg.js": import0,\n        "${S}": import1,`);
+  const out = shortImports(wasmWith([[S, "append"], ["./wasmq_bg.js", A]]), glue);
+  assert.equal(out.count, 1);
+  assert.equal(out.direct, 1);
+  const imports = WebAssembly.Module.imports(await WebAssembly.compile(out.wasm));
+  assert.deepEqual(imports, [{ module: S, name: "append", kind: "function" }, { module: "w", name: "a", kind: "function" }]);
+  assert.throws(() => shortImports(wasmWith([[S, "append"], ["./wasmq_bg.js", A]]), glueWith([A])), /is not a key of the glue's import object/);
+  assert.throws(() => shortImports(wasmWith([["./snippets/../x.js", "f"]]), glueWith([])), /not \.\/wasmq_bg\.js nor a snippet/);
 });
 
 test("short-imports refuses what does not match exactly", () => {

@@ -21,22 +21,28 @@ test("the package's wasm imports are short names of one module, each a function 
   // The shipped glue is minified (whitespace only): `{a:function(`, `,b:function(`.
   for (const { name } of imports) assert.ok(new RegExp(`[{,]${name}:function\\(`).test(glue), `glue defines ${name}`);
   assert.ok(!/\n {8}\S/.test(glue) && !/\/\*\*/.test(glue), "no indentation or doc comments left in the glue");
-  // The rest: functions the wasm imports straight from a shipped snippet, which the glue's import object keys.
+  // The rest: functions the wasm imports straight from a shipped snippet, under the short key (s0, s1, ...)
+  // that the glue's import object gives that snippet's one namespace import.
   assert.ok(direct.length > 0, "the snippets' exports are imported directly");
-  for (const { module: path, name, kind } of direct) {
-    assert.match(path, /^\.\/snippets\/wasmq-[0-9a-f]+\/src\/[\w/]+\.js$/);
+  for (const { module: key, name, kind } of direct) {
+    assert.match(key, /^s\d+$/);
     assert.equal(kind, "function");
+    const ns = new RegExp(`[{,]"${key}":(import\\d+)[,}]`).exec(glue)?.[1];
+    assert.ok(ns, `the glue's import object keys ${key}`);
+    const path = new RegExp(`import\\*as ${ns} from"(\\./snippets/[^"]+)"`).exec(glue)?.[1];
+    assert.ok(path, `the glue imports ${ns} from a snippet`);
     const snippet = await import(new URL(path, pkg));
     assert.equal(typeof snippet[name], "function", `${path} exports ${name}`);
-    assert.ok(glue.includes(`"${path}":import`), `the glue's import object keys ${path}`);
   }
+  assert.ok(!/import\*as import\d+ from"([^"]+)";[^]*import\*as import\d+ from"\1"/.test(glue), "each snippet one namespace import");
 });
 
 // A minimal wasm: one type `() -> ()` and the given imports (`[module, name]`, all functions of that type).
 const str = (s) => [Buffer.byteLength(s), ...Buffer.from(s)];
 function wasmWith(imports) {
   const body = [imports.length, ...imports.flatMap(([m, n]) => [...str(m), ...str(n), 0, 0])];
-  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, body.length, ...body]);
+  const size = body.length < 128 ? [body.length] : [(body.length & 0x7f) | 0x80, body.length >> 7];
+  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, ...size, ...body]);
 }
 const glueWith = (keys, module = "./wasmq_bg.js") => [
   "function __wbg_get_imports() {",
@@ -65,15 +71,28 @@ test("short-imports renames the wasm and the glue alike", async () => {
   assert.ok(instance instanceof WebAssembly.Instance);
 });
 
-test("short-imports keeps a snippet's direct import as it is, and refuses one the glue does not key", async () => {
+test("short-imports keeps a snippet's direct imports, under one short key and one namespace import", async () => {
   const S = "./snippets/wasmq-0123/src/store/idb.js";
-  const glue = glueWith([A]).replace(`"./wasmq_bg.js": import0,`, `"./wasmq_bg.js": import0,\n        "${S}": import1,`);
-  const out = shortImports(wasmWith([[S, "append"], ["./wasmq_bg.js", A]]), glue);
+  // As wasm-bindgen writes it: one namespace import, and one key, per function imported directly.
+  const withSnippet = (glue, namespaces) =>
+    namespaces.map((n) => `import * as ${n} from "${S}"\n`).join("") +
+    glue.replace(`"./wasmq_bg.js": import0,`, [`"./wasmq_bg.js": import0,`, ...namespaces.map((n) => `        "${S}": ${n},`)].join("\n"));
+  const wasm = wasmWith([[S, "append"], ["./wasmq_bg.js", A], [S, "close"]]);
+  const out = shortImports(wasm, withSnippet(glueWith([A]), ["import1", "import2"]));
   assert.equal(out.count, 1);
-  assert.equal(out.direct, 1);
+  assert.equal(out.direct, 2);
   const imports = WebAssembly.Module.imports(await WebAssembly.compile(out.wasm));
-  assert.deepEqual(imports, [{ module: S, name: "append", kind: "function" }, { module: "w", name: "a", kind: "function" }]);
-  assert.throws(() => shortImports(wasmWith([[S, "append"], ["./wasmq_bg.js", A]]), glueWith([A])), /is not a key of the glue's import object/);
+  assert.deepEqual(imports, [
+    { module: "s0", name: "append", kind: "function" },
+    { module: "w", name: "a", kind: "function" },
+    { module: "s0", name: "close", kind: "function" },
+  ]);
+  assert.equal(out.glue, `import * as import1 from "${S}"\n` + glueWith(["a"], "w").replace(`"w": import0,`, `"w": import0,\n        "s0": import1,`));
+  const { instance } = await WebAssembly.instantiate(out.wasm, { w: { a() {} }, s0: { append() {}, close() {} } });
+  assert.ok(instance instanceof WebAssembly.Instance);
+  assert.throws(() => shortImports(wasm, glueWith([A])), /does not import \S+ as namespaces that only its import object keys/);
+  assert.throws(() => shortImports(wasm, withSnippet(glueWith([A]), ["import1"]).replace("import * as import1", "import * as import1x")), /as namespaces/);
+  assert.throws(() => shortImports(wasm, `${withSnippet(glueWith([A]), ["import1", "import2"])}import2.close();\n`), /as namespaces/);
   assert.throws(() => shortImports(wasmWith([["./snippets/../x.js", "f"]]), glueWith([])), /not \.\/wasmq_bg\.js nor a snippet/);
 });
 

@@ -170,9 +170,10 @@ impl Store<JsValue> for IndexedDbStore {
         // The runtime loads before it commits anything, so decoding after the
         // transaction (and after decrypting, which is asynchronous) cannot
         // miss a commit's completion.
-        let read = JsFuture::from(idb::read_all(&self.inner.db))
-            .await
-            .map_err(|e| idb::failed(&e, "cannot start a read of IndexedDB", "cannot read IndexedDB"))?;
+        let read = JsFuture::from(idb::read_all(&self.inner.db)).await;
+        let read = read.map_err(|e| {
+            idb::failed(&e, "cannot start a read of IndexedDB", "cannot read IndexedDB")
+        })?;
         let read: Array = read.unchecked_into();
         let column = |i: u32| read.get(i).unchecked_into::<Array>();
         let read = Stored {
@@ -215,7 +216,9 @@ impl Store<JsValue> for IndexedDbStore {
         let inner = Rc::clone(&self.inner);
         let outcome: Outcome = settle(added, move |added| {
             // DataCloneError: a payload structured clone cannot copy.
-            let key = added.map_err(|e| idb::failed(&e, "cannot start an IndexedDB commit", "cannot store the batch"))?;
+            let key = added.map_err(|e| {
+                idb::failed(&e, "cannot start an IndexedDB commit", "cannot store the batch")
+            })?;
             inner.committed(key.as_f64(), batch);
             Ok(())
         });
@@ -326,7 +329,8 @@ impl Inner {
         }
         let added = idb::append(&self.db, &value, &deletes);
         let key = JsFuture::from(added).await.map_err(|e| {
-            idb::failed(&e, "cannot start moving unreadable records", "cannot move unreadable records")
+            let start = "cannot start moving unreadable records";
+            idb::failed(&e, start, "cannot move unreadable records")
         })?;
         Ok(key.as_f64())
     }
@@ -390,9 +394,10 @@ impl Inner {
                 cipher.seal(chunk).await?;
             }
         }
-        JsFuture::from(idb::write_snapshot(&self.db, &array_from(chunks), covered))
-            .await
-            .map_err(|e| idb::failed(&e, "cannot start a compaction", "cannot write the snapshot"))?;
+        let written = idb::write_snapshot(&self.db, &array_from(chunks), covered);
+        JsFuture::from(written).await.map_err(|e| {
+            idb::failed(&e, "cannot start a compaction", "cannot write the snapshot")
+        })?;
         Ok(())
     }
 
@@ -439,8 +444,9 @@ pub fn decode_stored(value: &JsValue, chunk: bool) -> Result<usize, String> {
 }
 
 /// Opens database `wasmq:{name}` at `version` as a later layout would (its
-/// upgrade finds both object stores and adds nothing) and closes it: how a test provokes a `blocked`
-/// upgrade while only layout 1 exists. Built only with `test-hooks`.
+/// upgrade finds both object stores and adds nothing) and closes it: how a
+/// test provokes a `blocked` upgrade while only layout 1 exists. Built only
+/// with `test-hooks`.
 #[cfg(feature = "test-hooks")]
 pub async fn open_at_version_for_test(name: &str, version: u32) -> Result<(), StoreError> {
     let db = open_database(&format!("wasmq:{name}"), version, Durability::DEFAULT).await?;

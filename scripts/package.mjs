@@ -15,7 +15,7 @@ if (!version) throw new Error("no [package] version in Cargo.toml");
 for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"]) {
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
-// The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js), which wasmq.js imports.
+// The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js, the stores' idb.js and cipher.js), which wasmq.js imports.
 const snippets = existsSync(new URL("snippets/", pkg))
   ? readdirSync(new URL("snippets/", pkg), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => `snippets/${f}`)
   : [];
@@ -124,4 +124,4 @@ writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)
 
 const wasm = readFileSync(wasmUrl);
 const js = ["wasmq.js", ...snippets].reduce((sum, f) => sum + statSync(new URL(f, pkg)).size, 0);
-console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes (wasmq.js and ${snippets.length} snippet${snippets.length === 1 ? "" : "s"}); ${optional} optional parameters typed; ${imports.count} imports and ${closures.count} closure exports renamed`);
+console.log(`package: pkg/ is wasmq@${version}; wasm ${wasm.length} bytes (${gzipSync(wasm, { level: 9 }).length} gzipped), glue ${js} bytes (wasmq.js and ${snippets.length} snippet${snippets.length === 1 ? "" : "s"}); ${optional} optional parameters typed; ${imports.count} imports (${imports.direct} direct snippet imports kept) and ${closures.count} closure exports renamed`);

@@ -4,7 +4,9 @@
 // and the name is stored twice, in the wasm's import section and as the key of the glue's import object.
 // `shortImports` rewrites both, consistently: the module "./wasmq_bg.js" becomes "w" and the i-th import
 // becomes the i-th short name (a, b, ..., Z, aa, ab, ...). It refuses (throws, nothing written) unless every
-// import is a function of that module, every name is a key of the glue's import object exactly once and
+// import is a function of that module (or of a JS snippet, whose exports the wasm imports directly when no
+// conversion is needed: those keep their names, the snippet's module becomes s0, s1, ..., imported once by
+// the glue under that key), every name is a key of the glue's import object exactly once and
 // appears nowhere else in the glue, and the module name appears once.
 //
 // Closure exports: `wasm_bindgen__convert__closures_____invoke__<hash>` (one per Rust closure type handed
@@ -16,6 +18,8 @@
 // So a change in wasm-bindgen's output fails the build instead of shipping a module whose names do not resolve.
 
 const MODULE = "./wasmq_bg.js";
+/** wasm-bindgen's module name for a JS snippet (pkg/snippets/<crate>-<hash>/<path>.js). */
+const SNIPPET = /^\.\/snippets\/[\w-]+\/(?:[\w-]+\/)*[\w-]+\.js$/;
 const SHORT_MODULE = "w";
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
@@ -83,6 +87,8 @@ export function shortImports(wasm, glue) {
   at = count.next;
   body.push(...leb(count.value));
   const renames = [];
+  /** Snippet module -> its short key. */
+  const snippets = new Map();
   for (let i = 0; i < count.value; i++) {
     const names = [];
     for (let k = 0; k < 2; k++) {
@@ -91,10 +97,17 @@ export function shortImports(wasm, glue) {
       at = len.next + len.value;
     }
     const [module, name] = names;
-    if (module !== MODULE) throw new Error(`short-imports: import ${name} is from ${module}, not ${MODULE}`);
     if (wasm[at] !== 0) throw new Error(`short-imports: import ${name} is not a function`);
     const type = readLeb(wasm, at + 1);
-    const short = shortName(i);
+    if (SNIPPET.test(module)) {
+      // A snippet's export the wasm calls directly (no shim): its name kept, its module a short key (below).
+      if (!snippets.has(module)) snippets.set(module, `s${snippets.size}`);
+      body.push(...encode(snippets.get(module)), ...encode(name), 0, ...wasm.subarray(at + 1, type.next));
+      at = type.next;
+      continue;
+    }
+    if (module !== MODULE) throw new Error(`short-imports: import ${name} is from ${module}, not ${MODULE} nor a snippet`);
+    const short = shortName(renames.length);
     renames.push([name, short]);
     body.push(...encode(SHORT_MODULE), ...encode(short), 0, ...wasm.subarray(at + 1, type.next));
     at = type.next;
@@ -107,6 +120,19 @@ export function shortImports(wasm, glue) {
     throw new Error(`short-imports: the glue does not name ${MODULE} exactly once, as the import object's key`);
   }
   out = out.replace(moduleKey, `\n        "${SHORT_MODULE}": import0,\n`);
+  // wasm-bindgen imports a snippet once per function the wasm imports from it directly (`import * as importN
+  // from "<module>"`, each a key of the import object): one import under one short key is enough.
+  for (const [module, key] of snippets) {
+    const quoted = module.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    const lines = [...out.matchAll(new RegExp(`^import \\* as (import\\d+) from "${quoted}"\\n`, "gm"))].map((m) => m[1]);
+    const keys = [...out.matchAll(new RegExp(`\\n {8}"${quoted}": (import\\d+),(?=\\n)`, "g"))].map((m) => m[1]);
+    if (!lines.length || lines.join() !== keys.join() || lines.some((n) => out.split(new RegExp(`\\b${n}\\b`)).length !== 3)) {
+      throw new Error(`short-imports: the glue does not import ${module} as namespaces that only its import object keys`);
+    }
+    for (const n of lines.slice(1)) out = out.replace(`import * as ${n} from "${module}"\n`, "");
+    out = out.replace(`\n        "${module}": ${lines[0]},`, `\n        "${key}": ${lines[0]},`);
+    for (const n of lines.slice(1)) out = out.replace(`\n        "${module}": ${n},`, "");
+  }
   const taken = new Set(renames.map(([, s]) => s));
   for (const [name, short] of renames) {
     const key = `\n        ${name}: function(`;
@@ -125,7 +151,7 @@ export function shortImports(wasm, glue) {
 
   const sectionBytes = [2, ...leb(body.length), ...body];
   const wasmOut = Buffer.concat([wasm.subarray(0, section.start), Buffer.from(sectionBytes), wasm.subarray(section.end)]);
-  return { wasm: wasmOut, glue: out, count: renames.length };
+  return { wasm: wasmOut, glue: out, count: renames.length, direct: count.value - renames.length, snippets };
 }
 
 const CLOSURE = /^wasm_bindgen__convert__closures_____invoke__h[0-9a-f]{16}(_\d+)?$/;

@@ -662,3 +662,29 @@ async fn another_connection_deleting_the_database_is_not_blocked() {
     let err = store.commit(batch).await.unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Unavailable, "{err}");
 }
+
+#[wasm_bindgen_test]
+async fn a_commit_whose_future_is_dropped_still_updates_the_image() {
+    use futures::FutureExt;
+    let name = fresh("dropped").await;
+    let (store, _) = open_loaded(&name).await;
+    let mut expected = Records::default();
+    let first: Vec<_> = put_message(message(1, MessageState::Waiting), "one".into()).into();
+    expected.apply_all(first.clone());
+    // Polled once (which issues its transaction), then dropped before it completes.
+    assert!(
+        store.commit(first).now_or_never().is_none(),
+        "not done at once"
+    );
+    // Transactions over the log complete in order: the first is done when this one is.
+    let second: Vec<_> = put_message(message(2, MessageState::Waiting), "two".into()).into();
+    expected.apply_all(second.clone());
+    store.commit(second).await.unwrap();
+    assert_same(&store.image(), &expected);
+    assert_eq!(raw_count(&name, "log").await, 2);
+    store.close();
+
+    let (store, loaded) = open_loaded(&name).await;
+    assert_same(&loaded, &expected);
+    store.close();
+}

@@ -81,7 +81,7 @@ const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 extern "C" {
     /// `Array.from(items)`: a JS array from a Rust vector in one call.
     #[wasm_bindgen(js_namespace = Array, js_name = from)]
-    fn array_from(items: Vec<JsValue>) -> Array;
+    pub(crate) fn array_from(items: Vec<JsValue>) -> Array;
 }
 
 /// Why a stored value could not be decoded (it is then skipped, not trusted).

@@ -20,8 +20,9 @@
 //! [`load`], updated when each commit's transaction completes, in
 //! completion order; folded after at least 512 batches here). Compaction
 //! runs in the background (nothing awaits it); one that fails leaves the
-//! old snapshot and the whole log in place. The event plumbing lives in
-//! `idb_request`, unreadable values are `quarantine`'s.
+//! old snapshot and the whole log in place. The browser plumbing (the open,
+//! each transaction as one promise) is JavaScript, `idb.js` (bindings in
+//! `idb.rs`); unreadable values are `quarantine`'s.
 //!
 //! One connection must be the only writer of its database (the runtime's
 //! multi-tab lock is there for that): compaction trusts that the image
@@ -35,21 +36,22 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use futures::channel::oneshot;
-use js_sys::{Array, Reflect};
-use wasm_bindgen::closure::Closure;
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Event, IdbDatabase, IdbFactory, IdbKeyRange, IdbTransactionMode};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::cipher::Cipher;
-use super::codec::{decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS};
-use super::idb_request::{self, open_database, transaction_done};
-use super::js_error::{js_error, unavailable};
+use super::codec::{
+    array_from, decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS,
+};
+use super::idb;
+use super::js_error::{dom_error, unavailable};
 use super::log_image::LogImage;
 use super::quarantine::{self, Unreadable};
 use super::{Durability, Store, StoreError, StoreErrorKind};
+use crate::core::quote::quoted;
 use crate::core::{Mutation, Records};
 use crate::js::console::warn;
-use crate::core::quote::quoted;
 
 const DB_VERSION: u32 = 1;
 const LOG: &str = "log";
@@ -57,7 +59,7 @@ const SNAPSHOT: &str = "snapshot";
 /// Compact once the log holds more batches than this (or messages / 4, if more).
 const MIN_COMPACT_BATCHES: usize = 512;
 
-/// Hears how a compaction ended.
+/// Hears how a commit or a compaction ended.
 type Outcome = oneshot::Receiver<Result<(), StoreError>>;
 
 /// What `load` read: snapshot chunks and log records, with their keys.
@@ -76,19 +78,20 @@ pub struct IndexedDbStore {
 impl core::fmt::Debug for IndexedDbStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("IndexedDbStore")
-            .field("name", &self.inner.db.name())
+            .field("name", &self.inner.name)
             .finish_non_exhaustive()
     }
 }
 
 struct Inner {
-    db: IdbDatabase,
+    /// The connection (`idb.js`'s, with the durability of its readwrite
+    /// transactions), which closes itself on `versionchange`.
+    db: JsValue,
+    /// `wasmq:{name}`.
+    name: String,
     /// Seals payloads before they are stored, when an encryption key was given.
     cipher: Option<Cipher>,
-    /// What every readwrite transaction's `complete` means.
-    durability: Durability,
     state: RefCell<State>,
-    _on_version_change: Closure<dyn FnMut(Event)>,
 }
 
 struct State {
@@ -110,8 +113,7 @@ impl State {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.db.set_onversionchange(None);
-        self.db.close();
+        idb::close(&self.db);
     }
 }
 
@@ -128,45 +130,18 @@ impl IndexedDbStore {
         durability: Durability,
     ) -> Result<IndexedDbStore, StoreError> {
         let cipher = key.map(Cipher::new).transpose()?;
-        let factory = factory()?;
         let db_name = format!("wasmq:{name}");
-        let db = open_database(&factory, &db_name, DB_VERSION, |db, _old| {
-            let names = db.object_store_names();
-            if !names.contains(LOG) {
-                let params = web_sys::IdbObjectStoreParameters::new();
-                params.set_auto_increment(true);
-                db.create_object_store_with_optional_parameters(LOG, &params)?;
-            }
-            if !names.contains(SNAPSHOT) {
-                db.create_object_store(SNAPSHOT)?;
-            }
-            Ok(())
-        })
-        .await?;
-        // Another tab's upgrade or delete must not wait for this connection.
-        let closing = db.clone();
-        let on_version_change = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-            warn(
-                &format!(
-                    "closing {}: another tab is upgrading or deleting it",
-                    quoted(&closing.name())
-                ),
-                &JsValue::UNDEFINED,
-            );
-            closing.close();
-        });
-        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        let db = open_database(&db_name, DB_VERSION, durability).await?;
         Ok(IndexedDbStore {
             inner: Rc::new(Inner {
                 db,
+                name: db_name,
                 cipher,
-                durability,
                 state: RefCell::new(State {
                     image: LogImage::new(MIN_COMPACT_BATCHES),
                     exact: false,
                     covered_key: None,
                 }),
-                _on_version_change: on_version_change,
             }),
         })
     }
@@ -192,44 +167,21 @@ impl IndexedDbStore {
 
 impl Store<JsValue> for IndexedDbStore {
     async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
-        let txn = self
-            .inner
-            .db
-            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readonly)
-            .map_err(|e| js_error(&e, "cannot start a read of IndexedDB"))?;
-        let requests = (|| {
-            let snapshot = txn.object_store(SNAPSHOT)?;
-            let log = txn.object_store(LOG)?;
-            Ok::<_, JsValue>((
-                (snapshot.get_all()?, snapshot.get_all_keys()?),
-                (log.get_all()?, log.get_all_keys()?),
-            ))
-        })();
-        let ((chunks, chunk_keys), (batches, keys)) = requests.map_err(|e| {
-            let _ = txn.abort();
-            js_error(&e, "cannot read IndexedDB")
-        })?;
         // The runtime loads before it commits anything, so decoding after the
         // transaction (and after decrypting, which is asynchronous) cannot
         // miss a commit's completion.
-        let read = transaction_done(&txn, move |outcome| {
-            outcome?;
-            let read = |r: &web_sys::IdbRequest| {
-                let value = r
-                    .result()
-                    .map_err(|e| js_error(&e, "cannot read IndexedDB"))?;
-                value.dyn_into::<Array>().map_err(|_| {
-                    StoreError::new(StoreErrorKind::Failed, "IndexedDB getAll gave no array")
-                })
-            };
-            Ok(Stored {
-                chunks: read(&chunks)?,
-                chunk_keys: read(&chunk_keys)?,
-                batches: read(&batches)?,
-                keys: read(&keys)?,
-            })
-        })
-        .await?;
+        let read = JsFuture::from(idb::read_all(&self.inner.db)).await;
+        let read = read.map_err(|e| {
+            idb::failed(&e, "cannot start a read of IndexedDB", "cannot read IndexedDB")
+        })?;
+        let read: Array = read.unchecked_into();
+        let column = |i: u32| read.get(i).unchecked_into::<Array>();
+        let read = Stored {
+            chunks: column(0),
+            chunk_keys: column(1),
+            batches: column(2),
+            keys: column(3),
+        };
         if let Some(cipher) = &self.inner.cipher {
             for value in read.chunks.iter().chain(read.batches.iter()) {
                 cipher.open(&value).await?;
@@ -247,7 +199,7 @@ impl Store<JsValue> for IndexedDbStore {
     }
 
     fn close(&self) {
-        self.inner.db.close();
+        idb::close(&self.inner.db);
     }
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
@@ -258,34 +210,44 @@ impl Store<JsValue> for IndexedDbStore {
         if let Some(cipher) = &self.inner.cipher {
             cipher.seal(&value).await?;
         }
-        // Nothing is awaited from here until the request is issued.
-        let txn = self
-            .inner
-            .readwrite(&LOG.into())
-            .map_err(|e| js_error(&e, "cannot start an IndexedDB commit"))?;
-        let request = txn.object_store(LOG).and_then(|log| log.add(&value));
-        let request = request.map_err(|e| {
-            let _ = txn.abort();
-            // DataCloneError: a payload structured clone cannot copy.
-            js_error(&e, "cannot store the batch")
-        })?;
+        // Issued now; its outcome is handled in a task of its own, so that
+        // the image follows it even if this future is dropped.
+        let added = idb::append(&self.inner.db, &value, &JsValue::UNDEFINED);
         let inner = Rc::clone(&self.inner);
-        transaction_done(&txn, move |outcome| {
-            outcome?;
-            let key = request.result().ok().and_then(|k| k.as_f64());
-            inner.committed(key, batch);
+        let outcome: Outcome = settle(added, move |added| {
+            // DataCloneError: a payload structured clone cannot copy.
+            let key = added.map_err(|e| {
+                idb::failed(&e, "cannot start an IndexedDB commit", "cannot store the batch")
+            })?;
+            inner.committed(key.as_f64(), batch);
             Ok(())
-        })
-        .await
+        });
+        outcome.await.unwrap_or_else(|_| Err(lost()))
     }
 }
 
-impl Inner {
-    /// A readwrite transaction over `stores` with this store's durability.
-    fn readwrite(&self, stores: &JsValue) -> Result<web_sys::IdbTransaction, JsValue> {
-        idb_request::readwrite(&self.db, stores, self.durability)
-    }
+/// Runs `then` with how `promise` settled, in a task of its own (so even when
+/// nobody awaits the answer any more); the receiver hears what it returned.
+fn settle<T: 'static>(
+    promise: Promise,
+    then: impl FnOnce(Result<JsValue, JsValue>) -> Result<T, StoreError> + 'static,
+) -> oneshot::Receiver<Result<T, StoreError>> {
+    let (tx, rx) = oneshot::channel();
+    let settled = JsFuture::from(promise);
+    spawn_local(async move {
+        let _ = tx.send(then(settled.await));
+    });
+    rx
+}
 
+fn lost() -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Failed,
+        "IndexedDB never reported the outcome",
+    )
+}
+
+impl Inner {
     /// Decodes what `load` read, seeds the image, and returns it with the
     /// values that could not be decoded.
     fn loaded(&self, read: &Stored) -> (Records<JsValue>, Vec<Unreadable>) {
@@ -360,25 +322,17 @@ impl Inner {
         if let Some(cipher) = &self.cipher {
             cipher.seal(&value).await?;
         }
-        let txn = self.readwrite(&store_names())
-            .map_err(|e| js_error(&e, "cannot start moving unreadable records"))?;
-        let issued = (|| {
-            let added = txn.object_store(LOG)?.add(&value)?;
-            for b in bad {
-                txn.object_store(b.store)?
-                    .delete(&JsValue::from_f64(b.key))?;
-            }
-            Ok::<_, JsValue>(added)
-        })();
-        let added = issued.map_err(|e| {
-            let _ = txn.abort();
-            js_error(&e, "cannot move unreadable records")
+        let deletes = Array::new();
+        for b in bad {
+            deletes.push(&JsValue::from_str(b.store));
+            deletes.push(&JsValue::from_f64(b.key));
+        }
+        let added = idb::append(&self.db, &value, &deletes);
+        let key = JsFuture::from(added).await.map_err(|e| {
+            let start = "cannot start moving unreadable records";
+            idb::failed(&e, start, "cannot move unreadable records")
         })?;
-        transaction_done(&txn, move |outcome| {
-            outcome?;
-            Ok(added.result().ok().and_then(|k| k.as_f64()))
-        })
-        .await
+        Ok(key.as_f64())
     }
 
     /// A commit's transaction completed with log key `key`.
@@ -423,65 +377,28 @@ impl Inner {
         };
         let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let outcome = inner.write_snapshot(chunks, covered, compacted).await;
+        spawn_local(async move {
+            let outcome = inner.write_snapshot(chunks, covered).await;
+            inner.compacted(compacted, &outcome);
             let _ = tx.send(outcome);
         });
         Ok(Some(rx))
     }
 
     /// Seals the chunks (when encrypting), then in one transaction replaces
-    /// the snapshot and deletes the log up to `covered`. The state is
-    /// updated in the transaction's own callback, in event order.
-    async fn write_snapshot(
-        self: &Rc<Self>,
-        chunks: Vec<JsValue>,
-        covered: f64,
-        compacted: usize,
-    ) -> Result<(), StoreError> {
-        let issued = self.issue_snapshot(&chunks, covered).await;
-        let txn = match issued {
-            Ok(txn) => txn,
-            Err(e) => {
-                self.compacted(compacted, &Err(e.clone()));
-                return Err(e);
-            }
-        };
-        let inner = Rc::clone(self);
-        transaction_done(&txn, move |outcome| {
-            inner.compacted(compacted, &outcome);
-            outcome
-        })
-        .await
-    }
-
-    async fn issue_snapshot(
-        &self,
-        chunks: &[JsValue],
-        covered: f64,
-    ) -> Result<web_sys::IdbTransaction, StoreError> {
+    /// the snapshot and deletes the log up to `covered`. Runs in a task of
+    /// its own, which updates the state when it ends.
+    async fn write_snapshot(&self, chunks: Vec<JsValue>, covered: f64) -> Result<(), StoreError> {
         if let Some(cipher) = &self.cipher {
-            for chunk in chunks {
+            for chunk in &chunks {
                 cipher.seal(chunk).await?;
             }
         }
-        let txn = self.readwrite(&store_names())
-            .map_err(|e| js_error(&e, "cannot start a compaction"))?;
-        let issued = (|| {
-            let snapshot = txn.object_store(SNAPSHOT)?;
-            snapshot.clear()?;
-            for (i, chunk) in chunks.iter().enumerate() {
-                snapshot.put_with_key(chunk, &JsValue::from_f64(i as f64))?;
-            }
-            let range = IdbKeyRange::upper_bound(&JsValue::from_f64(covered))?;
-            txn.object_store(LOG)?.delete(&range)?;
-            Ok::<_, JsValue>(())
-        })();
-        if let Err(e) = issued {
-            let _ = txn.abort();
-            return Err(js_error(&e, "cannot write the snapshot"));
-        }
-        Ok(txn)
+        let written = idb::write_snapshot(&self.db, &array_from(chunks), covered);
+        JsFuture::from(written).await.map_err(|e| {
+            idb::failed(&e, "cannot start a compaction", "cannot write the snapshot")
+        })?;
+        Ok(())
     }
 
     /// A compaction of the first `compacted` log records ended.
@@ -499,17 +416,13 @@ impl Inner {
     }
 }
 
-fn store_names() -> JsValue {
-    Array::of2(&JsValue::from_str(SNAPSHOT), &JsValue::from_str(LOG)).into()
-}
-
 /// `indexedDB` of this global scope (window or worker).
-fn factory() -> Result<IdbFactory, StoreError> {
+fn factory() -> Result<JsValue, StoreError> {
     let global = js_sys::global();
     let value = Reflect::get(&global, &JsValue::from_str("indexedDB"))
         .map_err(|e| unavailable(&e, "IndexedDB is not accessible here"))?;
     if value.is_object() {
-        Ok(value.unchecked_into())
+        Ok(value)
     } else {
         Err(StoreError::new(
             StoreErrorKind::Unavailable,
@@ -531,17 +444,64 @@ pub fn decode_stored(value: &JsValue, chunk: bool) -> Result<usize, String> {
 }
 
 /// Opens database `wasmq:{name}` at `version` as a later layout would (its
-/// upgrade does nothing) and closes it: how a test provokes a `blocked`
-/// upgrade while only layout 1 exists. Built only with `test-hooks`.
+/// upgrade finds both object stores and adds nothing) and closes it: how a
+/// test provokes a `blocked` upgrade while only layout 1 exists. Built only
+/// with `test-hooks`.
 #[cfg(feature = "test-hooks")]
 pub async fn open_at_version_for_test(name: &str, version: u32) -> Result<(), StoreError> {
-    let db = open_database(
-        &factory()?,
-        &format!("wasmq:{name}"),
-        version,
-        |_, _| Ok(()),
-    )
-    .await?;
-    db.close();
+    let db = open_database(&format!("wasmq:{name}"), version, Durability::DEFAULT).await?;
+    idb::close(&db);
     Ok(())
+}
+
+/// Opens database `db_name` at `version` (creating its object stores): the
+/// connection, or why not (`Unavailable`). A `blocked` open (another
+/// connection at an older version does not close) fails at once; should it
+/// succeed later, that connection is closed right away, and so is one made
+/// after this future was dropped.
+async fn open_database(
+    db_name: &str,
+    version: u32,
+    durability: Durability,
+) -> Result<JsValue, StoreError> {
+    /// Abandons the open unless it settled.
+    struct Waiting(Option<Promise>);
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            if let Some(opening) = &self.0 {
+                idb::abandon(opening);
+            }
+        }
+    }
+    let factory = factory()?;
+    let closing = format!(
+        "wasmq: closing {}: another tab is upgrading or deleting it",
+        quoted(db_name)
+    );
+    let opening = idb::open(&factory, db_name, version, durability.name(), &closing);
+    let mut waiting = Waiting(Some(opening.clone()));
+    let opened = JsFuture::from(opening).await;
+    waiting.0 = None;
+    match opened {
+        Ok(db) if db.is_null() => Err(StoreError::new(
+            StoreErrorKind::Unavailable,
+            format!(
+                "opening IndexedDB database {} is blocked by another \
+                 connection (close other tabs using an older version of this page)",
+                quoted(db_name)
+            ),
+        )),
+        Ok(db) => Ok(db),
+        // The request's error (`null`: none given), or what `open` threw.
+        Err(e) => {
+            let context = format!("cannot open IndexedDB database {}", quoted(db_name));
+            let mut err = if e.is_null() {
+                dom_error(None, &context)
+            } else {
+                unavailable(&e, &context)
+            };
+            err.kind = StoreErrorKind::Unavailable;
+            Err(err)
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! - `memory.rs`: records in memory (`memory_registry.rs` keeps one per
 //!   queue name and realm); `faulty.rs` wraps any store and fails chosen commits.
 //! - `indexeddb.rs`: the browser's store, a log of batches plus a snapshot
-//!   (`idb_request.rs` turns IndexedDB's events into futures).
+//!   (its browser plumbing is the JS snippet `idb.js`, bound in `idb.rs`).
 //! - `kv.rs`: the same log and snapshot in an application's key-value
 //!   adapter (`kv_adapter.rs` calls it, `kv_keys.rs` names its keys).
 //! - Shared by both log-structured stores: `codec.rs` (records as JS
@@ -31,7 +31,7 @@ wasm_only! {
     mod choice;
     mod cipher;
     mod codec;
-    mod idb_request;
+    mod idb;
     pub mod indexeddb;
     mod js_error;
     pub mod kv;

@@ -8,11 +8,12 @@ import { shortClosureExports, shortImports } from "../../scripts/short-names.mjs
 
 const pkg = new URL("../../pkg/", import.meta.url);
 
-test("the package's wasm imports are short names of one module, each a function of the glue's import object", async () => {
+test("the package's wasm imports are short names of one module, each a function of the glue's import object, or a snippet's exports", async () => {
   const module = await WebAssembly.compile(readFileSync(new URL("wasmq_bg.wasm", pkg)));
-  const imports = WebAssembly.Module.imports(module);
+  const all = WebAssembly.Module.imports(module);
+  const imports = all.filter((i) => i.module === "w");
+  const direct = all.filter((i) => i.module !== "w");
   assert.ok(imports.length > 100, `${imports.length} imports`);
-  assert.deepEqual([...new Set(imports.map((i) => i.module))], ["w"]);
   assert.ok(imports.every((i) => i.kind === "function" && /^[a-zA-Z]{1,2}$/.test(i.name)), "short letter names");
   assert.equal(new Set(imports.map((i) => i.name)).size, imports.length, "distinct names");
   const glue = readFileSync(new URL("wasmq.js", pkg), "utf8");
@@ -20,13 +21,28 @@ test("the package's wasm imports are short names of one module, each a function 
   // The shipped glue is minified (whitespace only): `{a:function(`, `,b:function(`.
   for (const { name } of imports) assert.ok(new RegExp(`[{,]${name}:function\\(`).test(glue), `glue defines ${name}`);
   assert.ok(!/\n {8}\S/.test(glue) && !/\/\*\*/.test(glue), "no indentation or doc comments left in the glue");
+  // The rest: functions the wasm imports straight from a shipped snippet, under the short key (s0, s1, ...)
+  // that the glue's import object gives that snippet's one namespace import.
+  assert.ok(direct.length > 0, "the snippets' exports are imported directly");
+  for (const { module: key, name, kind } of direct) {
+    assert.match(key, /^s\d+$/);
+    assert.equal(kind, "function");
+    const ns = new RegExp(`[{,]"${key}":(import\\d+)[,}]`).exec(glue)?.[1];
+    assert.ok(ns, `the glue's import object keys ${key}`);
+    const path = new RegExp(`import\\*as ${ns} from"(\\./snippets/[^"]+)"`).exec(glue)?.[1];
+    assert.ok(path, `the glue imports ${ns} from a snippet`);
+    const snippet = await import(new URL(path, pkg));
+    assert.equal(typeof snippet[name], "function", `${path} exports ${name}`);
+  }
+  assert.ok(!/import\*as import\d+ from"([^"]+)";[^]*import\*as import\d+ from"\1"/.test(glue), "each snippet one namespace import");
 });
 
 // A minimal wasm: one type `() -> ()` and the given imports (`[module, name]`, all functions of that type).
 const str = (s) => [Buffer.byteLength(s), ...Buffer.from(s)];
 function wasmWith(imports) {
   const body = [imports.length, ...imports.flatMap(([m, n]) => [...str(m), ...str(n), 0, 0])];
-  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, body.length, ...body]);
+  const size = body.length < 128 ? [body.length] : [(body.length & 0x7f) | 0x80, body.length >> 7];
+  return Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, ...size, ...body]);
 }
 const glueWith = (keys, module = "./wasmq_bg.js") => [
   "function __wbg_get_imports() {",
@@ -53,6 +69,31 @@ test("short-imports renames the wasm and the glue alike", async () => {
   // The renamed module instantiates with an import object keyed by the new names.
   const { instance } = await WebAssembly.instantiate(out.wasm, { w: { a() {}, b() {} } });
   assert.ok(instance instanceof WebAssembly.Instance);
+});
+
+test("short-imports keeps a snippet's direct imports, under one short key and one namespace import", async () => {
+  const S = "./snippets/wasmq-0123/src/store/idb.js";
+  // As wasm-bindgen writes it: one namespace import, and one key, per function imported directly.
+  const withSnippet = (glue, namespaces) =>
+    namespaces.map((n) => `import * as ${n} from "${S}"\n`).join("") +
+    glue.replace(`"./wasmq_bg.js": import0,`, [`"./wasmq_bg.js": import0,`, ...namespaces.map((n) => `        "${S}": ${n},`)].join("\n"));
+  const wasm = wasmWith([[S, "append"], ["./wasmq_bg.js", A], [S, "close"]]);
+  const out = shortImports(wasm, withSnippet(glueWith([A]), ["import1", "import2"]));
+  assert.equal(out.count, 1);
+  assert.equal(out.direct, 2);
+  const imports = WebAssembly.Module.imports(await WebAssembly.compile(out.wasm));
+  assert.deepEqual(imports, [
+    { module: "s0", name: "append", kind: "function" },
+    { module: "w", name: "a", kind: "function" },
+    { module: "s0", name: "close", kind: "function" },
+  ]);
+  assert.equal(out.glue, `import * as import1 from "${S}"\n` + glueWith(["a"], "w").replace(`"w": import0,`, `"w": import0,\n        "s0": import1,`));
+  const { instance } = await WebAssembly.instantiate(out.wasm, { w: { a() {} }, s0: { append() {}, close() {} } });
+  assert.ok(instance instanceof WebAssembly.Instance);
+  assert.throws(() => shortImports(wasm, glueWith([A])), /does not import \S+ as namespaces that only its import object keys/);
+  assert.throws(() => shortImports(wasm, withSnippet(glueWith([A]), ["import1"]).replace("import * as import1", "import * as import1x")), /as namespaces/);
+  assert.throws(() => shortImports(wasm, `${withSnippet(glueWith([A]), ["import1", "import2"])}import2.close();\n`), /as namespaces/);
+  assert.throws(() => shortImports(wasmWith([["./snippets/../x.js", "f"]]), glueWith([])), /not \.\/wasmq_bg\.js nor a snippet/);
 });
 
 test("short-imports refuses what does not match exactly", () => {

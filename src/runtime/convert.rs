@@ -19,7 +19,7 @@ pub fn enqueued(e: Enqueued) -> JsValue {
 /// The ids of `enqueueMany`, as a `number[]`.
 pub fn ids(list: &[Enqueued]) -> JsValue {
     let ids: Vec<f64> = list.iter().map(|e| e.id().0 as f64).collect();
-    js_sys::Array::from(&js_sys::Float64Array::from(ids.as_slice())).into()
+    super::hot::numbers(&ids).into()
 }
 
 /// `{ pending, delayed, inFlight, completed, retried, dead }`.

@@ -2,7 +2,7 @@
 // bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read and
 // whose `ack()` / `fail(error)` settle one job of a call on its own; the
 // copy of a stored payload each handler call gets; the handler call with the following of its
-// promise; and the promise `enqueue()` returns. Building these from wasm cost a crossing per field and an AbortController per call
+// promise; the promise `enqueue()` returns and the ids `enqueueMany()` does. Building these from wasm cost a crossing per field and an AbortController per call
 // whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
 
 const OBJECT = Object.prototype;
@@ -235,4 +235,11 @@ function ended(call) {
 /** `enqueue()`'s promise: `{ id, duplicate, replaced }` once `batch` (its commit) resolves (`kind`: 0 new, 1 duplicate, 2 replaced). */
 export function enqueued(batch, id, kind) {
   return batch.then(() => ({ id, duplicate: kind === 1, replaced: kind === 2 }));
+}
+
+/** `list` (a Float64Array view of wasm memory, read now) as an array of numbers: `enqueueMany`'s ids. */
+export function numbers(list) {
+  const out = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
+  return out;
 }

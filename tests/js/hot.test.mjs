@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 const pkg = new URL("../../pkg/", import.meta.url);
 const shipped = readdirSync(new URL("snippets/", pkg), { recursive: true }).find((f) => f.endsWith("hot.js"));
 assert.ok(shipped, "the package ships the hot.js snippet");
-const { Call, callHandler, copyPayload, enqueued, newJob, pushJob } = await import(new URL(`snippets/${shipped}`, pkg));
+const { Call, callHandler, copyPayload, enqueued, newJob, numbers, pushJob } = await import(new URL(`snippets/${shipped}`, pkg));
 
 /** Every object reachable from `v` (own properties, Map and Set entries). */
 function objects(v, into = new Set()) {
@@ -196,4 +196,11 @@ test("enqueued resolves with { id, duplicate, replaced } once the batch does, an
   assert.deepEqual(await enqueued(Promise.resolve(), 4, 1), { id: 4, duplicate: true, replaced: false });
   assert.deepEqual(await enqueued(Promise.resolve(), 5, 2), { id: 5, duplicate: false, replaced: true });
   await assert.rejects(enqueued(Promise.reject(new Error("commit failed")), 6, 0), /commit failed/);
+});
+
+test("numbers copies a Float64Array into an array of numbers", () => {
+  const out = numbers(new Float64Array([3, 4, 2 ** 53 - 1]));
+  assert.ok(Array.isArray(out));
+  assert.deepEqual(out, [3, 4, 2 ** 53 - 1]);
+  assert.deepEqual(numbers(new Float64Array(0)), []);
 });

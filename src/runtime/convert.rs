@@ -19,7 +19,7 @@ pub fn enqueued(e: Enqueued) -> JsValue {
 /// The ids of `enqueueMany`, as a `number[]`.
 pub fn ids(list: &[Enqueued]) -> JsValue {
     let ids: Vec<f64> = list.iter().map(|e| e.id().0 as f64).collect();
-    js_sys::Array::from(&js_sys::Float64Array::from(ids.as_slice())).into()
+    super::hot::numbers(&ids).into()
 }
 
 /// `{ pending, delayed, inFlight, completed, retried, dead }`.
@@ -96,10 +96,12 @@ thread_local! {
 /// A structured clone of the payload (so later changes by the caller do not
 /// reach the queue), or `PAYLOAD_NOT_CLONEABLE`.
 pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
-    let Some(clone) = STRUCTURED_CLONE.with(Clone::clone) else {
-        return Ok(payload.clone());
-    };
-    clone.call1(&JsValue::UNDEFINED, payload).map_err(|e| {
+    // Called where it is kept (a clone of the function would take and free a slot per call).
+    let cloned = STRUCTURED_CLONE.with(|clone| match clone {
+        Some(clone) => clone.call1(&JsValue::UNDEFINED, payload),
+        None => Ok(payload.clone()),
+    });
+    cloned.map_err(|e| {
         let detail = crate::js::error_text(&e);
         QueueError::new(
             codes::PAYLOAD_NOT_CLONEABLE,

@@ -2,7 +2,7 @@
 // bindings in hot.rs): the job objects a handler gets, whose `signal` is made only when read and
 // whose `ack()` / `fail(error)` settle one job of a call on its own; the
 // copy of a stored payload each handler call gets; the handler call with the following of its
-// promise; and the promise `enqueue()` returns. Building these from wasm cost a crossing per field and an AbortController per call
+// promise; the promise `enqueue()` returns and the ids `enqueueMany()` does. Building these from wasm cost a crossing per field and an AbortController per call
 // whether or not anyone used it; a structuredClone per payload cost ~17x a hand copy of plain data.
 
 const OBJECT = Object.prototype;
@@ -24,6 +24,8 @@ const ACK = 1;
  */
 export class Call {
   constructor() {
+    /** What the handler is called with (its job, or its jobs), until it is. */
+    this.argument = undefined;
     this.controller = undefined;
     this.aborted = false;
     this.marks = undefined;
@@ -100,14 +102,23 @@ class Job {
   }
 }
 
-/** The job of a handler call (its payload a copy of the stored one). */
-export function newJob(call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
-  return new Job(call, 0, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
+/** A one-job handler call, its argument the job (its payload a copy of the stored one). */
+export function newJob(id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+  const call = new Call();
+  call.argument = new Job(call, 0, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
+  return call;
 }
 
-/** The same, appended to `list` (the jobs of a batch handler's call). */
-export function pushJob(list, call, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
-  list.push(new Job(call, list.length, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline));
+/** A batch handler's call of `n` jobs, its argument an array of `n` that `setJob` fills. */
+export function newBatch(n) {
+  const call = new Call();
+  call.argument = new Array(n);
+  return call;
+}
+
+/** Job `i` of the batch call `call`. */
+export function setJob(call, i, id, stored, attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline) {
+  call.argument[i] = new Job(call, i, id, delivered(stored), attempt, maxAttempts, idempotencyKey, group, enqueuedAt, deadline);
 }
 
 /** A copy of a stored payload, or (as before) the stored value itself where it cannot be copied. */
@@ -198,14 +209,16 @@ const FOLLOWED = 1;
 const MARKED = 2;
 
 /**
- * Calls `handler(argument)`, the call `call`'s. A returned promise, or an object with a `then`
+ * Calls `handler(call.argument)` (let go of by the call: a job kept by the handler keeps no batch). A returned promise, or an object with a `then`
  * method, is followed: when it resolves the call ends and `resolved(n, marks, 1)` gets its jobs'
  * marks (`resolved(n, undefined, 0)` when none was marked), so wasm need not ask `call.end()`;
  * when it rejects, `rejected(n, error, 0)` (wasm aborts the signal before it ends the call).
  * Returns FOLLOWED then; for a plain return the call ends and ENDED or MARKED says whether a job
  * was marked. A throw goes to the caller (the call not ended).
  */
-export function callHandler(handler, argument, call, n, resolved, rejected) {
+export function callHandler(handler, call, n, resolved, rejected) {
+  const argument = call.argument;
+  call.argument = undefined;
   const returned = handler(argument);
   if (!(returned instanceof Promise)) {
     if (typeof returned !== "object" || returned === null) return ended(call);
@@ -235,4 +248,11 @@ function ended(call) {
 /** `enqueue()`'s promise: `{ id, duplicate, replaced }` once `batch` (its commit) resolves (`kind`: 0 new, 1 duplicate, 2 replaced). */
 export function enqueued(batch, id, kind) {
   return batch.then(() => ({ id, duplicate: kind === 1, replaced: kind === 2 }));
+}
+
+/** `list` (a Float64Array view of wasm memory, read now) as an array of numbers: `enqueueMany`'s ids. */
+export function numbers(list) {
+  const out = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
+  return out;
 }

@@ -16,18 +16,14 @@ fn user_key_str(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|k| !super::is_internal_key(k))
 }
 
-/// The argument of one handler call: the job `{ id, payload, attempt,
+/// One handler call, with its argument: the job `{ id, payload, attempt,
 /// maxAttempts, idempotencyKey?, group?, enqueuedAt, deadline, signal }`,
 /// or for a batch handler an array of them. Each is built by one call into
-/// `hot.js` (a class whose `signal` is made when read, from `call`), with
+/// `hot.js` (a class whose `signal` is made when read, from the call), with
 /// a copy of the stored payload.
-pub fn handler_argument(leases: &[Lease<JsValue>], call: &Call, batch: bool) -> JsValue {
-    if !batch {
-        let Some(lease) = leases.first() else {
-            return JsValue::UNDEFINED;
-        };
-        return hot::new_job(
-            call,
+pub fn handler_call(leases: &[Lease<JsValue>], batch: bool) -> Call {
+    match leases {
+        [lease] if !batch => hot::new_job(
             lease.token.id.0 as f64,
             &lease.payload,
             lease.attempt,
@@ -36,24 +32,26 @@ pub fn handler_argument(leases: &[Lease<JsValue>], call: &Call, batch: bool) -> 
             lease.group.as_deref(),
             lease.enqueued_at_ms as f64,
             lease.deadline_ms as f64,
-        );
+        ),
+        _ => {
+            let call = hot::new_batch(leases.len() as u32);
+            for (i, lease) in leases.iter().enumerate() {
+                hot::set_job(
+                    &call,
+                    i as u32,
+                    lease.token.id.0 as f64,
+                    &lease.payload,
+                    lease.attempt,
+                    lease.max_attempts,
+                    user_key_str(&lease.idempotency_key),
+                    lease.group.as_deref(),
+                    lease.enqueued_at_ms as f64,
+                    lease.deadline_ms as f64,
+                );
+            }
+            call
+        }
     }
-    let list = js_sys::Array::new();
-    for lease in leases {
-        hot::push_job(
-            &list,
-            call,
-            lease.token.id.0 as f64,
-            &lease.payload,
-            lease.attempt,
-            lease.max_attempts,
-            user_key_str(&lease.idempotency_key),
-            lease.group.as_deref(),
-            lease.enqueued_at_ms as f64,
-            lease.deadline_ms as f64,
-        );
-    }
-    list.into()
 }
 
 /// `{ id, attempt, error?, retryAt? }` for event details.

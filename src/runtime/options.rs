@@ -364,6 +364,10 @@ fn rate_limit(value: &JsValue, name: &'static str) -> Result<Option<RateLimit>, 
 
 /// Parses `enqueue`'s options.
 pub fn enqueue_options(value: &JsValue) -> Result<EnqueueOptions, QueueError> {
+    if value.is_undefined() {
+        // What reading no fields gives (and it is valid), without the reading.
+        return Ok(EnqueueOptions::default());
+    }
     let f = Fields::read(value, "options", "", ENQUEUE_OPTIONS)?;
     let opts = EnqueueOptions {
         idempotency_key: f.string("idempotencyKey")?,

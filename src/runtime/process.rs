@@ -10,8 +10,8 @@ use wasm_bindgen::JsValue;
 use super::calls::{Marks, Waiting};
 use super::events::names;
 use super::failure::Failure;
-use super::hot::{self, Call};
-use super::job::{detail, handler_argument};
+use super::hot;
+use super::job::{detail, handler_call};
 use super::{now_ms, Leader, Phase};
 use crate::core::{Expired, Lease, Settled};
 
@@ -163,8 +163,7 @@ impl Leader {
     /// theirs; only the budget in the timeout's message depends on it).
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, now: u64) {
         let handler = self.processing.handler().map(|h| h.function);
-        let call = Call::new();
-        let argument = handler_argument(&leases, &call, batch);
+        let call = handler_call(&leases, batch);
         // Counted as late as can be, so the limits hold at the call itself.
         match self.gate(&leases, true) {
             Gate::Open => {}
@@ -179,8 +178,7 @@ impl Leader {
             None => (Err(Failure::retry("no handler".to_owned())), Marks::Ask),
             Some(handler) => {
                 let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
-                let called =
-                    hot::call_handler(&handler, &argument, &call, n as f64, &resolved, &rejected);
+                let called = hot::call_handler(&handler, &call, n as f64, &resolved, &rejected);
                 self.restamp_starts(&leases);
                 match called {
                     Err(thrown) => (Err(Failure::thrown(&thrown)), Marks::Ask),

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 const pkg = new URL("../../pkg/", import.meta.url);
 const shipped = readdirSync(new URL("snippets/", pkg), { recursive: true }).find((f) => f.endsWith("hot.js"));
 assert.ok(shipped, "the package ships the hot.js snippet");
-const { Call, callHandler, copyPayload, enqueued, newJob, pushJob } = await import(new URL(`snippets/${shipped}`, pkg));
+const { Call, callHandler, copyPayload, enqueued, newBatch, newJob, numbers, setJob } = await import(new URL(`snippets/${shipped}`, pkg));
 
 /** Every object reachable from `v` (own properties, Map and Set entries). */
 function objects(v, into = new Set()) {
@@ -94,23 +94,27 @@ test("copyPayload refuses what structuredClone refuses, with its error", () => {
 });
 
 test("a job has the data fields as own properties and a signal getter", () => {
-  const call = new Call();
   const stored = { to: "a", list: [1] };
-  const job = newJob(call, 7, stored, 2, 5, "key", "g", 1000, 2000);
+  const call = newJob(7, stored, 2, 5, "key", "g", 1000, 2000);
+  assert.ok(call instanceof Call, "newJob makes the call, its argument the job");
+  const job = call.argument;
   assert.deepEqual(JSON.parse(JSON.stringify(job)), { id: 7, payload: { to: "a", list: [1] }, attempt: 2, maxAttempts: 5,
     idempotencyKey: "key", group: "g", enqueuedAt: 1000, deadline: 2000 });
   assert.deepEqual(Object.keys(job), ["id", "payload", "attempt", "maxAttempts", "idempotencyKey", "group", "enqueuedAt", "deadline"]);
   assert.notEqual(job.payload, stored, "the payload is a copy");
   assert.notEqual(job.payload.list, stored.list);
-  const bare = newJob(new Call(), 8, "text", 1, 1, undefined, undefined, 1, 2);
+  const bare = newJob(8, "text", 1, 1, undefined, undefined, 1, 2).argument;
   assert.ok(!("idempotencyKey" in bare) && !("group" in bare), "absent keys are not there");
   assert.equal(bare.payload, "text");
   assert.ok(bare.signal instanceof AbortSignal);
   assert.equal(bare.signal, bare.signal, "one signal per call");
-  const list = [];
-  const batch = new Call();
-  pushJob(list, batch, 1, { n: 1 }, 1, 3, undefined, undefined, 1, 2);
-  pushJob(list, batch, 2, { n: 2 }, 1, 3, undefined, "g", 1, 2);
+  const batch = newBatch(2);
+  assert.ok(batch instanceof Call);
+  const list = batch.argument;
+  assert.ok(Array.isArray(list) && list.length === 2, "a batch call's argument: an array of its jobs");
+  setJob(batch, 0, 1, { n: 1 }, 1, 3, undefined, undefined, 1, 2);
+  setJob(batch, 1, 2, { n: 2 }, 1, 3, undefined, "g", 1, 2);
+  assert.deepEqual(Object.keys(list), ["0", "1"]);
   assert.deepEqual(list.map((j) => [j.id, j.payload.n, j.group]), [[1, 1, undefined], [2, 2, "g"]]);
   assert.equal(list[0].signal, list[1].signal, "a batch's jobs share one signal");
 });
@@ -123,11 +127,10 @@ test("the signal is made only when read, and an abort before the read is seen by
   let reference;
   { const c = new Real(); c.abort(); reference = c.signal.reason; }
 
-  const unread = new Call();
-  newJob(unread, 1, 1, 1, 1, undefined, undefined, 1, 2);
+  newJob(1, 1, 1, 1, undefined, undefined, 1, 2);
   assert.equal(made, 0, "no AbortController for a call nobody reads or aborts");
-  const late = new Call();
-  const lateJob = newJob(late, 2, 1, 1, 1, undefined, undefined, 1, 2);
+  const late = newJob(2, 1, 1, 1, undefined, undefined, 1, 2);
+  const lateJob = late.argument;
   late.abort();
   assert.equal(made, 0, "aborting an unread signal makes none either");
   const signal = lateJob.signal;
@@ -137,8 +140,8 @@ test("the signal is made only when read, and an abort before the read is seen by
   assert.equal(signal.reason.message, reference.message);
   assert.equal(signal.reason.constructor, reference.constructor);
 
-  const early = new Call();
-  const earlyJob = newJob(early, 3, 1, 1, 1, undefined, undefined, 1, 2);
+  const early = newJob(3, 1, 1, 1, undefined, undefined, 1, 2);
+  const earlyJob = early.argument;
   const s = earlyJob.signal;
   let heard = 0;
   s.addEventListener("abort", () => heard++);
@@ -158,27 +161,30 @@ test("callHandler follows promises and thenables, and passes plain values and th
   const [ENDED, FOLLOWED, MARKED] = [0, 1, 2];
   const calls = [];
   const call = () => (calls.push(new Call()), calls.at(-1));
-  assert.equal(callHandler(() => 5, {}, call(), 1, ok, no), ENDED);
-  assert.equal(callHandler(() => ({ then: 5 }), {}, call(), 2, ok, no), ENDED, "then that is not a function");
-  assert.equal(callHandler(() => ({ get then() { throw new Error("x"); } }), {}, call(), 3, ok, no), ENDED, "then getter that throws");
-  assert.equal(callHandler(() => function then() {}, {}, call(), 4, ok, no), ENDED, "a function is not followed");
+  assert.equal(callHandler(() => 5, call(), 1, ok, no), ENDED);
+  assert.equal(callHandler(() => ({ then: 5 }), call(), 2, ok, no), ENDED, "then that is not a function");
+  assert.equal(callHandler(() => ({ get then() { throw new Error("x"); } }), call(), 3, ok, no), ENDED, "then getter that throws");
+  assert.equal(callHandler(() => function then() {}, call(), 4, ok, no), ENDED, "a function is not followed");
   assert.ok(calls.every((c) => !c.mark(0, 1)), "a plain return ends the call: later marks are refused");
   const thrown = call();
-  assert.throws(() => callHandler(() => { throw new Error("sync"); }, {}, thrown, 5, ok, no), /sync/);
+  assert.throws(() => callHandler(() => { throw new Error("sync"); }, thrown, 5, ok, no), /sync/);
   assert.ok(thrown.mark(0, 1), "a throw leaves the call to wasm, not ended");
   let self = "unset";
   let got;
-  assert.equal(callHandler(function (arg) { self = this; got = arg; return Promise.resolve(6); }, "arg", call(), 6, ok, no), FOLLOWED);
+  const withArgument = call();
+  withArgument.argument = "arg";
+  assert.equal(callHandler(function (arg) { self = this; got = arg; return Promise.resolve(6); }, withArgument, 6, ok, no), FOLLOWED);
   assert.equal(self, undefined, "called without a this");
-  assert.equal(got, "arg");
+  assert.equal(got, "arg", "called with the call's argument");
+  assert.equal(withArgument.argument, undefined, "which the call lets go of (a job kept by the handler keeps no batch)");
   const rejecting = call();
-  assert.equal(callHandler(() => Promise.reject(new Error("async")), {}, rejecting, 7, ok, no), FOLLOWED);
-  assert.equal(callHandler(() => ({ then(resolve) { resolve(8); } }), {}, call(), 8, ok, no), FOLLOWED);
-  assert.equal(callHandler(() => ({ then(_, reject) { reject(new Error("thenable")); } }), {}, call(), 9, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => Promise.reject(new Error("async")), rejecting, 7, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => ({ then(resolve) { resolve(8); } }), call(), 8, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => ({ then(_, reject) { reject(new Error("thenable")); } }), call(), 9, ok, no), FOLLOWED);
   const marking = call();
-  assert.equal(callHandler(() => { marking.mark(1, 1); return Promise.resolve(); }, {}, marking, 10, ok, no), FOLLOWED);
+  assert.equal(callHandler(() => { marking.mark(1, 1); return Promise.resolve(); }, marking, 10, ok, no), FOLLOWED);
   const markedPlain = call();
-  assert.equal(callHandler(() => { markedPlain.mark(0, [new Error("own")]); }, {}, markedPlain, 11, ok, no), MARKED);
+  assert.equal(callHandler(() => { markedPlain.mark(0, [new Error("own")]); }, markedPlain, 11, ok, no), MARKED);
   assert.ok(!markedPlain.mark(1, 1), "ended");
   await new Promise((r) => setTimeout(r, 0));
   const marks = settled.find((s) => s[1] === 10)[2];
@@ -196,4 +202,11 @@ test("enqueued resolves with { id, duplicate, replaced } once the batch does, an
   assert.deepEqual(await enqueued(Promise.resolve(), 4, 1), { id: 4, duplicate: true, replaced: false });
   assert.deepEqual(await enqueued(Promise.resolve(), 5, 2), { id: 5, duplicate: false, replaced: true });
   await assert.rejects(enqueued(Promise.reject(new Error("commit failed")), 6, 0), /commit failed/);
+});
+
+test("numbers copies a Float64Array into an array of numbers", () => {
+  const out = numbers(new Float64Array([3, 4, 2 ** 53 - 1]));
+  assert.ok(Array.isArray(out));
+  assert.deepEqual(out, [3, 4, 2 ** 53 - 1]);
+  assert.deepEqual(numbers(new Float64Array(0)), []);
 });

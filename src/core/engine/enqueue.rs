@@ -115,9 +115,10 @@ impl<P: Clone> Engine<P> {
         self.journal
             .push(|| Mutation::Put(Record::Payload(id, payload.clone())));
         self.record_counters();
+        let (due, priority, group) = (meta.due_ms, meta.priority, meta.group.clone());
         self.messages.insert(id, Entry { meta, payload });
         self.undo.push(Undo::Added(id));
-        self.index_waiting(id);
+        self.index_waiting_as(id, due, priority, group);
         Ok(Enqueued::New(id))
     }
 

@@ -10,7 +10,19 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get(&id) else {
             return;
         };
-        let (due, group) = (e.meta.due_ms, e.meta.group.clone());
+        let (due, priority, group) = (e.meta.due_ms, e.meta.priority, e.meta.group.clone());
+        self.index_waiting_as(id, due, priority, group);
+    }
+
+    /// The same for a stored message whose due time, priority and group the
+    /// caller has at hand (a new one): no lookup of the message.
+    pub(super) fn index_waiting_as(
+        &mut self,
+        id: MessageId,
+        due: u64,
+        priority: i32,
+        group: Option<String>,
+    ) {
         if due > self.clock {
             self.future.insert(Slot::at(due, id));
         } else {
@@ -26,14 +38,14 @@ impl<P: Clone> Engine<P> {
                 self.refresh_group(&g);
             }
             None if due <= self.clock => {
-                let key = self.ready_key(id);
-                self.ready.insert(key);
+                self.ready.insert(Slot::ready(priority, due, id));
             }
             None => {}
         }
     }
 
-    /// Takes a `Waiting` message out of the waiting indexes (it is being leased).
+    /// Takes a `Waiting` message out of the waiting indexes (it is being
+    /// cancelled or replaced; `lease` does the same for a ready one).
     pub(super) fn unindex_waiting(&mut self, id: MessageId) {
         let Some(e) = self.messages.get(&id) else {
             return;
@@ -43,26 +55,14 @@ impl<P: Clone> Engine<P> {
             self.future.remove(&Slot::at(due, id));
         } else {
             self.pending -= 1;
-            let key = self.ready_key(id);
-            self.ready.remove(&key);
+            self.ready.remove(&Slot::ready(e.meta.priority, due, id));
         }
-        if let Some(g) = e.meta.group.clone() {
-            if let Some(group) = self.groups.get_mut(&g) {
-                if group.indexed == Some(id) {
-                    group.indexed = None;
-                    if let Some(t) = group.paced_at.take() {
-                        self.paced.remove(&Slot::at(t, id));
-                    }
+        if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
+            if group.indexed == Some(id) {
+                group.indexed = None;
+                if let Some(t) = group.paced_at.take() {
+                    self.paced.remove(&Slot::at(t, id));
                 }
-            }
-        }
-    }
-
-    /// Marks a group's member as in flight (after `unindex_waiting`).
-    pub(super) fn group_lease(&mut self, id: MessageId) {
-        if let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
-            if let Some(group) = self.groups.get_mut(&g) {
-                group.in_flight = Some(id);
             }
         }
     }
@@ -74,7 +74,12 @@ impl<P: Clone> Engine<P> {
         let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) else {
             return;
         };
-        if let Some(group) = self.groups.get_mut(&g) {
+        self.group_settle_in(id, &g, leaves_group);
+    }
+
+    /// [`Engine::group_settle`] of a member of group `g`.
+    pub(super) fn group_settle_in(&mut self, id: MessageId, g: &str, leaves_group: bool) {
+        if let Some(group) = self.groups.get_mut(g) {
             if group.in_flight == Some(id) {
                 group.in_flight = None;
             }
@@ -82,7 +87,7 @@ impl<P: Clone> Engine<P> {
                 group.members.remove(&Slot::id(id));
             }
         }
-        self.refresh_group(&g);
+        self.refresh_group(g);
     }
 
     /// Puts exactly the group's eligible head in `ready` (none while a
@@ -215,11 +220,9 @@ impl<P: Clone> Engine<P> {
     }
 
     /// Deletes a message for good (acked or purged), with its payload, and
-    /// its key when that key's window already ended.
-    pub(super) fn remove_message(&mut self, id: MessageId) {
-        let Some(e) = self.messages.remove(&id) else {
-            return;
-        };
+    /// its key when that key's window already ended; returns its group.
+    pub(super) fn remove_message(&mut self, id: MessageId) -> Option<String> {
+        let e = self.messages.remove(&id)?;
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
         if let Some(key) = &e.meta.idempotency_key {
@@ -234,8 +237,10 @@ impl<P: Clone> Engine<P> {
                 }
             }
         }
+        let group = e.meta.group.clone();
         // Kept until the batch is durable, so that a rollback can put it back.
         self.undo.removed(e);
+        group
     }
 
     /// Records a dead letter in the indexes.

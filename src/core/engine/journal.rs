@@ -36,6 +36,17 @@ impl<P> Journal<P> {
         }
     }
 
+    /// [`Journal::push`] of a change `make()` may not find (then, journaling,
+    /// nothing is appended); turned off, `make` is not called at all.
+    #[inline]
+    pub(super) fn push_found(&mut self, make: impl FnOnce() -> Option<Mutation<P>>) {
+        if !self.on {
+            self.unbuilt = true;
+        } else if let Some(change) = make() {
+            self.changes.push(change);
+        }
+    }
+
     /// Whether a change was made since the last drain.
     pub(super) fn has_changes(&self) -> bool {
         self.unbuilt || !self.changes.is_empty()

@@ -74,17 +74,30 @@ impl<P: Clone> Engine<P> {
             if self.queue_start_at() > self.clock {
                 break;
             }
-            let Some(id) = self.ready.first().map(|s| s.ready_id()) else {
+            let Some(&slot) = self.ready.first() else {
                 break;
             };
-            self.unindex_waiting(id);
-            self.group_lease(id);
-            let lease = self.counters.next_lease;
-            self.counters.next_lease += 1;
-            let deadline_ms = self.clock.saturating_add(self.config.lease_ms);
+            let id = slot.ready_id();
             let Some(e) = self.messages.get_mut(&id) else {
                 break;
             };
+            // Out of the waiting indexes (a ready message is due: it is in
+            // `ready`, and its group's head) and in flight in its group, with
+            // this one lookup of the message.
+            self.ready.pop_first();
+            self.pending -= 1;
+            if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
+                if group.indexed == Some(id) {
+                    group.indexed = None;
+                    if let Some(t) = group.paced_at.take() {
+                        self.paced.remove(&Slot::at(t, id));
+                    }
+                }
+                group.in_flight = Some(id);
+            }
+            let lease = self.counters.next_lease;
+            self.counters.next_lease += 1;
+            let deadline_ms = self.clock.saturating_add(self.config.lease_ms);
             self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
             e.meta.attempts += 1;
             e.meta.state = MessageState::InFlight { lease, deadline_ms };
@@ -117,8 +130,10 @@ impl<P: Clone> Engine<P> {
     pub fn ack(&mut self, token: LeaseToken) -> Result<()> {
         let deadline = self.check_lease(token)?;
         self.leases.remove(&Slot::at(deadline, token.id));
-        self.group_settle(token.id, true);
-        self.remove_message(token.id);
+        // Removed first: its group (if any) then lets its next member in.
+        if let Some(g) = self.remove_message(token.id) {
+            self.group_settle_in(token.id, &g, true);
+        }
         self.counters.completed += 1;
         self.record_counters();
         Ok(())

@@ -286,11 +286,14 @@ impl<P: Clone> Engine<P> {
         image
     }
 
+    /// Journals message `id`'s metadata (looked up only when journaling).
     fn record_message(&mut self, id: MessageId) {
-        if let Some(e) = self.messages.get(&id) {
-            self.journal
-                .push(|| Mutation::Put(Record::Message(e.meta.clone())));
-        }
+        let messages = &self.messages;
+        self.journal.push_found(|| {
+            messages
+                .get(&id)
+                .map(|e| Mutation::Put(Record::Message(e.meta.clone())))
+        });
     }
 
     /// The queue's origin (see [`Record::Origin`]), once set.

@@ -14,6 +14,7 @@ pub mod quote;
 mod rate_window;
 mod record;
 mod rng;
+pub mod sort;
 
 pub use config::{Backoff, Config, RateLimit, MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS};
 pub use engine::{

@@ -26,6 +26,6 @@ pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records,
+    Records, StoredMessage,
 };
 pub use rng::SplitMix64;

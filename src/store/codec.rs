@@ -253,12 +253,12 @@ pub(crate) fn encode_snapshot(
         }
         Ok(())
     };
-    for meta in records.messages.values() {
+    for meta in records.metas() {
         columns.message(meta);
         flush(&mut columns)?;
     }
-    for (id, payload) in &records.payloads {
-        columns.payload(*id, payload);
+    for (id, payload) in records.payloads() {
+        columns.payload(id, payload);
         flush(&mut columns)?;
     }
     for key in records.keys.values() {

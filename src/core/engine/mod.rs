@@ -270,8 +270,7 @@ impl<P: Clone> Engine<P> {
             ..Records::default()
         };
         for (id, e) in &self.messages {
-            image.messages.insert(*id, e.meta.clone());
-            image.payloads.insert(*id, e.payload.clone());
+            image.put(*id, Some(e.meta.clone()), Some(e.payload.clone()));
         }
         for (key, (id, expires_at_ms)) in &self.keys {
             image.keys.insert(

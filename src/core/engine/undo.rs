@@ -215,8 +215,7 @@ impl<P: Clone> Engine<P> {
             ..Records::default()
         };
         for (id, e) in std::mem::take(&mut self.messages) {
-            records.messages.insert(id, e.meta);
-            records.payloads.insert(id, e.payload);
+            records.put(id, Some(e.meta), Some(e.payload));
         }
         for (key, (id, expires_at_ms)) in std::mem::take(&mut self.keys) {
             let record = KeyRecord {

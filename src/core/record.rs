@@ -4,7 +4,7 @@
 //! A message is two records (its metadata and its payload) so that a state
 //! change (lease, retry, dead) rewrites only the small metadata record.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// A message id: assigned once at enqueue from a persisted counter, never reused.
@@ -155,8 +155,10 @@ pub struct Records<P> {
     /// Messages by id, both records of each in one map (one B-tree copy in
     /// the wasm, not one per record kind); never an entry with neither.
     pub messages: BTreeMap<MessageId, StoredMessage<P>>,
-    /// Idempotency keys.
-    pub keys: BTreeMap<String, KeyRecord>,
+    /// Idempotency keys: the message each stands for and the end of its
+    /// dedup window (the engine's own map type: one map instantiation in
+    /// the wasm for both, and the engine moves it in and out whole).
+    pub keys: HashMap<String, (MessageId, u64)>,
     /// The counters.
     pub counters: Counters,
     /// The origin, once made.
@@ -167,7 +169,7 @@ impl<P> Default for Records<P> {
     fn default() -> Self {
         Records {
             messages: BTreeMap::new(),
-            keys: BTreeMap::new(),
+            keys: HashMap::new(),
             counters: Counters::default(),
             origin: None,
         }
@@ -190,7 +192,7 @@ impl<P> Records<P> {
                 None => self.put(id, None, Some(p)),
             },
             Mutation::Put(Record::Key(k)) => {
-                self.keys.insert(k.key.clone(), k);
+                self.keys.insert(k.key, (k.id, k.expires_at_ms));
             }
             Mutation::Put(Record::Counters(c)) => self.counters = c,
             Mutation::Delete(RecordKey::Message(id)) => self.delete(id, |s| s.meta = None),
@@ -257,7 +259,13 @@ impl<P> Records<P> {
                 let payload = s.payload.map(|p| Record::Payload(id, p));
                 s.meta.map(Record::Message).into_iter().chain(payload)
             }))
-            .chain(self.keys.into_values().map(Record::Key))
+            .chain(self.keys.into_iter().map(|(key, (id, expires_at_ms))| {
+                Record::Key(KeyRecord {
+                    key,
+                    id,
+                    expires_at_ms,
+                })
+            }))
     }
 
     /// Repacks the message map into full B-tree nodes (same content): a

@@ -39,7 +39,7 @@ pub(crate) fn dead_letters(
     let used = image
         .metas()
         .map(|m| m.id)
-        .chain(image.keys.values().map(|k| k.id))
+        .chain(image.keys.values().map(|(id, _)| *id))
         .map(|id| id.0 + 1)
         .max()
         .unwrap_or(0);

@@ -267,20 +267,11 @@ impl<P: Clone> Engine<P> {
         let mut image = Records {
             counters: self.counters,
             origin: self.origin.clone(),
+            keys: self.keys.clone(),
             ..Records::default()
         };
         for (id, e) in &self.messages {
             image.put(*id, Some(e.meta.clone()), Some(e.payload.clone()));
-        }
-        for (key, (id, expires_at_ms)) in &self.keys {
-            image.keys.insert(
-                key.clone(),
-                super::record::KeyRecord {
-                    key: key.clone(),
-                    id: *id,
-                    expires_at_ms: *expires_at_ms,
-                },
-            );
         }
         image
     }

@@ -65,9 +65,9 @@ impl<P: Clone> Engine<P> {
         for id in orphans {
             engine.record_delete(RecordKey::Payload(id));
         }
-        for (key, k) in keys {
-            max_id = max_id.max(Some(k.id.0));
-            engine.index_key(key, k.id, k.expires_at_ms);
+        for (key, (id, expires_at_ms)) in keys {
+            max_id = max_id.max(Some(id.0));
+            engine.index_key(key, id, expires_at_ms);
         }
         // Never hand out an id or a lease number twice, even if the counters record lagged.
         if let Some(m) = max_id {

@@ -7,6 +7,7 @@
 
 mod compact;
 mod config;
+mod deadlines;
 mod engine;
 mod error;
 mod options;

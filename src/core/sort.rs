@@ -1,8 +1,9 @@
 //! The one sort of the crate: a heapsort by key, and the `k` smallest of a
 //! list through the same heap. `core::slice::sort` is compiled once per
 //! element type (a quicksort, its partitions and small sorts, ~4 KB of wasm
-//! each); this is a few hundred bytes, O(n log n) without allocating. None
-//! of it is on the per-job path (listing, and reading a log at open).
+//! each); this is a few hundred bytes, O(n log n) without allocating. The
+//! sorts are not on the per-job path (listing, and reading a log at open);
+//! the heap steps also keep `Deadlines` (`core/deadlines.rs`).
 
 /// Sorts `v` by `key`, ascending; not stable.
 pub fn sort_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
@@ -39,7 +40,7 @@ fn heap_sort<T>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
 }
 
 /// Moves `heap[root]` down the max-heap `heap` until neither child is greater.
-fn sift_down<T>(heap: &mut [T], mut root: usize, less: &impl Fn(&T, &T) -> bool) {
+pub(crate) fn sift_down<T>(heap: &mut [T], mut root: usize, less: &impl Fn(&T, &T) -> bool) {
     loop {
         let mut child = 2 * root + 1;
         if child >= heap.len() {
@@ -53,6 +54,18 @@ fn sift_down<T>(heap: &mut [T], mut root: usize, less: &impl Fn(&T, &T) -> bool)
         }
         heap.swap(root, child);
         root = child;
+    }
+}
+
+/// Moves `heap[i]` up the max-heap `heap` until its parent is not less.
+pub(crate) fn sift_up<T>(heap: &mut [T], mut i: usize, less: &impl Fn(&T, &T) -> bool) {
+    while i > 0 {
+        let parent = (i - 1) / 2;
+        if !less(&heap[parent], &heap[i]) {
+            return;
+        }
+        heap.swap(parent, i);
+        i = parent;
     }
 }
 

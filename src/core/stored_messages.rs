@@ -220,7 +220,11 @@ mod tests {
             a.remove(&MessageId(id));
         }
         assert_eq!(a, b);
-        assert!(a.slots.len() < 300, "swept along the way: {}", a.slots.len());
+        assert!(
+            a.slots.len() < 300,
+            "swept along the way: {}",
+            a.slots.len()
+        );
         a.compact();
         assert_eq!(a.slots.len(), 100);
         assert_eq!(a, b);

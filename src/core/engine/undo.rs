@@ -311,12 +311,9 @@ impl<P: Clone> Engine<P> {
         }
         self.messages = messages;
         self.place_group_heads();
-        let expiry: Vec<(u64, String)> = self
-            .keys
-            .iter()
-            .map(|(key, (_, at))| (*at, key.clone()))
-            .collect();
-        self.key_expiry.extend(expiry);
+        for (key, (_, at)) in &self.keys {
+            self.key_expiry.push(*at, key.clone());
+        }
         self.tick(now_ms);
     }
 }

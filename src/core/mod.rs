@@ -16,7 +16,6 @@ mod rate_window;
 mod record;
 mod rng;
 pub mod sort;
-mod stored_messages;
 
 pub use config::{Backoff, Config, RateLimit, MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS};
 pub use engine::{
@@ -28,6 +27,6 @@ pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records, StoredMessage, StoredMessages,
+    Records, StoredMessage,
 };
 pub use rng::SplitMix64;

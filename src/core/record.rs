@@ -4,10 +4,8 @@
 //! A message is two records (its metadata and its payload) so that a state
 //! change (lease, retry, dead) rewrites only the small metadata record.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-
-pub use super::stored_messages::{StoredMessage, StoredMessages};
 
 /// A message id: assigned once at enqueue from a persisted counter, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,11 +138,23 @@ pub enum Mutation<P> {
     Delete(RecordKey),
 }
 
+/// A stored message: its metadata record and its payload record, each of
+/// which an image may hold without the other (a half-written or damaged
+/// store; `Engine::from_records` drops such a message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage<P> {
+    /// Its metadata, if stored.
+    pub meta: Option<MessageRecord>,
+    /// Its payload, if stored.
+    pub payload: Option<P>,
+}
+
 /// Everything a store holds: the result of applying every committed mutation in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records<P> {
-    /// Messages by id, both records of each together.
-    pub messages: StoredMessages<P>,
+    /// Messages by id, both records of each in one map (one B-tree copy in
+    /// the wasm, not one per record kind); never an entry with neither.
+    pub messages: BTreeMap<MessageId, StoredMessage<P>>,
     /// Idempotency keys: the message each stands for and the end of its
     /// dedup window (the engine's own map type: one map instantiation in
     /// the wasm for both, and the engine moves it in and out whole).
@@ -158,7 +168,7 @@ pub struct Records<P> {
 impl<P> Default for Records<P> {
     fn default() -> Self {
         Records {
-            messages: StoredMessages::default(),
+            messages: BTreeMap::new(),
             keys: HashMap::new(),
             counters: Counters::default(),
             origin: None,
@@ -185,10 +195,8 @@ impl<P> Records<P> {
                 self.keys.insert(k.key, (k.id, k.expires_at_ms));
             }
             Mutation::Put(Record::Counters(c)) => self.counters = c,
-            Mutation::Delete(RecordKey::Message(id)) => self.messages.clear(id, |s| s.meta = None),
-            Mutation::Delete(RecordKey::Payload(id)) => {
-                self.messages.clear(id, |s| s.payload = None)
-            }
+            Mutation::Delete(RecordKey::Message(id)) => self.delete(id, |s| s.meta = None),
+            Mutation::Delete(RecordKey::Payload(id)) => self.delete(id, |s| s.payload = None),
             Mutation::Delete(RecordKey::Key(k)) => {
                 self.keys.remove(&k);
             }
@@ -201,6 +209,16 @@ impl<P> Records<P> {
     /// Adds message `id` with these records (there is none yet).
     pub fn put(&mut self, id: MessageId, meta: Option<MessageRecord>, payload: Option<P>) {
         self.messages.insert(id, StoredMessage { meta, payload });
+    }
+
+    /// Clears one record of message `id`, and the entry once it holds neither.
+    fn delete(&mut self, id: MessageId, clear: impl FnOnce(&mut StoredMessage<P>)) {
+        if let Some(s) = self.messages.get_mut(&id) {
+            clear(s);
+            if s.meta.is_none() && s.payload.is_none() {
+                self.messages.remove(&id);
+            }
+        }
     }
 
     /// The metadata of message `id`, if stored.
@@ -250,10 +268,11 @@ impl<P> Records<P> {
             }))
     }
 
-    /// Drops the messages' holes and spare capacity (same content): a
-    /// store calls it once a load has applied every stored record.
+    /// Repacks the message map into full B-tree nodes (same content): a
+    /// store calls it once a load has applied every stored record, which
+    /// inserts in id order and so leaves the nodes half full (`compact`).
     pub fn compact(&mut self) {
-        self.messages.compact();
+        super::compact::compact(&mut self.messages);
     }
 
     /// Builds the image from stored records, in any order.

@@ -67,8 +67,7 @@ fn all_pages(e: &Engine<u32>, s: JobStates, g: Option<&str>, limit: usize) -> Ve
 /// What `jobs` must list, worked out from the stored records alone.
 fn expected(e: &Engine<u32>, s: JobStates, g: Option<&str>) -> Vec<MessageId> {
     e.records()
-        .messages
-        .values()
+        .metas()
         .filter(|m| g.is_none() || m.group.as_deref() == g)
         .filter(|m| {
             let st = match m.state {

@@ -239,7 +239,7 @@ impl Harness {
         if !self.key_live(key) {
             return None;
         }
-        self.store.messages.get(&self.known.keys[key].0)
+        self.store.message(self.known.keys[key].0)
     }
 
     fn step(&mut self, op: Op) -> Result<(), TestCaseError> {
@@ -374,21 +374,22 @@ impl Harness {
                             prop_assert!(due_ms >= at, "retried at {} before {}", due_ms, at)
                         }
                         Settled::Dead => {
-                            let m = &self.engine.records().messages[&t.id];
+                            let records = self.engine.records();
+                            let m = records.message(t.id).expect("stored");
                             prop_assert!(m.attempts >= m.max_attempts, "dead with tries left");
                         }
                     }
                 }
             }
             Op::Cancel(i) => {
-                let ids: Vec<MessageId> = self.store.messages.keys().copied().collect();
+                let ids: Vec<MessageId> = self.store.metas().map(|m| m.id).collect();
                 let id = if ids.is_empty() || i % 5 == 0 {
                     // Completed, purged, cancelled, or never stored.
                     MessageId((i % 64) as u64)
                 } else {
                     ids[i % ids.len()]
                 };
-                let state = self.store.messages.get(&id).map(|m| m.state.clone());
+                let state = self.store.message(id).map(|m| m.state.clone());
                 let result = self.engine.cancel(id, self.now);
                 match state {
                     Some(MessageState::Waiting) => {
@@ -454,7 +455,8 @@ impl Harness {
             Op::Reject(i) => {
                 if let Some(t) = Self::pick(&mut self.known.tokens, i) {
                     self.engine.reject(t, "unrecoverable", self.now).unwrap();
-                    let m = &self.engine.records().messages[&t.id];
+                    let records = self.engine.records();
+                    let m = records.message(t.id).expect("stored");
                     prop_assert!(
                         matches!(m.state, MessageState::Dead { .. }),
                         "rejected but not dead"
@@ -548,7 +550,8 @@ impl Harness {
     /// A leased group member is the group's oldest waiting/in-flight message
     /// and no other member is in flight.
     fn check_group_head(&self, id: MessageId, group: &str) -> Result<(), TestCaseError> {
-        for (other, m) in &self.store.messages {
+        for m in self.store.metas() {
+            let other = &m.id;
             if *other == id || m.group.as_deref() != Some(group) {
                 continue;
             }
@@ -572,7 +575,7 @@ impl Harness {
         prop_assert_eq!(&self.engine.records(), &self.store);
         // Every message ever enqueued is in exactly one place.
         for id in &self.known.enqueued {
-            let stored = self.store.messages.contains_key(id);
+            let stored = self.store.message(*id).is_some();
             let places = [
                 stored,
                 self.known.completed.contains(id),
@@ -592,7 +595,7 @@ impl Harness {
             .keys()
             .all(|id| self.known.enqueued.contains(id)));
         let (mut waiting, mut in_flight, mut dead) = (0, 0, 0);
-        for m in self.store.messages.values() {
+        for m in self.store.metas() {
             prop_assert!(m.attempts <= m.max_attempts, "attempts beyond max");
             match m.state {
                 MessageState::Waiting => waiting += 1,
@@ -667,8 +670,7 @@ impl Harness {
         let clock = self.engine.clock();
         let want: Vec<(MessageId, JobState)> = self
             .store
-            .messages
-            .values()
+            .metas()
             .filter(|m| group.is_none() || m.group == group)
             .filter_map(|m| {
                 let s = match m.state {

@@ -114,11 +114,11 @@ fn a_rebuild_drops_unpartnered_records_in_the_journal_order_inserts_gave() {
     for (i, id) in ids.iter().enumerate() {
         match i % 7 {
             0 => {
-                records.payloads.remove(id);
+                records.apply(Mutation::Delete(RecordKey::Payload(*id)));
                 lost_payloads.push(*id);
             }
             3 => {
-                records.messages.remove(id);
+                records.apply(Mutation::Delete(RecordKey::Message(*id)));
                 lost_messages.push(*id);
             }
             _ => {}
@@ -126,7 +126,7 @@ fn a_rebuild_drops_unpartnered_records_in_the_journal_order_inserts_gave() {
     }
     // A payload above every message, and one between them.
     let top = MessageId(ids.last().unwrap().0 + 100);
-    records.payloads.insert(top, 1);
+    records.apply(Mutation::Put(Record::Payload(top, 1)));
     let mut rebuilt = Engine::from_records(config(false), records, now).unwrap();
     let mut want: Vec<Mutation<u64>> = lost_payloads
         .iter()
@@ -165,12 +165,12 @@ fn compacting_a_loaded_image_keeps_every_record() {
     let loaded = image.clone();
     image.compact();
     assert_eq!(image, loaded);
-    assert!(!image.messages.is_empty() && !image.payloads.is_empty());
+    assert!(image.metas().next().is_some() && image.payloads().next().is_some());
     // Still a working map: lookups, removal and inserts after the repack.
     let first = *image.messages.keys().next().unwrap();
     assert_eq!(image.messages.get(&first), loaded.messages.get(&first));
     image.apply(Mutation::Delete(RecordKey::Message(first)));
-    assert_eq!(image.messages.len(), loaded.messages.len() - 1);
+    assert_eq!(image.metas().count(), loaded.metas().count() - 1);
     let mut empty: Records<u64> = Records::default();
     empty.compact();
     assert_eq!(empty, Records::default());

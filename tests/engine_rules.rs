@@ -1082,8 +1082,8 @@ fn message_without_payload_is_dropped_at_rebuild() {
     let c = put(&mut e, 3, opts(), T0);
     assert_eq!(lease_ids(&mut e, T0, 1), vec![a]);
     replay(&mut e, &mut store);
-    store.payloads.remove(&a);
-    store.payloads.remove(&c);
+    store.apply(Mutation::Delete(RecordKey::Payload(a)));
+    store.apply(Mutation::Delete(RecordKey::Payload(c)));
     let mut re = Engine::from_records(exact(), store, T0).unwrap();
     assert_eq!(re.get(a), None);
     assert_eq!(re.get(c), None);
@@ -1099,7 +1099,7 @@ fn message_without_payload_is_dropped_at_rebuild() {
 #[test]
 fn payload_without_message_is_deleted_at_rebuild() {
     let mut store: Records<u32> = Records::default();
-    store.payloads.insert(MessageId(5), 5);
+    store.apply(Mutation::Put(Record::Payload(MessageId(5), 5)));
     let mut re = Engine::from_records(exact(), store, T0).unwrap();
     assert_eq!(
         journal(&mut re),

@@ -160,13 +160,18 @@ fn get(v: &JsValue, field: &str) -> JsValue {
 
 /// Same messages, keys and counters, and payloads equal as JSON.
 fn assert_same(actual: &Records<JsValue>, expected: &Records<JsValue>) {
-    assert_eq!(actual.messages, expected.messages);
+    let metas = |r: &Records<JsValue>| r.metas().cloned().collect::<Vec<_>>();
+    assert_eq!(metas(actual), metas(expected));
     assert_eq!(actual.keys, expected.keys);
     assert_eq!(actual.counters, expected.counters);
-    let ids = |r: &Records<JsValue>| r.payloads.keys().copied().collect::<Vec<_>>();
+    let ids = |r: &Records<JsValue>| r.payloads().map(|(id, _)| id).collect::<Vec<_>>();
     assert_eq!(ids(actual), ids(expected));
-    for (id, p) in &actual.payloads {
-        assert_eq!(json(p), json(&expected.payloads[id]), "payload of {id}");
+    for (id, p) in actual.payloads() {
+        assert_eq!(
+            json(p),
+            json(expected.payload(id).unwrap()),
+            "payload of {id}"
+        );
     }
 }
 
@@ -416,7 +421,7 @@ async fn compact_on_demand_folds_the_whole_log() {
 
     let (store, loaded) = open_loaded(&name).await;
     assert_same(&loaded, &expected);
-    assert_eq!(loaded.payloads.len(), 3);
+    assert_eq!(loaded.payloads().count(), 3);
     store.close();
 }
 
@@ -454,7 +459,7 @@ async fn structured_payloads_round_trip() {
     store.close();
 
     let (store, records) = open_loaded(&name).await;
-    let p = &records.payloads[&MessageId(0)];
+    let p = records.payload(MessageId(0)).unwrap();
     assert_eq!(json(&get(p, "nested")), json(&nested));
     let when = get(p, "when");
     assert!(when.is_instance_of::<Date>());
@@ -474,7 +479,7 @@ async fn structured_payloads_round_trip() {
     assert_eq!(map.size(), 2);
     assert_eq!(map.get(&"k".into()).as_f64(), Some(7.0));
     assert_eq!(get(&map.get(&3.into()), "deep").as_bool(), Some(true));
-    let raw = &records.payloads[&MessageId(1)];
+    let raw = records.payload(MessageId(1)).unwrap();
     assert_eq!(
         raw.clone().unchecked_into::<Uint8Array>().to_vec(),
         vec![9u8; 16]
@@ -571,35 +576,34 @@ async fn unreadable_records_become_dead_letters_and_the_rest_loads() {
     // reason as last error) and left the log and the snapshot, atomically.
     let (store, loaded) = open_loaded(&name).await;
     assert_eq!(
-        loaded.messages[&MessageId(1)],
-        expected.messages[&MessageId(1)]
+        loaded.message(MessageId(1)).unwrap(),
+        expected.message(MessageId(1)).unwrap()
     );
-    let dead: Vec<&MessageRecord> = loaded
-        .messages
-        .values()
-        .filter(|m| m.id != MessageId(1))
-        .collect();
+    let dead: Vec<&MessageRecord> = loaded.metas().filter(|m| m.id != MessageId(1)).collect();
     assert_eq!(dead.len(), 15, "13 log records and 2 snapshot chunks");
     for m in &dead {
         assert!(matches!(m.state, MessageState::Dead { .. }), "{m:?}");
         let reason = m.last_error.as_deref().unwrap_or_default();
         assert!(reason.starts_with("unreadable stored record"), "{reason}");
-        assert!(loaded.payloads.contains_key(&m.id), "the raw value is kept");
+        assert!(loaded.payload(m.id).is_some(), "the raw value is kept");
     }
     assert!(dead
         .iter()
         .any(|m| m.last_error.as_deref().unwrap_or_default().contains("99")));
     assert_eq!(
         json(
-            &loaded.payloads[&dead
-                .iter()
-                .find(|m| m
-                    .last_error
-                    .as_deref()
-                    .unwrap_or_default()
-                    .contains("log key 3"))
+            loaded
+                .payload(
+                    dead.iter()
+                        .find(|m| m
+                            .last_error
+                            .as_deref()
+                            .unwrap_or_default()
+                            .contains("log key 3"))
+                        .unwrap()
+                        .id
+                )
                 .unwrap()
-                .id]
         ),
         "\"garbage\""
     );

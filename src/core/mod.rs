@@ -7,6 +7,7 @@
 
 mod compact;
 mod config;
+mod deadlines;
 mod engine;
 mod error;
 mod options;
@@ -14,6 +15,7 @@ pub mod quote;
 mod rate_window;
 mod record;
 mod rng;
+pub mod sort;
 
 pub use config::{Backoff, Config, RateLimit, MAX_ATTEMPTS_LIMIT, MAX_RATE_LIMIT, MAX_TIME_MS};
 pub use engine::{
@@ -25,6 +27,6 @@ pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{
     Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records,
+    Records, StoredMessage,
 };
 pub use rng::SplitMix64;

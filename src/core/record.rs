@@ -4,7 +4,7 @@
 //! A message is two records (its metadata and its payload) so that a state
 //! change (lease, retry, dead) rewrites only the small metadata record.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// A message id: assigned once at enqueue from a persisted counter, never reused.
@@ -138,15 +138,27 @@ pub enum Mutation<P> {
     Delete(RecordKey),
 }
 
+/// A stored message: its metadata record and its payload record, each of
+/// which an image may hold without the other (a half-written or damaged
+/// store; `Engine::from_records` drops such a message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage<P> {
+    /// Its metadata, if stored.
+    pub meta: Option<MessageRecord>,
+    /// Its payload, if stored.
+    pub payload: Option<P>,
+}
+
 /// Everything a store holds: the result of applying every committed mutation in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Records<P> {
-    /// Message metadata by id.
-    pub messages: BTreeMap<MessageId, MessageRecord>,
-    /// Payloads by id.
-    pub payloads: BTreeMap<MessageId, P>,
-    /// Idempotency keys.
-    pub keys: BTreeMap<String, KeyRecord>,
+    /// Messages by id, both records of each in one map (one B-tree copy in
+    /// the wasm, not one per record kind); never an entry with neither.
+    pub messages: BTreeMap<MessageId, StoredMessage<P>>,
+    /// Idempotency keys: the message each stands for and the end of its
+    /// dedup window (the engine's own map type: one map instantiation in
+    /// the wasm for both, and the engine moves it in and out whole).
+    pub keys: HashMap<String, (MessageId, u64)>,
     /// The counters.
     pub counters: Counters,
     /// The origin, once made.
@@ -157,8 +169,7 @@ impl<P> Default for Records<P> {
     fn default() -> Self {
         Records {
             messages: BTreeMap::new(),
-            payloads: BTreeMap::new(),
-            keys: BTreeMap::new(),
+            keys: HashMap::new(),
             counters: Counters::default(),
             origin: None,
         }
@@ -169,22 +180,23 @@ impl<P> Records<P> {
     /// Applies one mutation.
     pub fn apply(&mut self, mutation: Mutation<P>) {
         match mutation {
-            Mutation::Put(Record::Message(m)) => {
-                self.messages.insert(m.id, m);
-            }
-            Mutation::Put(Record::Payload(id, p)) => {
-                self.payloads.insert(id, p);
-            }
+            Mutation::Put(Record::Message(m)) => match self.messages.get_mut(&m.id) {
+                Some(s) => s.meta = Some(m),
+                None => {
+                    let id = m.id;
+                    self.put(id, Some(m), None);
+                }
+            },
+            Mutation::Put(Record::Payload(id, p)) => match self.messages.get_mut(&id) {
+                Some(s) => s.payload = Some(p),
+                None => self.put(id, None, Some(p)),
+            },
             Mutation::Put(Record::Key(k)) => {
-                self.keys.insert(k.key.clone(), k);
+                self.keys.insert(k.key, (k.id, k.expires_at_ms));
             }
             Mutation::Put(Record::Counters(c)) => self.counters = c,
-            Mutation::Delete(RecordKey::Message(id)) => {
-                self.messages.remove(&id);
-            }
-            Mutation::Delete(RecordKey::Payload(id)) => {
-                self.payloads.remove(&id);
-            }
+            Mutation::Delete(RecordKey::Message(id)) => self.delete(id, |s| s.meta = None),
+            Mutation::Delete(RecordKey::Payload(id)) => self.delete(id, |s| s.payload = None),
             Mutation::Delete(RecordKey::Key(k)) => {
                 self.keys.remove(&k);
             }
@@ -192,6 +204,43 @@ impl<P> Records<P> {
             Mutation::Put(Record::Origin(o)) => self.origin = Some(o),
             Mutation::Delete(RecordKey::Origin) => self.origin = None,
         }
+    }
+
+    /// Adds message `id` with these records (there is none yet).
+    pub fn put(&mut self, id: MessageId, meta: Option<MessageRecord>, payload: Option<P>) {
+        self.messages.insert(id, StoredMessage { meta, payload });
+    }
+
+    /// Clears one record of message `id`, and the entry once it holds neither.
+    fn delete(&mut self, id: MessageId, clear: impl FnOnce(&mut StoredMessage<P>)) {
+        if let Some(s) = self.messages.get_mut(&id) {
+            clear(s);
+            if s.meta.is_none() && s.payload.is_none() {
+                self.messages.remove(&id);
+            }
+        }
+    }
+
+    /// The metadata of message `id`, if stored.
+    pub fn message(&self, id: MessageId) -> Option<&MessageRecord> {
+        self.messages.get(&id)?.meta.as_ref()
+    }
+
+    /// The payload of message `id`, if stored.
+    pub fn payload(&self, id: MessageId) -> Option<&P> {
+        self.messages.get(&id)?.payload.as_ref()
+    }
+
+    /// Every message metadata record, in id order.
+    pub fn metas(&self) -> impl Iterator<Item = &MessageRecord> {
+        self.messages.values().filter_map(|s| s.meta.as_ref())
+    }
+
+    /// Every payload record with its id, in id order.
+    pub fn payloads(&self) -> impl Iterator<Item = (MessageId, &P)> {
+        self.messages
+            .iter()
+            .filter_map(|(id, s)| Some((*id, s.payload.as_ref()?)))
     }
 
     /// Applies a batch of mutations in order.
@@ -206,13 +255,17 @@ impl<P> Records<P> {
         let counters = core::iter::once(Record::Counters(self.counters));
         counters
             .chain(self.origin.map(Record::Origin))
-            .chain(self.messages.into_values().map(Record::Message))
-            .chain(
-                self.payloads
-                    .into_iter()
-                    .map(|(id, p)| Record::Payload(id, p)),
-            )
-            .chain(self.keys.into_values().map(Record::Key))
+            .chain(self.messages.into_iter().flat_map(|(id, s)| {
+                let payload = s.payload.map(|p| Record::Payload(id, p));
+                s.meta.map(Record::Message).into_iter().chain(payload)
+            }))
+            .chain(self.keys.into_iter().map(|(key, (id, expires_at_ms))| {
+                Record::Key(KeyRecord {
+                    key,
+                    id,
+                    expires_at_ms,
+                })
+            }))
     }
 
     /// Repacks the message map into full B-tree nodes (same content): a

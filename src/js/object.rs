@@ -4,7 +4,6 @@
 //! through), own enumerable entries, and a value's type name for messages.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -34,15 +33,22 @@ extern "C" {
 thread_local! {
     /// Property names as JS strings, made once: decoding a Rust string into a
     /// JS string on every property set was a large part of building each job.
-    static KEYS: RefCell<HashMap<&'static str, JsValue>> = RefCell::default();
+    /// A list, not a map: a few dozen short names, and no hash map compiled for it.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = RefCell::default();
 }
 
 /// Calls `f` with `key` as a JS string (made once per name).
 fn with_key<T>(key: &'static str, f: impl FnOnce(&JsValue) -> T) -> T {
     KEYS.with(|keys| {
         if let Ok(mut keys) = keys.try_borrow_mut() {
-            let k = keys.entry(key).or_insert_with(|| JsValue::from_str(key));
-            return f(k);
+            let i = match keys.iter().position(|(name, _)| *name == key) {
+                Some(i) => i,
+                None => {
+                    keys.push((key, JsValue::from_str(key)));
+                    keys.len() - 1
+                }
+            };
+            return f(&keys[i].1);
         }
         f(&JsValue::from_str(key))
     })

@@ -155,11 +155,11 @@ impl Columns {
         self.payloads.push(payload.clone());
     }
 
-    fn key(&mut self, k: &KeyRecord) {
+    fn key(&mut self, key: &str, id: MessageId, expires_at_ms: u64) {
         self.tags.push(TAG_KEY);
-        self.num(k.id.0);
-        self.num(k.expires_at_ms);
-        self.strings.push(JsValue::from_str(&k.key));
+        self.num(id.0);
+        self.num(expires_at_ms);
+        self.strings.push(JsValue::from_str(key));
     }
 
     fn counters(&mut self, c: &Counters) {
@@ -178,7 +178,7 @@ impl Columns {
         match mutation {
             Mutation::Put(Record::Message(m)) => self.message(m),
             Mutation::Put(Record::Payload(id, p)) => self.payload(*id, p),
-            Mutation::Put(Record::Key(k)) => self.key(k),
+            Mutation::Put(Record::Key(k)) => self.key(&k.key, k.id, k.expires_at_ms),
             Mutation::Put(Record::Counters(c)) => self.counters(c),
             Mutation::Delete(RecordKey::Message(id)) => {
                 self.tags.push(TAG_DELETE_MESSAGE);
@@ -253,16 +253,16 @@ pub(crate) fn encode_snapshot(
         }
         Ok(())
     };
-    for meta in records.messages.values() {
+    for meta in records.metas() {
         columns.message(meta);
         flush(&mut columns)?;
     }
-    for (id, payload) in &records.payloads {
-        columns.payload(*id, payload);
+    for (id, payload) in records.payloads() {
+        columns.payload(id, payload);
         flush(&mut columns)?;
     }
-    for key in records.keys.values() {
-        columns.key(key);
+    for (key, &(id, expires_at_ms)) in &records.keys {
+        columns.key(key, id, expires_at_ms);
         flush(&mut columns)?;
     }
     if columns.len() > 0 {

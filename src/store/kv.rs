@@ -39,7 +39,7 @@ use super::kv_keys::{self, Key};
 use super::log_image::LogImage;
 use super::quarantine::{self, Unreadable};
 use super::{Store, StoreError};
-use crate::core::{Mutation, Records};
+use crate::core::{sort, Mutation, Records};
 
 /// Most mutations in one stored value: ~128 small messages stay well under
 /// the 128 KiB a Durable Object value may hold.
@@ -269,8 +269,8 @@ impl KvStore {
             };
             listed.max_seq = Some(listed.max_seq.map_or(seq, |m| m.max(seq)));
         }
-        listed.markers.sort_unstable_by_key(|m| m.0);
-        listed.parts.sort_unstable_by_key(|p| p.0);
+        sort::sort_by_key(&mut listed.markers, |m| m.0);
+        sort::sort_by_key(&mut listed.parts, |p| p.0);
         Ok(listed)
     }
 

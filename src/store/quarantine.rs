@@ -37,9 +37,9 @@ pub(crate) fn dead_letters(
     now_ms: u64,
 ) -> Vec<Mutation<JsValue>> {
     let used = image
-        .messages
-        .keys()
-        .chain(image.keys.values().map(|k| &k.id))
+        .metas()
+        .map(|m| m.id)
+        .chain(image.keys.values().map(|(id, _)| *id))
         .map(|id| id.0 + 1)
         .max()
         .unwrap_or(0);

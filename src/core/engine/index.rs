@@ -177,10 +177,8 @@ impl<P: Clone> Engine<P> {
         id: MessageId,
         expires_at_ms: u64,
     ) -> Option<(MessageId, u64)> {
-        if let Some((_, old_at)) = self.keys.get(&key) {
-            self.key_expiry.remove(&(*old_at, key.clone()));
-        }
-        self.key_expiry.insert((expires_at_ms, key.clone()));
+        // A time it had before stays in `key_expiry`, skipped when it comes.
+        self.key_expiry.push(expires_at_ms, key.clone());
         self.keys.insert(key, (id, expires_at_ms))
     }
 
@@ -195,21 +193,18 @@ impl<P: Clone> Engine<P> {
         }
         self.keys.remove(key);
         self.undo.push(Undo::Key(key.to_owned(), Some((owner, at))));
-        self.key_expiry.remove(&(at, key.to_owned()));
         self.record_delete(RecordKey::Key(key.to_owned()));
     }
 
     /// Forgets keys whose window ended and whose message is gone. A key whose
     /// message still exists stays until that message is removed.
     pub(super) fn expire_keys(&mut self) {
-        while let Some((at, _)) = self.key_expiry.first() {
-            if *at > self.clock {
-                break;
-            }
-            let Some((_, key)) = self.key_expiry.pop_first() else {
-                break;
+        while let Some((at, key)) = self.key_expiry.pop_due(self.clock) {
+            // Only the key's current window (a stale entry is passed over).
+            let owner = match self.keys.get(&key) {
+                Some(&(id, t)) if t == at => Some(id),
+                _ => None,
             };
-            let owner = self.keys.get(&key).map(|(id, _)| *id);
             if owner.is_some_and(|id| !self.messages.contains_key(&id)) {
                 if let Some((k, before)) = self.keys.remove_entry(&key) {
                     self.undo.push(Undo::Key(k, Some(before)));

@@ -6,6 +6,7 @@ use std::ops::Bound;
 
 use super::{Engine, Entry, Slot};
 use crate::core::record::{MessageId, MessageState};
+use crate::core::sort;
 
 /// Where a listed job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,7 +109,7 @@ impl<P: Clone> Engine<P> {
     /// Cost per page, with `n` messages stored and `k = limit`:
     /// - with a `group`: O(log n + k + the group's members in other
     ///   states passed over), through the group's index;
-    /// - `states` without `Pending`: at most O(log n + m + k log k), `m`
+    /// - `states` without `Pending`: at most O(log n + m log k), `m`
     ///   the delayed and/or in-flight jobs selected: the id range is walked
     ///   until it has passed over `m` messages in other states, then the
     ///   page is taken from the delay and lease indexes instead (in flight
@@ -195,11 +196,7 @@ impl<P: Clone> Engine<P> {
         if in_flight {
             ids.extend(self.leases.iter().map(|s| s.timed_id()).filter(above));
         }
-        if ids.len() > limit {
-            ids.select_nth_unstable(limit);
-            ids.truncate(limit);
-        }
-        ids.sort_unstable();
+        sort::smallest(&mut ids, limit);
         ids
     }
 

@@ -43,9 +43,10 @@ mod slot;
 mod takeover;
 mod undo;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use super::config::Config;
+use super::deadlines::Deadlines;
 use super::error::Result;
 use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
 use super::rng::SplitMix64;
@@ -119,7 +120,9 @@ pub struct Engine<P> {
     dead: Index,
     pending: usize,
     keys: HashMap<String, (MessageId, u64)>,
-    key_expiry: BTreeSet<(u64, String)>,
+    /// When each key's window ends (entries of replaced or released keys
+    /// stay until their time and are skipped then).
+    key_expiry: Deadlines,
     pace: rate::Pace,
     /// The record changes since the last drain (see `journal`).
     journal: Journal<P>,
@@ -149,7 +152,7 @@ impl<P: Clone> Engine<P> {
             dead: Index::new(),
             pending: 0,
             keys: HashMap::new(),
-            key_expiry: BTreeSet::new(),
+            key_expiry: Deadlines::default(),
             pace: rate::Pace::default(),
             journal: Journal::new(),
             counters_dirty: false,
@@ -267,21 +270,11 @@ impl<P: Clone> Engine<P> {
         let mut image = Records {
             counters: self.counters,
             origin: self.origin.clone(),
+            keys: self.keys.clone(),
             ..Records::default()
         };
         for (id, e) in &self.messages {
-            image.messages.insert(*id, e.meta.clone());
-            image.payloads.insert(*id, e.payload.clone());
-        }
-        for (key, (id, expires_at_ms)) in &self.keys {
-            image.keys.insert(
-                key.clone(),
-                super::record::KeyRecord {
-                    key: key.clone(),
-                    id: *id,
-                    expires_at_ms: *expires_at_ms,
-                },
-            );
+            image.put(*id, Some(e.meta.clone()), Some(e.payload.clone()));
         }
         image
     }
@@ -351,7 +344,13 @@ impl<P: Clone + PartialEq> Engine<P> {
             && self.dead == other.dead
             && self.pending == other.pending
             && self.keys == other.keys
-            && self.key_expiry == other.key_expiry
+            && self.live_key_expiry() == other.live_key_expiry()
+    }
+
+    /// The key windows still to end, stale entries left out.
+    fn live_key_expiry(&self) -> Vec<&(u64, String)> {
+        self.key_expiry
+            .holding(|at, key| self.keys.get(key).is_some_and(|(_, t)| *t == at))
     }
 
     /// `ready` with the paced group heads put back in: what is ready as

@@ -21,9 +21,10 @@
 //! engine the exact memory of the engine it replaces in the same instance
 //! (a rollback), so that case need not wait.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::Engine;
+use crate::core::deadlines::Deadlines;
 use crate::core::rate_window::RateWindow as Window;
 
 /// The memory of the rate limits.
@@ -33,7 +34,7 @@ pub(super) struct Pace {
     groups: HashMap<String, Window>,
     /// `(time, group)`: from `time` on, the group's window may no longer
     /// limit anything and can be forgotten (checked when popped).
-    idle: BTreeSet<(u64, String)>,
+    idle: Deadlines,
     /// After a rebuild: no start before this.
     hold: u64,
     /// After a rebuild: no group start before this.
@@ -78,7 +79,7 @@ impl<P: Clone> Engine<P> {
                 .or_default()
                 .record(now, limit);
             let idle_at = now.saturating_add(limit.interval_ms);
-            self.pace.idle.insert((idle_at, g.to_owned()));
+            self.pace.idle.push(idle_at, g.to_owned());
         }
     }
 
@@ -89,13 +90,7 @@ impl<P: Clone> Engine<P> {
         let Some(limit) = self.config.group_rate_limit else {
             return;
         };
-        while let Some((at, _)) = self.pace.idle.first() {
-            if *at > self.clock {
-                break;
-            }
-            let Some((_, group)) = self.pace.idle.pop_first() else {
-                break;
-            };
+        while let Some((_, group)) = self.pace.idle.pop_due(self.clock) {
             let idle = self
                 .pace
                 .groups

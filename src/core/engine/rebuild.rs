@@ -1,6 +1,6 @@
 //! `Engine::from_records`: rebuild the engine from what a store holds — a reopen.
 //!
-//! One pass over the stored messages, in id order beside their payloads:
+//! One pass over the stored messages (each with its payload), in id order:
 //! each message goes once into `messages` and once into the index it
 //! belongs in. The clock is set to `now_ms` first, so a due message goes
 //! straight to `ready` (not to `future` and back on the closing `tick`), and
@@ -28,7 +28,6 @@ impl<P: Clone> Engine<P> {
         let mut engine = Engine::new(config)?;
         let Records {
             messages,
-            payloads,
             keys,
             counters,
             origin,
@@ -42,13 +41,13 @@ impl<P: Clone> Engine<P> {
         let mut max_id = None;
         let mut max_lease = None;
         let mut orphans = Vec::new();
-        let mut payloads = payloads.into_iter().peekable();
-        for (id, meta) in messages {
+        for (id, stored) in messages {
+            let Some(meta) = stored.meta else {
+                orphans.push(id);
+                continue;
+            };
             leased_before |= meta.attempts > 0;
-            while let Some((orphan, _)) = payloads.next_if(|(p, _)| *p < id) {
-                orphans.push(orphan);
-            }
-            let Some((_, payload)) = payloads.next_if(|(p, _)| *p == id) else {
+            let Some(payload) = stored.payload else {
                 engine.record_delete(RecordKey::Message(id));
                 continue;
             };
@@ -59,7 +58,6 @@ impl<P: Clone> Engine<P> {
             engine.place(id, &meta);
             engine.messages.insert(id, Entry { meta, payload });
         }
-        orphans.extend(payloads.map(|(id, _)| id));
         if leased_before {
             engine.hold_after_rebuild(now_ms);
         }
@@ -67,9 +65,9 @@ impl<P: Clone> Engine<P> {
         for id in orphans {
             engine.record_delete(RecordKey::Payload(id));
         }
-        for (key, k) in keys {
-            max_id = max_id.max(Some(k.id.0));
-            engine.index_key(key, k.id, k.expires_at_ms);
+        for (key, (id, expires_at_ms)) in keys {
+            max_id = max_id.max(Some(id.0));
+            engine.index_key(key, id, expires_at_ms);
         }
         // Never hand out an id or a lease number twice, even if the counters record lagged.
         if let Some(m) = max_id {

@@ -17,7 +17,7 @@
 //! The counters and the origin are saved once per epoch, at its start.
 
 use super::{Engine, Entry};
-use crate::core::record::{Counters, KeyRecord, MessageId, MessageRecord, MessageState, Records};
+use crate::core::record::{Counters, MessageId, MessageRecord, MessageState, Records};
 
 /// The plain (heap-free) fields of a message's metadata that change after
 /// enqueue; its id, group, key and enqueue time never do.
@@ -212,19 +212,11 @@ impl<P: Clone> Engine<P> {
         let mut records = Records {
             counters: self.counters,
             origin: self.origin.clone(),
+            keys: std::mem::take(&mut self.keys),
             ..Records::default()
         };
         for (id, e) in std::mem::take(&mut self.messages) {
-            records.messages.insert(id, e.meta);
-            records.payloads.insert(id, e.payload);
-        }
-        for (key, (id, expires_at_ms)) in std::mem::take(&mut self.keys) {
-            let record = KeyRecord {
-                key: key.clone(),
-                id,
-                expires_at_ms,
-            };
-            records.keys.insert(key, record);
+            records.put(id, Some(e.meta), Some(e.payload));
         }
         records
     }
@@ -319,12 +311,9 @@ impl<P: Clone> Engine<P> {
         }
         self.messages = messages;
         self.place_group_heads();
-        let expiry: Vec<(u64, String)> = self
-            .keys
-            .iter()
-            .map(|(key, (_, at))| (*at, key.clone()))
-            .collect();
-        self.key_expiry.extend(expiry);
+        for (key, (_, at)) in &self.keys {
+            self.key_expiry.push(*at, key.clone());
+        }
         self.tick(now_ms);
     }
 }

@@ -4,8 +4,9 @@
 //! would be one more B-tree copy in the wasm. Nothing is taken out early:
 //! whoever pops an entry checks that it still holds (a key re-indexed with
 //! a new time, a group started again), so a replaced time costs one stale
-//! entry until it comes. Entries come out in `(time, name)` order, as a
-//! sorted set's would.
+//! entry until it comes, or until its owner `reset`s the heap from what
+//! still holds. Entries come out in `(time, name)` order, as a sorted set's
+//! would.
 
 use super::sort::{sift_down, sift_up};
 
@@ -39,6 +40,20 @@ impl Deadlines {
         let entry = self.0.swap_remove(0);
         sift_down(&mut self.0, 0, &later);
         Some(entry)
+    }
+
+    /// How many entries it holds, stale ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Holds exactly `entries` from now on (the stale ones dropped).
+    pub(crate) fn reset(&mut self, entries: impl Iterator<Item = (u64, String)>) {
+        self.0.clear();
+        self.0.extend(entries);
+        for root in (0..self.0.len() / 2).rev() {
+            sift_down(&mut self.0, root, &later);
+        }
     }
 
     /// Forgets every entry.
@@ -85,6 +100,28 @@ mod tests {
         }
         assert_eq!(got, want);
         assert_eq!(d.first_at(), None);
+    }
+
+    #[test]
+    fn reset_holds_only_the_given_entries_in_order() {
+        let mut d = Deadlines::default();
+        for (at, name) in [(5, "b"), (3, "a"), (9, "stale")] {
+            d.push(at, name.to_owned());
+        }
+        d.reset(
+            [(7, "x"), (2, "y"), (7, "a"), (4, "z")]
+                .map(|(at, n)| (at, n.to_owned()))
+                .into_iter(),
+        );
+        assert_eq!(d.len(), 4);
+        let mut got = Vec::new();
+        while let Some((at, name)) = d.pop_due(u64::MAX) {
+            got.push((at, name));
+        }
+        let want: Vec<(u64, String)> = [(2, "y"), (4, "z"), (7, "a"), (7, "x")]
+            .map(|(at, n)| (at, n.to_owned()))
+            .into();
+        assert_eq!(got, want);
     }
 
     #[test]

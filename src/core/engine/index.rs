@@ -4,6 +4,10 @@
 use super::{Engine, Slot, Undo};
 use crate::core::record::{MessageId, MessageState, RecordKey};
 
+/// Stale `key_expiry` entries tolerated beyond one per key before the heap
+/// is rebuilt from the keys (so a small queue does not rebuild often).
+const STALE_KEY_SLACK: usize = 64;
+
 impl<P: Clone> Engine<P> {
     /// Indexes a message that has just become `Waiting`.
     pub(super) fn index_waiting(&mut self, id: MessageId) {
@@ -177,9 +181,22 @@ impl<P: Clone> Engine<P> {
         id: MessageId,
         expires_at_ms: u64,
     ) -> Option<(MessageId, u64)> {
-        // A time it had before stays in `key_expiry`, skipped when it comes.
+        // A time it had before stays in `key_expiry`, skipped when it comes;
+        // once such stale entries outnumber the keys (a key coalesced over
+        // and over within its window), the heap is rebuilt from the keys.
         self.key_expiry.push(expires_at_ms, key.clone());
-        self.keys.insert(key, (id, expires_at_ms))
+        let before = self.keys.insert(key, (id, expires_at_ms));
+        if self.key_expiry.len() > 2 * self.keys.len() + STALE_KEY_SLACK {
+            self.reset_key_expiry();
+        }
+        before
+    }
+
+    /// `key_expiry` from `keys` alone: every key's current window, nothing stale.
+    pub(super) fn reset_key_expiry(&mut self) {
+        let keys = &self.keys;
+        self.key_expiry
+            .reset(keys.iter().map(|(key, &(_, at))| (at, key.clone())));
     }
 
     /// Forgets `key` now, window or not, if it stands for message `id`
@@ -241,5 +258,35 @@ impl<P: Clone> Engine<P> {
     /// Records a dead letter in the indexes.
     pub(super) fn index_dead(&mut self, id: MessageId) {
         self.dead.insert(Slot::id(id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::core::{Config, Engine, EnqueueOptions, OnDuplicate};
+
+    /// A key coalesced over and over, its window pushed out each time,
+    /// leaves stale entries in `key_expiry`; they stay bounded by the keys.
+    #[test]
+    fn coalescing_one_key_keeps_key_expiry_bounded() {
+        let mut e: Engine<u32> = Engine::new(Config::default()).expect("default config");
+        let replace = || EnqueueOptions {
+            idempotency_key: Some("sync".to_owned()),
+            on_duplicate: OnDuplicate::Replace,
+            ..EnqueueOptions::default()
+        };
+        for t in 0..10_000u32 {
+            e.enqueue(t, replace(), u64::from(t) * 1_000)
+                .expect("enqueue");
+            assert!(e.key_expiry.len() <= 2 * e.keys.len() + super::STALE_KEY_SLACK + 1);
+        }
+        assert_eq!(e.keys.len(), 1);
+        // The one live window is still there, and ends when it should.
+        let live = e.live_key_expiry();
+        assert_eq!(live.len(), 1);
+        assert_eq!(
+            live[0].0,
+            9_999 * 1_000 + Config::default().idempotency_window_ms
+        );
     }
 }

@@ -311,9 +311,7 @@ impl<P: Clone> Engine<P> {
         }
         self.messages = messages;
         self.place_group_heads();
-        for (key, (_, at)) in &self.keys {
-            self.key_expiry.push(*at, key.clone());
-        }
+        self.reset_key_expiry();
         self.tick(now_ms);
     }
 }

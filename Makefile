@@ -39,7 +39,7 @@ node-test: setup
 ## WebKit: WebKitWebDriver is driven as the runner's "safaridriver", on a virtual X display
 ## (MiniBrowser has no headless mode) and behind tests/browsers/webkit-run.mjs, which adds
 ## the MiniBrowser capabilities the runner does not send for Safari.
-WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability
+WEB_TESTS := --features test-hooks --test web_queue --test web_indexeddb --test web_encryption --test web_stored_data --test web_durability --test web_link
 # A whole test file's run in one page, not one test: the runner's default is 20 s.
 BROWSER_TIMEOUT := WASM_BINDGEN_TEST_TIMEOUT=300
 

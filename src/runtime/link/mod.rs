@@ -14,13 +14,8 @@ pub use web::WebLink;
 
 /// A held lock; released on drop (a crashed tab releases its locks too).
 pub enum Lock {
-    /// A Web Lock: calling `release` resolves the promise that holds it;
-    /// `done` (the request's promise, rejections caught) settles once the
-    /// lock manager has let it go.
-    Web {
-        release: js_sys::Function,
-        done: Option<js_sys::Promise>,
-    },
+    /// A Web Lock, as `web.js` holds it (released by `web::release`).
+    Web(JsValue),
     /// An in-realm lock on this name.
     Local(String),
 }
@@ -29,9 +24,9 @@ impl Lock {
     /// Releases the lock and resolves once another request can take it
     /// (a Web Lock is let go a few tasks after its promise resolves), so
     /// that a queue closed and opened again leads at once.
-    pub async fn release(mut self) {
-        let done = match &mut self {
-            Lock::Web { done, .. } => done.take(),
+    pub async fn release(self) {
+        let done = match &self {
+            Lock::Web(held) => Some(web::release(held)),
             Lock::Local(_) => None,
         };
         drop(self);
@@ -44,8 +39,8 @@ impl Lock {
 impl Drop for Lock {
     fn drop(&mut self) {
         match self {
-            Lock::Web { release, .. } => {
-                let _ = release.call0(&JsValue::UNDEFINED);
+            Lock::Web(held) => {
+                let _ = web::release(held);
             }
             Lock::Local(name) => local::release(name),
         }
@@ -63,12 +58,9 @@ pub enum Link {
 impl Link {
     /// Joins the lock and bus of queue `name`; `on_message` receives what the others post.
     pub fn new(name: &str, on_message: Box<dyn Fn(JsValue)>) -> Link {
-        match WebLink::available() {
-            true => match WebLink::new(name, on_message) {
-                Ok(link) => Link::Web(link),
-                Err(on_message) => Link::Local(LocalLink::new(name, on_message)),
-            },
-            false => Link::Local(LocalLink::new(name, on_message)),
+        match WebLink::new(name, on_message) {
+            Ok(link) => Link::Web(link),
+            Err(on_message) => Link::Local(LocalLink::new(name, on_message)),
         }
     }
 

@@ -16,12 +16,17 @@ for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
 // The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js, the stores' idb.js and cipher.js), which wasmq.js imports.
-const snippets = existsSync(new URL("snippets/", pkg))
+const found = existsSync(new URL("snippets/", pkg))
   ? readdirSync(new URL("snippets/", pkg), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => `snippets/${f}`)
   : [];
-for (const s of new Set([...readFileSync(new URL("wasmq.js", pkg), "utf8").matchAll(/from '\.\/(snippets\/[^']+)'/g)].map((m) => m[1]))) {
-  if (!snippets.includes(s)) throw new Error(`pkg/${s}, imported by wasmq.js, is missing`);
+const snippets = [...new Set([...readFileSync(new URL("wasmq.js", pkg), "utf8").matchAll(/from\s*["']\.\/(snippets\/[^"']+)["']/g)].map((m) => m[1]))];
+for (const s of snippets) {
+  if (!found.includes(s)) throw new Error(`pkg/${s}, imported by wasmq.js, is missing`);
 }
+// wasm-pack never clears pkg/snippets/: a snippet an earlier build left there (another branch's, or one since
+// removed) is not imported, and would otherwise be shipped and counted in the glue's size.
+for (const s of found.filter((f) => !snippets.includes(f))) rmSync(new URL(s, pkg));
+if (found.length > snippets.length) console.log(`package: removed ${found.length - snippets.length} stale snippet(s) from pkg/snippets/`);
 // wasm-bindgen copies a snippet as written, comments and all: ship it without them (names kept, for stack traces).
 for (const s of snippets) {
   const url = new URL(s, pkg);

@@ -17,6 +17,10 @@ test("the packed tarball installs, bundles with esbuild and runs jobs in Node", 
   const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], `${root}pkg`))[0];
   const files = packed.files.map((f) => f.path).sort();
   for (const f of ["package.json", "wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm"]) assert.ok(files.includes(f), `tarball has ${f}`);
+  // The snippets shipped are exactly those the glue imports (wasm-pack leaves an earlier build's in pkg/snippets/).
+  const imported = [...new Set([...readFileSync(`${root}pkg/wasmq.js`, "utf8").matchAll(/from\s*["']\.\/(snippets\/[^"']+)["']/g)].map((m) => m[1]))].sort();
+  assert.ok(imported.length > 0, "wasmq.js imports its snippets");
+  assert.deepEqual(files.filter((f) => f.startsWith("snippets/")), imported);
   const tarball = `${work}/${packed.filename}`;
   t.diagnostic(`tarball ${packed.filename}: ${statSync(tarball).size} bytes, ${files.length} files`);
 

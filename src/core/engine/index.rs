@@ -62,12 +62,7 @@ impl<P: Clone> Engine<P> {
             self.ready.remove(&Slot::ready(e.meta.priority, due, id));
         }
         if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
-            if group.indexed == Some(id) {
-                group.indexed = None;
-                if let Some(t) = group.paced_at.take() {
-                    self.paced.remove(&Slot::at(t, id));
-                }
-            }
+            group.unindex(id, &mut self.paced);
         }
     }
 

@@ -97,6 +97,19 @@ struct Group {
     paced_at: Option<u64>,
 }
 
+impl Group {
+    /// Member `id` leaves the waiting indexes (leased, cancelled or
+    /// replaced): if it was the indexed head, it is no longer, nor paced.
+    fn unindex(&mut self, id: MessageId, paced: &mut Index) {
+        if self.indexed == Some(id) {
+            self.indexed = None;
+            if let Some(t) = self.paced_at.take() {
+                paced.remove(&Slot::at(t, id));
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Entry<P> {
     meta: MessageRecord,

@@ -8,7 +8,7 @@
 //! still holds. Entries come out in `(time, name)` order, as a sorted set's
 //! would.
 
-use super::sort::{sift_down, sift_up};
+use super::sort::{heapify, sift_down, sift_up};
 
 /// Names by time, earliest first.
 #[derive(Debug, Clone, Default)]
@@ -51,9 +51,7 @@ impl Deadlines {
     pub(crate) fn reset(&mut self, entries: impl Iterator<Item = (u64, String)>) {
         self.0.clear();
         self.0.extend(entries);
-        for root in (0..self.0.len() / 2).rev() {
-            sift_down(&mut self.0, root, &later);
-        }
+        heapify(&mut self.0, &later);
     }
 
     /// Forgets every entry.

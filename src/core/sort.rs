@@ -12,12 +12,10 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
 
 /// Keeps the `k` smallest of `v`, sorted ascending (O(n log k)).
 pub fn smallest<T: Ord>(v: &mut Vec<T>, k: usize) {
+    let less = |a: &T, b: &T| a < b;
     if v.len() > k {
-        let less = |a: &T, b: &T| a < b;
         // A max-heap of the first k; each later one smaller than its top replaces the top.
-        for root in (0..k / 2).rev() {
-            sift_down(&mut v[..k], root, &less);
-        }
+        heapify(&mut v[..k], &less);
         for i in k..v.len() {
             if k > 0 && v[i] < v[0] {
                 v.swap(0, i);
@@ -26,16 +24,21 @@ pub fn smallest<T: Ord>(v: &mut Vec<T>, k: usize) {
         }
         v.truncate(k);
     }
-    heap_sort(v, &|a: &T, b: &T| a < b);
+    heap_sort(v, &less);
 }
 
 fn heap_sort<T>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
-    for root in (0..v.len() / 2).rev() {
-        sift_down(v, root, less);
-    }
+    heapify(v, less);
     for end in (1..v.len()).rev() {
         v.swap(0, end);
         sift_down(&mut v[..end], 0, less);
+    }
+}
+
+/// Makes `v` a max-heap.
+pub(crate) fn heapify<T>(v: &mut [T], less: &impl Fn(&T, &T) -> bool) {
+    for root in (0..v.len() / 2).rev() {
+        sift_down(v, root, less);
     }
 }
 

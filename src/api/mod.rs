@@ -10,7 +10,6 @@ use std::future::Future;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::runtime::{convert, options, Instance, QueueError};
 
@@ -173,10 +172,9 @@ impl Queue {
     ) -> js_sys::Promise {
         let prepared = options::payload_list(&payloads)
             .and_then(|()| options::enqueue_many_options(&options))
-            .and_then(|o| Ok((convert::clone_payload(&payloads)?, o)))
+            .and_then(|o| Ok((convert::clone_payloads(&payloads)?, o)))
             .and_then(|(list, o)| {
-                // The clone of an array (`payload_list` checked it) is an array: no copy.
-                let list: Vec<JsValue> = list.unchecked_into::<js_sys::Array>().iter().collect();
+                let list: Vec<JsValue> = list.iter().collect();
                 for p in &list {
                     self.door.admit(p)?;
                 }

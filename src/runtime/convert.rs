@@ -1,7 +1,7 @@
 //! Rust values to the plain JS objects the API returns (and the leader sends) (`Stats`,
 //! `DeadLetter`, `EnqueueResult`), and payload cloning.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::core::{DeadLetter, Enqueued, Job, Stats};
 use crate::js::object::{object, opt_str};
@@ -85,27 +85,24 @@ fn copy(stored: JsValue) -> JsValue {
     super::hot::copy_payload(&stored).unwrap_or(stored)
 }
 
-thread_local! {
-    /// The global `structuredClone`, looked up once (`None` where there is none).
-    static STRUCTURED_CLONE: Option<js_sys::Function> =
-        js_sys::Reflect::get(&js_sys::global(), &"structuredClone".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+/// The copy of the caller's payload that is stored (`hot.js`'s
+/// `copyPayload`: later changes by the caller do not reach the queue), or
+/// `PAYLOAD_NOT_CLONEABLE`.
+pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
+    super::hot::copy_payload(payload).map_err(not_cloneable)
 }
 
-/// A structured clone of the payload (so later changes by the caller do not
-/// reach the queue), or `PAYLOAD_NOT_CLONEABLE`.
-pub fn clone_payload(payload: &JsValue) -> Result<JsValue, QueueError> {
-    // Called where it is kept (a clone of the function would take and free a slot per call).
-    let cloned = STRUCTURED_CLONE.with(|clone| match clone {
-        Some(clone) => clone.call1(&JsValue::UNDEFINED, payload),
-        None => Ok(payload.clone()),
-    });
-    cloned.map_err(|e| {
-        let detail = crate::js::error_text(&e);
-        QueueError::new(
-            codes::PAYLOAD_NOT_CLONEABLE,
-            format!("the payload cannot be stored (it must be structured-cloneable): {detail}"),
-        )
-    })
+/// `enqueueMany`'s payloads (an array), each copied on its own as by
+/// [`clone_payload`], or `PAYLOAD_NOT_CLONEABLE` if one cannot be.
+pub fn clone_payloads(payloads: &JsValue) -> Result<js_sys::Array, QueueError> {
+    super::hot::copy_each(payloads).map_err(not_cloneable)
+}
+
+/// `PAYLOAD_NOT_CLONEABLE`, with what the copy threw.
+fn not_cloneable(e: JsValue) -> QueueError {
+    let detail = crate::js::error_text(&e);
+    QueueError::new(
+        codes::PAYLOAD_NOT_CLONEABLE,
+        format!("the payload cannot be stored (it must be structured-cloneable): {detail}"),
+    )
 }

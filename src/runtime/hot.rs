@@ -1,7 +1,7 @@
 //! The bindings of `hot.js`, the runtime's per-job hot path written in
 //! JavaScript (shipped beside the glue as a wasm-bindgen snippet): job
-//! objects with a lazy `signal` and their own `ack()` / `fail(error)`, the copy of a stored payload a handler
-//! (or `jobs()`) gets, the handler call with its promise followed, and
+//! objects with a lazy `signal` and their own `ack()` / `fail(error)`, the copy of a payload (the caller's
+//! at enqueue; a stored one for a handler or `jobs()`), the handler call with its promise followed, and
 //! `enqueue()`'s promise and `enqueueMany()`'s ids.
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -62,10 +62,16 @@ extern "C" {
         deadline: f64,
     );
 
-    /// A copy of a stored payload equal to its structured clone (what that
-    /// throws, thrown): plain data copied by hand, the rest by structuredClone.
+    /// A copy of a payload equal to its structured clone (what that throws,
+    /// thrown): plain data copied by hand (a `Proxy` of plain data read
+    /// through its traps), the rest by structuredClone.
     #[wasm_bindgen(catch, js_name = copyPayload)]
     pub fn copy_payload(value: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `enqueueMany`'s payloads, each copied on its own as by
+    /// [`copy_payload`] (what one throws, thrown).
+    #[wasm_bindgen(catch, js_name = copyEach)]
+    pub fn copy_each(list: &JsValue) -> Result<js_sys::Array, JsValue>;
 
     /// `handler(argument)` for the call `call` (numbered `n`; the call lets go of its argument):
     /// [`FOLLOWED`] when it returned a promise (or thenable), followed with

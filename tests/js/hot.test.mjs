@@ -1,14 +1,14 @@
 // The runtime's JS snippet as the package ships it (pkg/snippets/…/hot.js): the payload copy against structuredClone
-// over a table of values, the job objects and their lazy `signal`, the handler call, and enqueue's promise.
+// over a table of values, of proxies and of enqueueMany's lists, the job objects and their lazy `signal`, the handler call, and enqueue's promise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { isDeepStrictEqual } from "node:util";
+import { isDeepStrictEqual, types } from "node:util";
 
 const pkg = new URL("../../pkg/", import.meta.url);
 const shipped = readdirSync(new URL("snippets/", pkg), { recursive: true }).find((f) => f.endsWith("hot.js"));
 assert.ok(shipped, "the package ships the hot.js snippet");
-const { Call, callHandler, copyPayload, enqueued, newBatch, newJob, numbers, setJob } = await import(new URL(`snippets/${shipped}`, pkg));
+const { Call, callHandler, copyEach, copyPayload, enqueued, newBatch, newJob, numbers, setJob } = await import(new URL(`snippets/${shipped}`, pkg));
 
 /** Every object reachable from `v` (own properties, Map and Set entries). */
 function objects(v, into = new Set()) {
@@ -91,6 +91,50 @@ test("copyPayload refuses what structuredClone refuses, with its error", () => {
     assert.ok(expected, "structuredClone refuses it");
     assert.throws(() => copyPayload(make()), (e) => e.name === expected.name && e.message === expected.message && e.constructor === expected.constructor);
   }
+});
+
+/** As Vue's `reactive`: each plain object or array read through it comes out wrapped in its own Proxy. */
+const reactive = (target) => new Proxy(target, {
+  get(o, k, r) {
+    const v = Reflect.get(o, k, r);
+    return v && typeof v === "object" && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) ? reactive(v) : v;
+  },
+});
+
+test("a Proxy of plain data is copied as the data it shows, and no Proxy is left in the copy", () => {
+  const cases = [
+    ["reactive", () => reactive({ to: "a", items: [{ n: 1 }, { n: 2 }], when: new Date(5) })],
+    ["proxy inside", () => ({ inner: new Proxy({ n: 1, list: [1, 2] }, {}) })],
+    ["proxy of an array", () => new Proxy([1, { n: 2 }, [3]], {})],
+    ["proxy of a null-prototype object", () => new Proxy(Object.assign(Object.create(null), { a: 1 }), {})],
+    ["shared through a proxy", () => { const s = { n: 1 }; const p = new Proxy(s, {}); return { a: p, b: p, c: s }; }],
+  ];
+  for (const [name, make] of cases) {
+    const value = make();
+    const copy = copyPayload(value);
+    const plain = JSON.parse(JSON.stringify(value));
+    assert.deepEqual(JSON.parse(JSON.stringify(copy)), plain, `${name}: the data it shows`);
+    for (const o of objects(copy)) assert.ok(!types.isProxy(o), `${name}: no Proxy in the copy`);
+    assert.doesNotThrow(() => structuredClone(copy), `${name}: the copy is storable as it is`);
+  }
+  const shared = copyPayload(cases[4][1]());
+  assert.equal(shared.a, shared.b, "one Proxy reached twice is one object");
+  assert.notEqual(shared.a, shared.c, "a Proxy and its target are two objects, as two objects would be");
+  const refused = [() => new Proxy(new Map(), {}), () => ({ d: new Proxy(new Date(), {}) }), () => new Proxy({ f() {} }, {}),
+    () => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; }, () => new Proxy({ a: 1 }, { get() { throw new Error("trap"); } })];
+  for (const make of refused) assert.throws(() => copyPayload(make()), (e) => e.name === "DataCloneError", String(make));
+});
+
+test("copyEach copies each payload on its own and refuses the list if one is refused", () => {
+  const s = { n: 1 };
+  const list = [s, s, { to: "a", tags: ["x"] }, 5, reactive({ deep: { n: 2 } })];
+  const out = copyEach(list);
+  assert.ok(Array.isArray(out) && out.length === 5 && out !== list);
+  assert.deepEqual(JSON.parse(JSON.stringify(out)), [{ n: 1 }, { n: 1 }, { to: "a", tags: ["x"] }, 5, { deep: { n: 2 } }]);
+  assert.notEqual(out[0], out[1], "an object given twice is two payloads");
+  for (const o of objects(out)) assert.ok(!objects(list).has(o) && !types.isProxy(o), "nothing shared with the list, no Proxy");
+  assert.deepEqual(copyEach(new Proxy([1, 2], {})), [1, 2], "a Proxy of the list");
+  assert.throws(() => copyEach([1, () => 2]), (e) => e.name === "DataCloneError");
 });
 
 test("a job has the data fields as own properties and a signal getter", () => {

@@ -60,13 +60,18 @@ const BAD_ENQUEUE_OPTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Payloads that cannot be stored.
+/// Payloads that cannot be stored (a `Proxy` of plain data can: it is read
+/// through its traps, `copies.rs`; of anything else, or revoked, it cannot).
 const UNCLONEABLE_PAYLOADS: &[&str] = &[
     "() => 1",
     "Symbol('s')",
     "{ f() {} }",
-    "new Proxy({}, {})",
     "{ get x() { throw new Error('getter') } }",
+    "new Proxy(new Map(), {})",
+    "{ when: new Proxy(new Date(), {}) }",
+    "new Proxy({ a: 1 }, { get() { throw new Error('trap') } })",
+    "{ inner: new Proxy({ f() {} }, {}) }",
+    "(() => { const r = Proxy.revocable({}, {}); r.revoke(); return r.proxy; })()",
 ];
 
 /// `Queue.open` options refused, and the option each error names.

@@ -205,7 +205,13 @@ const BAD_ENQUEUE_MANY: &[(&str, &str, &str, &str)] = &[
     ("[1, 2]", "{ unknown: 1 }", "INVALID_OPTION", "unknown"),
     ("[1, 2]", "'fast'", "INVALID_OPTION", "options"),
     ("[1, () => 2]", "", "PAYLOAD_NOT_CLONEABLE", ""),
-    ("new Proxy([1, 2], {})", "", "PAYLOAD_NOT_CLONEABLE", ""),
+    ("[1, new Proxy(new Set(), {})]", "", "PAYLOAD_NOT_CLONEABLE", ""),
+    (
+        "new Proxy([1, 2], { get(t, k) { if (k === '1') throw new Error('trap'); return Reflect.get(t, k); } })",
+        "",
+        "PAYLOAD_NOT_CLONEABLE",
+        "",
+    ),
     (
         "[{ to: 'a' }, 'x'.repeat(100)]",
         "",

@@ -4,7 +4,8 @@
 //! changes neither the stored job nor what its retry gets; a caller
 //! changing its object after `enqueue` changes nothing either; in the
 //! per-job and the batch API alike. One object given twice to one
-//! `enqueueMany` is two payloads apart.
+//! `enqueueMany` is two payloads apart. A `Proxy` of plain data (Vue's
+//! `reactive`, MobX) is stored as the plain data it shows.
 
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
@@ -19,6 +20,8 @@ const PAYLOADS: &[&str] = &[
     "{ when: new Date(5), map: new Map([[1, 'one']]), bytes: new Uint8Array([1, 2]) }",
     "(() => { const shared = { n: 1 }; return { a: shared, b: shared }; })()",
     "'plain string'",
+    // Vue's `reactive`: each object read through it comes out wrapped in its own Proxy.
+    "(() => { const deep = (t) => new Proxy(t, { get(o, k, r) { const v = Reflect.get(o, k, r); return v && typeof v === 'object' ? deep(v) : v; } }); return deep({ to: 'p@q.r', items: [{ n: 1 }, { n: 2 }] }); })()",
 ];
 
 /// What a test compares of a payload: its content as one text (Dates,
@@ -143,9 +146,8 @@ fn described(describe: &JsValue, list: &JsValue) -> Vec<String> {
         .collect()
 }
 
-/// One object given twice to one `enqueueMany` (its one structured clone
-/// keeps them one object in the store): still two jobs whose payloads are
-/// apart wherever they come out. A caller changing the payload `jobs()`
+/// One object given twice to one `enqueueMany` (each payload is copied on
+/// its own): two jobs whose payloads are apart wherever they come out. A caller changing the payload `jobs()`
 /// listed for the first changes neither listing; a batch handler gets two
 /// objects, and spoiling the first one's changes neither the second nor
 /// the retry of either.
@@ -267,5 +269,62 @@ pub async fn listed_payloads_are_copies(storage: &str) {
     seen.sort_by(|a, b| a.0.total_cmp(&b.0));
     let got: Vec<String> = seen.into_iter().map(|(_, d)| d).collect();
     assert_eq!(got, want, "the redrive delivered the payloads as enqueued");
+    wait(q.close()).await.unwrap();
+}
+
+/// A `Proxy` of plain data, as Vue's `reactive` or MobX's observables
+/// make, is read through its traps like the object it stands for: the
+/// payload of `enqueue`, a Proxy inside a payload and `enqueueMany`'s array
+/// itself are stored as the plain data they show (structuredClone, and so
+/// IndexedDB, would refuse them). Changing the objects behind them after
+/// the enqueue changes nothing stored.
+pub async fn proxies_of_plain_data_are_stored_as_what_they_show(storage: &str) {
+    let name = fresh("proxies", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let (describe, spoil) = (eval(DESCRIBE), eval(SPOIL));
+    let target = eval("({ to: 'a@b.c', items: [{ n: 1 }, { n: 2 }] })");
+    let reactive = call(
+        &eval("(t) => { const deep = (o) => new Proxy(o, { get(x, k, r) { const v = Reflect.get(x, k, r); return v && typeof v === 'object' ? deep(v) : v; } }); return deep(t); }"),
+        &target,
+    );
+    let inner = eval("({ n: 3 })");
+    let wrapped = call(&eval("(t) => ({ wrapped: new Proxy(t, {}) })"), &inner);
+    let items = eval("[{ n: 4 }, 5]");
+    let list = call(&eval("(t) => new Proxy(t, {})"), &items);
+    let want: Vec<String> = [
+        r#"{"to":"a@b.c","items":[{"n":1},{"n":2}]}"#,
+        r#"{"wrapped":{"n":3}}"#,
+        r#"{"n":4}"#,
+        "5",
+    ]
+    .map(String::from)
+    .to_vec();
+    enqueue(&q, reactive, "")
+        .await
+        .expect("a reactive proxy is stored");
+    enqueue(&q, wrapped, "")
+        .await
+        .expect("a proxy inside is stored");
+    wait(q.enqueue_many(list, JsValue::UNDEFINED))
+        .await
+        .expect("a proxy of the array is stored");
+    for t in [&target, &inner, &items] {
+        call(&spoil, t); // the objects behind the proxies change after the enqueue
+    }
+    let listed = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(
+        described(&describe, &listed),
+        want,
+        "the plain data they showed"
+    );
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 4.0);
+    wait(q.close()).await.unwrap();
+    let q = open(&name, storage, "{}").await;
+    let listed = wait(q.jobs(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(
+        described(&describe, &listed),
+        want,
+        "the same once reopened"
+    );
     wait(q.close()).await.unwrap();
 }

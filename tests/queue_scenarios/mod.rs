@@ -68,6 +68,7 @@ macro_rules! scenario_tests {
             payload_kinds_batch => copies::every_payload_kind_is_copied_in_batches,
             one_object_twice => copies::one_object_twice_in_enqueue_many_is_two_payloads,
             listed_copies => copies::listed_payloads_are_copies,
+            proxies_stored => copies::proxies_of_plain_data_are_stored_as_what_they_show,
             own_outcomes_batch => own_outcomes::batch_jobs_settle_on_their_own,
             own_outcomes_one => own_outcomes::a_job_settles_itself_in_a_per_job_handler,
             own_outcomes_timeout => own_outcomes::own_outcomes_hold_when_the_call_times_out,

@@ -30,7 +30,7 @@ export interface QueueOptions<T = unknown> {
   encryptionKey?: CryptoKey;
   /**
    * Called as `validate(payload)` on every `enqueue` of this instance, with the
-   * structured clone that would be stored: `true` admits it; anything else
+   * copy that would be stored: `true` admits it; anything else
    * (`false`, a message string, any other value, or a throw) rejects the enqueue
    * with VALIDATION_FAILED (the message as the error's message) and stores nothing.
    * Not forwarded: each instance (tab, worker) validates its own calls.

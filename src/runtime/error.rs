@@ -149,7 +149,7 @@ impl From<ChoiceError> for QueueError {
 
 impl From<StoreError> for QueueError {
     fn from(e: StoreError) -> Self {
-        QueueError::new(e.code(), e.message)
+        QueueError::new(e.code(), e.into_message())
     }
 }
 

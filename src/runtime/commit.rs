@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 
 use super::events::names;
 use super::{now_ms, Leader, QueueError};

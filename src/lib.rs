@@ -57,5 +57,7 @@ pub mod api;
 mod by_name;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+#[cfg(any(target_arch = "wasm32", test))]
+mod oneshot;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 
 use super::events::names;
 use super::{now_ms, Leader, QueueError};
@@ -25,7 +25,10 @@ impl Leader {
                 !std::mem::replace(&mut st.flushing, true)
             }
             Err(e) => {
-                let _ = tx.send(Err(StoreError::new(StoreErrorKind::Failed, e.message)));
+                let _ = tx.send(Err(StoreError::new(
+                    StoreErrorKind::Failed,
+                    e.into_message(),
+                )));
                 false
             }
         };

@@ -51,9 +51,15 @@ codes! {
     INTERNAL_ERROR,
 }
 
-/// A failure reported to JavaScript.
+/// A failure reported to JavaScript: its parts behind one pointer, so that
+/// a `Result<T, QueueError>` is barely bigger than `T` and every `?` moves
+/// one word, not seven (the size of the async bodies that pass errors on).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueError {
+pub struct QueueError(Box<ErrorParts>);
+
+/// What a [`QueueError`] says (read through it: `e.code`, `e.message`, `e.option`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorParts {
     /// The stable code.
     pub code: &'static str,
     /// What happened, for humans.
@@ -62,23 +68,40 @@ pub struct QueueError {
     pub option: Option<String>,
 }
 
+impl std::ops::Deref for QueueError {
+    type Target = ErrorParts;
+    fn deref(&self) -> &ErrorParts {
+        &self.0
+    }
+}
+
 impl QueueError {
+    /// An error from its parts.
+    pub fn from_parts(code: &'static str, message: String, option: Option<String>) -> Self {
+        QueueError(Box::new(ErrorParts {
+            code,
+            message,
+            option,
+        }))
+    }
+
+    /// Its message, taken.
+    pub fn into_message(self) -> String {
+        self.0.message
+    }
+
     /// An error with a code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        QueueError {
-            code,
-            message: message.into(),
-            option: None,
-        }
+        QueueError::from_parts(code, message.into(), None)
     }
 
     /// An `INVALID_OPTION` error naming the option.
     pub fn invalid(option: &str, reason: impl fmt::Display) -> Self {
-        QueueError {
-            code: codes::INVALID_OPTION,
-            message: format!("invalid option `{option}`: {reason}"),
-            option: Some(option.to_owned()),
-        }
+        QueueError::from_parts(
+            codes::INVALID_OPTION,
+            format!("invalid option `{option}`: {reason}"),
+            Some(option.to_owned()),
+        )
     }
 
     /// The queue is closed.
@@ -126,7 +149,7 @@ impl From<ChoiceError> for QueueError {
 
 impl From<StoreError> for QueueError {
     fn from(e: StoreError) -> Self {
-        QueueError::new(e.code(), e.message)
+        QueueError::new(e.code(), e.into_message())
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 
 use super::{Leader, Phase, QueueError, State};
 use crate::store::Store;

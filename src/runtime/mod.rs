@@ -35,7 +35,7 @@ pub mod task;
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 

@@ -16,22 +16,46 @@ pub enum StoreErrorKind {
     DecryptFailed,
 }
 
-/// A storage failure; nothing of the failed operation took effect.
+/// A storage failure; nothing of the failed operation took effect. Its
+/// parts are behind one pointer, so that a `Result<T, StoreError>` is
+/// barely bigger than `T` (the async bodies that pass errors on stay small).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreError {
+pub struct StoreError(Box<StoreErrorParts>);
+
+/// What a [`StoreError`] says (read through it: `e.kind`, `e.message`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreErrorParts {
     /// What kind of failure.
     pub kind: StoreErrorKind,
     /// Details for humans (the browser's message).
     pub message: String,
 }
 
+impl std::ops::Deref for StoreError {
+    type Target = StoreErrorParts;
+    fn deref(&self) -> &StoreErrorParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for StoreError {
+    fn deref_mut(&mut self) -> &mut StoreErrorParts {
+        &mut self.0
+    }
+}
+
 impl StoreError {
     /// A failure of the given kind.
     pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
-        StoreError {
+        StoreError(Box::new(StoreErrorParts {
             kind,
             message: message.into(),
-        }
+        }))
+    }
+
+    /// Its message, taken.
+    pub fn into_message(self) -> String {
+        self.0.message
     }
 
     /// The stable code for JavaScript's `Error.code`.

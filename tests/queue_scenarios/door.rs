@@ -101,6 +101,52 @@ pub async fn oversized_payload_is_refused(storage: &str) {
     assert_eq!(stored, 4.0, "only the admitted jobs are stored");
 }
 
+/// `maxPayloadBytes` measures exactly as documented: each payload here
+/// measures 64 bytes (UTF-8 strings with a lone surrogate as U+FFFD, 8 per
+/// number and `Date`, a bigint's digits, 1 per boolean, `null`,
+/// `undefined` and object, a `RegExp`'s source and flags, property names,
+/// a view's whole buffer, a cycle once), so a limit of 64 admits every one
+/// and a limit of 63 refuses every one as "at least 64 bytes".
+pub async fn payload_measures_are_exact(storage: &str) {
+    let payloads = [
+        r#""x".repeat(64)"#,
+        r#""é".repeat(32)"#,
+        r#""\u{1F600}".repeat(16)"#,
+        r#""\uD800".repeat(21) + "x""#,
+        "new ArrayBuffer(63)",
+        "new Uint8Array(new ArrayBuffer(62), 0, 1)",
+        r#"[1, 2, 3, 4, 5, 6, 7, "abcdef", true]"#,
+        r#"{ ab: "x".repeat(61) }"#,
+        r#"new Map([["k", "v".repeat(62)]])"#,
+        r#"new Set(["s".repeat(63)])"#,
+        r#"[new Date(0), "x".repeat(54)]"#,
+        r#"[/ab/g, "x".repeat(59)]"#,
+        r#"[12345678901234567890n, "x".repeat(43)]"#,
+        r#"[null, undefined, false, "x".repeat(60)]"#,
+        "(() => { const o = { a: 'x'.repeat(61) }; o.b = o; return o; })()",
+    ];
+    let name = fresh("measure-64", storage).await;
+    let q = open(&name, storage, r#"{"maxPayloadBytes": 64}"#).await;
+    for payload in payloads {
+        enqueue(&q, eval(payload), "")
+            .await
+            .unwrap_or_else(|e| panic!("{payload} measures 64 bytes: {e:?}"));
+    }
+    wait(q.close()).await.unwrap();
+    let name = fresh("measure-63", storage).await;
+    let q = open(&name, storage, r#"{"maxPayloadBytes": 63}"#).await;
+    for payload in payloads {
+        refused(
+            &q,
+            eval(payload),
+            "PAYLOAD_TOO_LARGE",
+            "maxPayloadBytes (63): at least 64 bytes",
+        )
+        .await;
+    }
+    wait(q.close()).await.unwrap();
+}
+
 /// `validate` is not forwarded: a follower checks its own calls, the
 /// leader does not check what followers forward.
 pub async fn each_instance_validates_its_own_calls(storage: &str) {

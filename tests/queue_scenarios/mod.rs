@@ -42,6 +42,7 @@ macro_rules! scenario_tests {
             polluted_prototype => bad_input::polluted_prototype_is_ignored,
             validate_option => door::validate_refuses_before_anything_is_stored,
             max_payload_bytes => door::oversized_payload_is_refused,
+            payload_measures => door::payload_measures_are_exact,
             validate_per_instance => door::each_instance_validates_its_own_calls,
             hanging_handler => poison::hanging_handler_is_timed_out_until_dead,
             crashing_handler => poison::crashing_handler_is_dead_after_max_attempts_reopens,

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 use wasm_bindgen::JsValue;
 
 use super::{protocol, Instance};

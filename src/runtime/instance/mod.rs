@@ -30,7 +30,7 @@ mod serve;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 use futures::future::Either;
 use wasm_bindgen::JsValue;
 

@@ -58,11 +58,11 @@ pub fn result_of(response: &JsValue) -> Result<JsValue, QueueError> {
     }
     let code = known_code(&get_str(&err, "code"));
     let option = get(&err, "option").as_string();
-    Err(QueueError {
+    Err(QueueError::from_parts(
         code,
-        message: get_str(&err, "message"),
+        get_str(&err, "message"),
         option,
-    })
+    ))
 }
 
 fn known_code(code: &str) -> &'static str {

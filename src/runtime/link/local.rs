@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use futures::channel::oneshot;
+use crate::oneshot;
 use wasm_bindgen::JsValue;
 
 use super::Lock;

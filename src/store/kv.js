@@ -11,8 +11,9 @@
 // A handle (`open`) holds the adapter, the prefix, the next `seq`, the commits whose markers are stored now
 // (`live`, the snapshot first if any) and the keys the last `read` found no commit needs (`garbage`).
 //
-// Every promise rejects with `[how, method, error]`: how 0, the adapter's method threw or rejected; 1, it is no
-// longer a function; 2, iterating what `list` gave threw; 3, `list` gave the wrong shape (`error` says why).
+// Every promise rejects with `[how, text, error]`: how 0, the adapter's method threw or rejected `error` (`text`
+// names the method); 1, it is no longer a function; 3, `list` gave the wrong shape (`text` says so, whole);
+// 2, iterating what `list` gave threw `error`.
 
 const LOG = "log";
 const SNAPSHOT = "snapshot";
@@ -20,6 +21,7 @@ const SEQ = /^\d{16}$/;
 const DIGITS = /^\d+$/;
 const U32_MAX = 4294967295;
 const NOT_ITERABLE = "gave something that is not iterable";
+const LIST = "storage adapter `list`";
 
 /** A store's handle: queue `name`'s keys in `adapter`, markers of schema `version`. */
 export function open(adapter, name, version) {
@@ -53,18 +55,19 @@ async function call(adapter, name, args) {
   try {
     method = adapter[name];
   } catch {}
-  if (typeof method !== "function") throw [1, name];
+  const context = `storage adapter \`${name}\``;
+  if (typeof method !== "function") throw [1, `${context} is no longer a function`];
   try {
     return await method.apply(adapter, args);
   } catch (e) {
-    throw [0, name, e];
+    throw [0, context, e];
   }
 }
 
 /** Every `[key, value]` under the prefix that the adapter's `list` gives (a Map, an array of pairs), flat. */
 async function list(c) {
   const listed = await call(c.adapter, "list", [{ prefix: c.prefix }]);
-  const bad = (why) => [3, "list", why];
+  const bad = (why) => [3, `${LIST} ${why}; expected a Map or an array of [key, value] pairs`];
   if (typeof listed !== "object" || listed === null) throw bad(NOT_ITERABLE);
   let it;
   try {
@@ -72,7 +75,7 @@ async function list(c) {
     if (typeof iterator === "function") it = iterator.call(listed);
     if (typeof it !== "object" || it === null || typeof it.next !== "function") it = undefined;
   } catch (e) {
-    throw [2, "list", e];
+    throw [2, LIST, e];
   }
   if (!it) throw bad(NOT_ITERABLE);
   const out = [];
@@ -84,7 +87,7 @@ async function list(c) {
       entry = step?.value;
       if (Array.isArray(entry)) key = entry[0];
     } catch (e) {
-      throw [2, "list", e];
+      throw [2, LIST, e];
     }
     if (!Array.isArray(entry)) throw bad("gave an entry that is not a [key, value] pair");
     if (typeof key !== "string") throw bad("gave a key that is not a string");
@@ -116,11 +119,12 @@ const bySeq = (a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0);
 const bySeqPart = (a, b) => bySeq(a, b) || a.part - b.part;
 
 /**
- * What a load reads: the commits from the newest readable snapshot on, in `seq` order, each
+ * What a load reads, `[rows, values]`: the commits from the newest readable snapshot on, in `seq` order, each
  * `[seq, true | false, marker, parts found, parts]` (a snapshot or a log commit: the values of parts 0, 1, ...
  * that are stored, and how many the marker names) or `[seq, why, [marker, ...its parts]]` when its marker is
- * unreadable. Sets the handle's next `seq`, its live commits and the keys no commit needs (older markers first,
- * then parts older than the snapshot or without a marker): `sweep` deletes them.
+ * unreadable; and the values of every readable commit's parts found, in that order (to decrypt). Sets the
+ * handle's next `seq`, its live commits and the keys no commit needs (older markers first, then parts older than
+ * the snapshot or without a marker): `sweep` deletes them.
  */
 export async function read(c) {
   const entries = await list(c);
@@ -146,6 +150,7 @@ export async function read(c) {
   }
   const partsOf = (seq) => grouped.get(seq) ?? [];
   const rows = [];
+  const values = [];
   const live = [];
   for (const { seq, value, marker } of markers) {
     if (seq < first) continue;
@@ -157,6 +162,7 @@ export async function read(c) {
     // Part 0, 1, ... of those stored (one value per part number).
     const found = partsOf(seq).filter((p, i, all) => p.part < count && (i === 0 || all[i - 1].part !== p.part));
     rows.push([Number(seq), snapshot, value, found.map((p) => p.value), count]);
+    for (const p of found) values.push(p.value);
     live.push({ seq, parts: count });
   }
   const marked = new Set(markers.map((m) => m.seq));
@@ -166,7 +172,7 @@ export async function read(c) {
   ];
   c.next = max === undefined ? "0000000000000001" : String(BigInt(max) + 1n).padStart(16, "0");
   c.live = live;
-  return rows;
+  return [rows, values];
 }
 
 /** Deletes the keys the last `read` found no commit needs, in order; rejects at the first that fails. */

@@ -149,47 +149,6 @@ impl KvStore {
             .map(drop)
     }
 
-    /// Decrypts (with a key) and decodes the commits `kv.js` listed into
-    /// `image`; returns how many log commits were applied and what could
-    /// not be read.
-    async fn replay(
-        &self,
-        rows: &Array,
-        image: &mut Records<JsValue>,
-    ) -> Result<(usize, Vec<Unreadable>), StoreError> {
-        let mut log_len = 0;
-        let mut unreadable = Vec::new();
-        for row in rows.iter() {
-            let row: Array = row.unchecked_into();
-            let seq = row.get(0).as_f64().unwrap_or(f64::NAN);
-            let kind = row.get(1);
-            if let Some(reason) = kind.as_string() {
-                // The marker and whatever parts carry its `seq`, as they are.
-                unreadable.push(unreadable_value(LOG, seq, row.get(2), reason));
-                continue;
-            }
-            let values: Array = row.get(3).unchecked_into();
-            if let Some(cipher) = &self.cipher {
-                for value in values.iter() {
-                    cipher.open(&value).await?;
-                }
-            }
-            let read = Read {
-                seq,
-                parts: row.get(4).as_f64().unwrap_or(0.0) as usize,
-                marker: row.get(2),
-                values,
-            };
-            if kind.as_bool() == Some(true) {
-                unreadable.extend(read.apply_snapshot(image));
-            } else {
-                log_len += 1;
-                unreadable.extend(read.apply_log(image));
-            }
-        }
-        Ok((log_len, unreadable))
-    }
-
     /// Moves unreadable values into dead letters (a log commit), then writes
     /// a snapshot so that they are deleted (the policy is `quarantine`'s).
     async fn quarantine(&self, image: &mut Records<JsValue>, bad: Vec<Unreadable>, now_ms: u64) {
@@ -209,11 +168,16 @@ impl KvStore {
 
 impl Store<JsValue> for KvStore {
     async fn load(&self, now_ms: u64) -> Result<Records<JsValue>, StoreError> {
-        let rows: Array = settled(kv_adapter::read(&self.handle))
+        let listed: Array = settled(kv_adapter::read(&self.handle))
             .await?
             .unchecked_into();
+        if let Some(cipher) = &self.cipher {
+            for value in listed.get(1).unchecked_into::<Array>().iter() {
+                cipher.open(&value).await?;
+            }
+        }
         let mut image = Records::default();
-        let (log_len, unreadable) = self.replay(&rows, &mut image).await?;
+        let (log_len, unreadable) = replay(listed.get(0).unchecked_ref(), &mut image);
         // Replayed in id order, the maps are half-full B-trees: repack them
         // before the copy, so that both copies are compact.
         image.compact();
@@ -242,6 +206,36 @@ impl Store<JsValue> for KvStore {
         self.maybe_compact().await;
         Ok(())
     }
+}
+
+/// Decodes the commits `kv.js` listed (`rows`, opened) into `image`;
+/// returns how many log commits were applied and what could not be read.
+fn replay(rows: &Array, image: &mut Records<JsValue>) -> (usize, Vec<Unreadable>) {
+    let mut log_len = 0;
+    let mut unreadable = Vec::new();
+    for row in rows.iter() {
+        let row: Array = row.unchecked_into();
+        let seq = row.get(0).as_f64().unwrap_or(f64::NAN);
+        let kind = row.get(1);
+        if let Some(reason) = kind.as_string() {
+            // The marker and whatever parts carry its `seq`, as they are.
+            unreadable.push(unreadable_value(LOG, seq, row.get(2), reason));
+            continue;
+        }
+        let read = Read {
+            seq,
+            parts: row.get(4).as_f64().unwrap_or(0.0) as usize,
+            marker: row.get(2),
+            values: row.get(3).unchecked_into(),
+        };
+        if kind.as_bool() == Some(true) {
+            unreadable.extend(read.apply_snapshot(image));
+        } else {
+            log_len += 1;
+            unreadable.extend(read.apply_log(image));
+        }
+    }
+    (log_len, unreadable)
 }
 
 /// One live commit as read: its `seq`, how many parts its marker names,

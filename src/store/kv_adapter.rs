@@ -72,34 +72,23 @@ impl KvAdapter {
     }
 }
 
-/// What a rejection `[how, method, error]` of `kv.js` means: the method
-/// threw or rejected (0: `QuotaExceededError`, by name, `DOMException` or
-/// not, is [`StoreErrorKind::QuotaExceeded`], anything else `Failed`); it
-/// is no longer a function (1: `Unavailable`); iterating what `list` gave
-/// threw (2), or it gave the wrong shape (3: `Failed`).
+/// What a rejection `[how, text, error]` of `kv.js` means: the method
+/// threw or rejected `error` (0: `QuotaExceededError`, by name,
+/// `DOMException` or not, is [`StoreErrorKind::QuotaExceeded`], anything
+/// else `Failed`); it is no longer a function (1: `Unavailable`); iterating
+/// what `list` gave threw (2), or it gave the wrong shape (3: `Failed`).
+/// `text` is the message, or (0, 2) the context it starts with.
 pub(crate) fn failed(rejection: &JsValue) -> StoreError {
     let Some(rejection) = rejection.dyn_ref::<Array>() else {
         return js_error(rejection, "storage adapter");
     };
-    let context = format!(
-        "storage adapter `{}`",
-        rejection.get(1).as_string().unwrap_or_default()
-    );
+    let text = rejection.get(1).as_string().unwrap_or_default();
     let error = rejection.get(2);
     match rejection.get(0).as_f64().unwrap_or(0.0) as u32 {
-        1 => StoreError::new(
-            StoreErrorKind::Unavailable,
-            format!("{context} is no longer a function"),
-        ),
-        2 => js_error(&error, &context),
-        3 => StoreError::new(
-            StoreErrorKind::Failed,
-            format!(
-                "{context} {}; expected a Map or an array of [key, value] pairs",
-                error.as_string().unwrap_or_default()
-            ),
-        ),
-        _ => adapter_error(&error, &context),
+        1 => StoreError::new(StoreErrorKind::Unavailable, text),
+        2 => js_error(&error, &text),
+        3 => StoreError::new(StoreErrorKind::Failed, text),
+        _ => adapter_error(&error, &text),
     }
 }
 

@@ -95,7 +95,7 @@ test("another queue whose name extends this one's is not read", async () => {
   await append(theirs, [{ n: 1 }]);
   assert.equal(adapter.map.size, 2);
   const mine = open(adapter, "a", 1);
-  assert.deepEqual(await read(mine), []);
+  assert.deepEqual(await read(mine), [[], []]);
   await sweep(mine);
   assert.equal(adapter.map.size, 2, "their keys are left alone");
 });
@@ -103,7 +103,7 @@ test("another queue whose name extends this one's is not read", async () => {
 test("a commit is its parts, then its marker; a load lists it back", async () => {
   const adapter = mapAdapter();
   const c = open(adapter, "jobs", 1);
-  assert.deepEqual(await read(c), []);
+  assert.deepEqual(await read(c), [[], []]);
   await append(c, [{ a: 1 }, { b: 2 }]);
   assert.deepEqual(adapter.calls, [
     ["put", "wasmq:jobs/d/0000000000000001/000000"],
@@ -112,7 +112,10 @@ test("a commit is its parts, then its marker; a load lists it back", async () =>
   ]);
   assert.deepEqual(adapter.map.get("wasmq:jobs/c/0000000000000001"), { v: 1, kind: "log", parts: 2 });
   const again = open(adapter, "jobs", 1);
-  assert.deepEqual(await read(again), [[1, false, { v: 1, kind: "log", parts: 2 }, [{ a: 1 }, { b: 2 }], 2]]);
+  assert.deepEqual(await read(again), [
+    [[1, false, { v: 1, kind: "log", parts: 2 }, [{ a: 1 }, { b: 2 }], 2]],
+    [{ a: 1 }, { b: 2 }],
+  ]);
 });
 
 test("a load replays from the newest snapshot and lists the keys no commit needs", async () => {
@@ -134,11 +137,13 @@ test("a load replays from the newest snapshot and lists the keys no commit needs
     [`${prefix}mine`, "the application's"],
   ]);
   const c = open(mapAdapter(map), "jobs", 1);
-  assert.deepEqual(await read(c), [
+  const [rows, values] = await read(c);
+  assert.deepEqual(rows, [
     [3, true, { v: 1, kind: "snapshot", parts: 2 }, ["s3a", "s3b"], 2],
     [4, "unknown schema version in the commit marker (this build reads 1)", [{ v: 2, kind: "log", parts: 1 }, "l4"]],
     [5, false, { v: 1, kind: "log", parts: 2 }, ["l5b"], 2],
   ]);
+  assert.deepEqual(values, ["s3a", "s3b", "l5b"], "the readable commits' parts, to decrypt");
   assert.deepEqual(c.garbage, [
     `${prefix}c/${seq16(1)}`,
     `${prefix}c/${seq16(2)}`,
@@ -166,7 +171,7 @@ test("unreadable markers say why", async () => {
   ];
   for (const [i, [marker, why]] of markers.entries()) {
     const c = open(mapAdapter(new Map([[`${prefix}c/${seq16(1)}`, marker]])), "jobs", 1);
-    const [row] = await read(c);
+    const [[row]] = await read(c);
     assert.equal(row[1], why, `marker ${i}`);
   }
 });
@@ -208,7 +213,7 @@ test("a compaction writes the snapshot, then deletes the older commits (markers 
   adapter.delete = async () => {
     throw deleteFails;
   };
-  assert.deepEqual(await compact(c, ["t"]), [0, "delete", deleteFails]);
+  assert.deepEqual(await compact(c, ["t"]), [0, "storage adapter `delete`", deleteFails]);
   assert.deepEqual(adapter.map.get(`${prefix}c/${seq16(5)}`), { v: 1, kind: "snapshot", parts: 1 });
 });
 
@@ -222,7 +227,7 @@ test("a failed put deletes the commit's parts and rejects with what the adapter 
     if (key.includes("/c/")) throw full;
     adapter.map.set(key, value);
   };
-  assert.deepEqual(await rejection(append(c, ["a", "b"])), [0, "put", full]);
+  assert.deepEqual(await rejection(append(c, ["a", "b"])), [0, "storage adapter `put`", full]);
   assert.equal(adapter.map.size, 0, "its parts were deleted");
   assert.deepEqual(c.live, [], "it does not count");
 });
@@ -230,12 +235,12 @@ test("a failed put deletes the commit's parts and rejects with what the adapter 
 test("an adapter that breaks is rejected as such", async () => {
   const c = open(mapAdapter(), "jobs", 1);
   c.adapter.put = undefined;
-  assert.deepEqual(await rejection(append(c, ["a"])), [1, "put"]);
+  assert.deepEqual(await rejection(append(c, ["a"])), [1, "storage adapter `put` is no longer a function"]);
   const shapes = [
-    [5, [3, "list", "gave something that is not iterable"]],
-    [{}, [3, "list", "gave something that is not iterable"]],
-    [[7], [3, "list", "gave an entry that is not a [key, value] pair"]],
-    [[[1, 2]], [3, "list", "gave a key that is not a string"]],
+    [5, [3, "storage adapter `list` gave something that is not iterable; expected a Map or an array of [key, value] pairs"]],
+    [{}, [3, "storage adapter `list` gave something that is not iterable; expected a Map or an array of [key, value] pairs"]],
+    [[7], [3, "storage adapter `list` gave an entry that is not a [key, value] pair; expected a Map or an array of [key, value] pairs"]],
+    [[[1, 2]], [3, "storage adapter `list` gave a key that is not a string; expected a Map or an array of [key, value] pairs"]],
   ];
   for (const [listed, want] of shapes) {
     const c = open({ ...mapAdapter(), list: () => listed }, "jobs", 1);
@@ -252,8 +257,8 @@ test("an adapter that breaks is rejected as such", async () => {
     },
   };
   const c2 = open({ ...mapAdapter(), list: () => throwing }, "jobs", 1);
-  assert.deepEqual(await rejection(read(c2)), [2, "list", broken]);
+  assert.deepEqual(await rejection(read(c2)), [2, "storage adapter `list`", broken]);
   const down = new Error("backend down");
   const c3 = open({ ...mapAdapter(), list: async () => Promise.reject(down) }, "jobs", 1);
-  assert.deepEqual(await rejection(read(c3)), [0, "list", down]);
+  assert.deepEqual(await rejection(read(c3)), [0, "storage adapter `list`", down]);
 });

@@ -400,3 +400,41 @@ async fn the_shared_test_adapter_holds_every_scenario_queue_apart() {
     assert_eq!(num(&qb.stats().unwrap(), "pending"), 5.0);
     wait(qb.close()).await.unwrap();
 }
+
+#[test]
+async fn an_adapter_method_gone_after_open_is_storage_unavailable() {
+    let adapter = faulty_adapter();
+    let name = fresh("gone", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    enqueue(&q, js("1"), "").await.unwrap();
+    let put = get(&adapter, "put");
+    set(&adapter, "put", JsValue::UNDEFINED);
+    let err = enqueue(&q, js("2"), "").await.unwrap_err();
+    assert_eq!(code(&err), "STORAGE_UNAVAILABLE");
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(
+        message.contains("storage adapter `put` is no longer a function"),
+        "{message}"
+    );
+    assert_eq!(num(&q.stats().unwrap(), "pending"), 1.0, "rolled back");
+    set(&adapter, "put", put);
+    enqueue(&q, js("3"), "").await.unwrap();
+    assert_eq!(pending_after_reopen_on(q, &name, &adapter).await, 2.0);
+}
+
+#[test]
+async fn a_list_whose_iteration_throws_is_storage_failed_with_its_error() {
+    let adapter = eval(
+        "({ put() {}, delete() {}, list() { return { [Symbol.iterator]() { return { next() { throw new TypeError('cursor lost'); } }; } }; } })",
+    );
+    let err = open_on("bad-iteration", &adapter, "{}")
+        .await
+        .err()
+        .expect("it does not open");
+    assert_eq!(code(&err), "STORAGE_FAILED");
+    let message = get(&err, "message").as_string().unwrap();
+    assert!(
+        message.contains("storage adapter `list`: TypeError: cursor lost"),
+        "{message}"
+    );
+}

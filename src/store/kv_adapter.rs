@@ -1,6 +1,6 @@
-//! `KvAdapter`: calls into a JavaScript key-value object — a Durable
-//! Object's `ctx.storage`, a wrapper over Deno KV, a `Map` in tests — with
-//! the three methods the adapter store needs:
+//! `KvAdapter`: the JavaScript key-value object the adapter store keeps
+//! its records in — a Durable Object's `ctx.storage`, a wrapper over Deno
+//! KV, a `Map` in tests — with the three methods the store needs:
 //!
 //! - `put(key: string, value): void | Promise<void>`
 //! - `delete(key: string): unknown | Promise<unknown>`
@@ -9,17 +9,37 @@
 //!
 //! Values are structured-clone values (objects, arrays, typed arrays);
 //! each `put` of one key must be atomic, nothing more is asked.
-//! Whatever the object throws or rejects with becomes a [`StoreError`].
+//!
+//! The calls themselves are JavaScript, `kv.js` (a snippet beside the
+//! glue: the key layout, a load's listing, each commit's writes); these are
+//! its bindings, and whatever the object threw or rejected with as a
+//! [`StoreError`].
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Promise, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use super::js_error::js_error;
 use super::{StoreError, StoreErrorKind};
 
 /// The methods an adapter object must have.
 pub const ADAPTER_METHODS: [&str; 3] = ["put", "delete", "list"];
+
+#[wasm_bindgen(module = "/src/store/kv.js")]
+extern "C" {
+    /// The handle of queue `name`'s records in `adapter` (markers of schema `version`).
+    #[wasm_bindgen(js_name = open)]
+    pub(crate) fn open_handle(adapter: &JsValue, name: &str, version: u32) -> JsValue;
+    /// Lists the queue's keys: the commits to replay (`kv.js` has their shape).
+    pub(crate) fn read(handle: &JsValue) -> Promise;
+    /// Deletes the keys the last `read` found no commit needs.
+    pub(crate) fn sweep(handle: &JsValue) -> Promise;
+    /// Writes `values` as one log commit (its parts, then its marker).
+    pub(crate) fn append(handle: &JsValue, values: &Array) -> Promise;
+    /// Writes `chunks` as a snapshot commit, then deletes the older commits:
+    /// resolves with the rejection of a delete that failed, or undefined.
+    pub(crate) fn compact(handle: &JsValue, chunks: &Array) -> Promise;
+}
 
 /// A JS object with `put`, `delete` and `list` methods.
 #[derive(Clone, Debug)]
@@ -46,75 +66,29 @@ impl KvAdapter {
         })
     }
 
-    /// Stores `value` at `key`.
-    pub async fn put(&self, key: &str, value: &JsValue) -> Result<(), StoreError> {
-        self.call("put", &[JsValue::from_str(key), value.clone()])
-            .await
-            .map(drop)
+    /// The handle `kv.js` keeps queue `name`'s state in.
+    pub(crate) fn handle(&self, name: &str, version: u32) -> JsValue {
+        open_handle(&self.object, name, version)
     }
+}
 
-    /// Deletes `key` (absent keys are fine).
-    pub async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.call("delete", &[JsValue::from_str(key)])
-            .await
-            .map(drop)
-    }
-
-    /// Every `(key, value)` whose key starts with `prefix`, in any order.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, JsValue)>, StoreError> {
-        let options = Object::new();
-        let _ = Reflect::set(&options, &"prefix".into(), &JsValue::from_str(prefix));
-        let listed = self.call("list", &[options.into()]).await?;
-        let bad = |why: &str| {
-            StoreError::new(
-                StoreErrorKind::Failed,
-                format!("storage adapter `list` {why}; expected a Map or an array of [key, value] pairs"),
-            )
-        };
-        if !listed.is_object() {
-            return Err(bad("gave something that is not iterable"));
-        }
-        let entries = js_sys::try_iter(&listed)
-            .map_err(|e| js_error(&e, "storage adapter `list`"))?
-            .ok_or_else(|| bad("gave something that is not iterable"))?;
-        let mut out = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| js_error(&e, "storage adapter `list`"))?;
-            if !Array::is_array(&entry) {
-                return Err(bad("gave an entry that is not a [key, value] pair"));
-            }
-            let pair: Array = entry.unchecked_into();
-            let Some(key) = pair.get(0).as_string() else {
-                return Err(bad("gave a key that is not a string"));
-            };
-            // Only what was asked for, whatever the adapter returned.
-            if key.starts_with(prefix) {
-                out.push((key, pair.get(1)));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Calls method `name` with `args` and awaits its result if it is a
-    /// promise (or any thenable).
-    async fn call(&self, name: &str, args: &[JsValue]) -> Result<JsValue, StoreError> {
-        let context = format!("storage adapter `{name}`");
-        let method: Function = Reflect::get(&self.object, &JsValue::from_str(name))
-            .ok()
-            .and_then(|m| m.dyn_into().ok())
-            .ok_or_else(|| {
-                StoreError::new(
-                    StoreErrorKind::Unavailable,
-                    format!("{context} is no longer a function"),
-                )
-            })?;
-        let args: Array = args.iter().collect();
-        let result = method
-            .apply(&self.object, &args)
-            .map_err(|e| adapter_error(&e, &context))?;
-        JsFuture::from(Promise::resolve(&result))
-            .await
-            .map_err(|e| adapter_error(&e, &context))
+/// What a rejection `[how, text, error]` of `kv.js` means: the method
+/// threw or rejected `error` (0: `QuotaExceededError`, by name,
+/// `DOMException` or not, is [`StoreErrorKind::QuotaExceeded`], anything
+/// else `Failed`); it is no longer a function (1: `Unavailable`); iterating
+/// what `list` gave threw (2), or it gave the wrong shape (3: `Failed`).
+/// `text` is the message, or (0, 2) the context it starts with.
+pub(crate) fn failed(rejection: &JsValue) -> StoreError {
+    let Some(rejection) = rejection.dyn_ref::<Array>() else {
+        return js_error(rejection, "storage adapter");
+    };
+    let text = rejection.get(1).as_string().unwrap_or_default();
+    let error = rejection.get(2);
+    match rejection.get(0).as_f64().unwrap_or(0.0) as u32 {
+        1 => StoreError::new(StoreErrorKind::Unavailable, text),
+        2 => js_error(&error, &text),
+        3 => StoreError::new(StoreErrorKind::Failed, text),
+        _ => adapter_error(&error, &text),
     }
 }
 

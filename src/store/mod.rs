@@ -6,7 +6,8 @@
 //! - `indexeddb.rs`: the browser's store, a log of batches plus a snapshot
 //!   (its browser plumbing is the JS snippet `idb.js`, bound in `idb.rs`).
 //! - `kv.rs`: the same log and snapshot in an application's key-value
-//!   adapter (`kv_adapter.rs` calls it, `kv_keys.rs` names its keys).
+//!   adapter (its calls and key layout are the JS snippet `kv.js`, bound
+//!   in `kv_adapter.rs`).
 //! - Shared by both log-structured stores: `codec.rs` (records as JS
 //!   values), `cipher.rs` (encryption at rest), `quarantine.rs`
 //!   (unreadable values become dead letters), `log_image.rs` (the image in
@@ -16,7 +17,6 @@
 
 mod error;
 mod faulty;
-pub mod kv_keys;
 mod memory;
 
 /// Declares modules that exist only on wasm32 (they call into JavaScript).

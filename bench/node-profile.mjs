@@ -29,7 +29,7 @@ if (process.argv[4] === "--child") {
     const { functionName: f, url, lineNumber } = byId.get(p.samples[i]).callFrame;
     if (f === "(idle)") continue;
     const us = p.timeDeltas[i] ?? 0;
-    const kind = url.startsWith("wasm://") ? "wasm" : url.endsWith("wasmq.js") ? "glue (wasmq.js)" : url.includes("/snippets/") ? "glue snippets (hot.js, idb.js, cipher.js)" : url.includes("/bench/") ? "bench"
+    const kind = url.startsWith("wasm://") ? "wasm" : url.endsWith("wasmq.js") ? "glue (wasmq.js)" : url.includes("/snippets/") ? "glue snippets (hot.js, idb.js, kv.js, web.js)" : url.includes("/bench/") ? "bench"
       : f.startsWith("(") ? f : url ? "other JS (Node internals)" : "native builtins";
     // An anonymous glue function is an import's body: name it by the import it belongs to.
     const name = f || (kind.startsWith("glue") ? /^\s*(\w+):/.exec(glue[lineNumber] ?? "")?.[1] ?? `line ${lineNumber + 1}` : "(anonymous)");

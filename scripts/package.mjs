@@ -15,7 +15,8 @@ if (!version) throw new Error("no [package] version in Cargo.toml");
 for (const f of ["wasmq.js", "wasmq.d.ts", "wasmq_bg.wasm", "wasmq_bg.wasm.d.ts"]) {
   if (!existsSync(new URL(f, pkg))) throw new Error(`pkg/${f} is missing: run wasm-pack build first`);
 }
-// The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js, the stores' idb.js and cipher.js), which wasmq.js imports.
+// The glue's JS snippets (wasm-bindgen's pkg/snippets/<crate>-<hash>/...: the runtime's hot.js and link/web.js, the
+// stores' idb.js and kv.js), which wasmq.js imports.
 const found = existsSync(new URL("snippets/", pkg))
   ? readdirSync(new URL("snippets/", pkg), { recursive: true }).filter((f) => f.endsWith(".js")).map((f) => `snippets/${f}`)
   : [];

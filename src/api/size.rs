@@ -13,7 +13,7 @@
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/api/size.js")]
+#[wasm_bindgen(module = "/src/runtime/hot.js")]
 extern "C" {
     /// The measure of `payload`, or as soon as it passes `max` the measure so far.
     #[wasm_bindgen(js_name = payloadSize)]
@@ -21,7 +21,7 @@ extern "C" {
 }
 
 /// The measured size of `payload` when it is at most `max`, else
-/// `Err(at least this many bytes)`. Walked in `size.js`: from wasm, every
+/// `Err(at least this many bytes)`. Walked in `hot.js` (`payloadSize`): from wasm, every
 /// value had been crossings (its type tests, `Map` and `Set` callbacks,
 /// each string copied out to count its UTF-8 bytes).
 pub fn payload_size(payload: &JsValue, max: u64) -> Result<u64, u64> {

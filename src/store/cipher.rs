@@ -3,8 +3,10 @@
 //! `e: { iv, ct }`, AES-GCM with a fresh 96-bit IV per stored value, of the
 //! UTF-8 JSON of that column. Tags, numbers and strings — ids, times,
 //! priorities, groups, keys, errors — stay plain, so ordering needs no key.
-//! The WebCrypto calls are JavaScript, `cipher.js` (a snippet beside the
-//! glue); these are its bindings, with the kind of error each failure is.
+//! The WebCrypto calls are JavaScript, at the end of the snippet `idb.js`
+//! (one file with the IndexedDB calls: see ARCHITECTURE.md on why the
+//! snippets are few); these are their bindings, with the kind of error
+//! each failure is.
 //!
 //! Payloads are JSON here, not structured clones: the browser has no way to
 //! turn a structured clone into bytes. The runtime therefore stores
@@ -19,7 +21,7 @@ use web_sys::CryptoKey;
 use super::{StoreError, StoreErrorKind};
 use crate::js::error_text;
 
-#[wasm_bindgen(module = "/src/store/cipher.js")]
+#[wasm_bindgen(module = "/src/store/idb.js")]
 extern "C" {
     /// Whether this global scope has WebCrypto.
     #[wasm_bindgen(js_name = webCrypto)]
@@ -28,7 +30,7 @@ extern "C" {
     #[wasm_bindgen(js_name = seal)]
     fn seal_value(key: &CryptoKey, value: &JsValue) -> Promise;
     /// Opens `value.e` back into `value.p`; rejects with why not.
-    #[wasm_bindgen(js_name = open)]
+    #[wasm_bindgen(js_name = unseal)]
     fn open_value(key: &CryptoKey, value: &JsValue) -> Promise;
 }
 

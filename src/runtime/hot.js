@@ -68,8 +68,9 @@ export class Call {
 /**
  * What a handler receives: the job's fields as own data properties; `signal` a getter; `ack()` and
  * `fail(error)` to settle this job alone, whatever the call's outcome (a batch's others follow it).
+ * Exported only so that the shipped, minified snippet keeps its name (a console shows `Job {…}`).
  */
-class Job {
+export class Job {
   #call;
   #i;
 

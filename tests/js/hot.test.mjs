@@ -2,13 +2,14 @@
 // over a table of values, of proxies and of enqueueMany's lists, the job objects and their lazy `signal`, the handler call, and enqueue's promise.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { isDeepStrictEqual, types } from "node:util";
 
 const pkg = new URL("../../pkg/", import.meta.url);
 const shipped = readdirSync(new URL("snippets/", pkg), { recursive: true }).find((f) => f.endsWith("hot.js"));
 assert.ok(shipped, "the package ships the hot.js snippet");
-const { Call, callHandler, copyEach, copyPayload, enqueued, newBatch, newJob, numbers, setJob } = await import(new URL(`snippets/${shipped}`, pkg));
+const hot = await import(new URL(`snippets/${shipped}`, pkg));
+const { Call, callHandler, copyEach, copyPayload, enqueued, newBatch, newJob, numbers, setJob } = hot;
 
 /** Every object reachable from `v` (own properties, Map and Set entries). */
 function objects(v, into = new Set()) {
@@ -161,6 +162,16 @@ test("a job has the data fields as own properties and a signal getter", () => {
   assert.deepEqual(Object.keys(list), ["0", "1"]);
   assert.deepEqual(list.map((j) => [j.id, j.payload.n, j.group]), [[1, 1, undefined], [2, 2, "g"]]);
   assert.equal(list[0].signal, list[1].signal, "a batch's jobs share one signal");
+});
+
+test("the shipped snippet is minified but keeps the names a console and a stack trace show", () => {
+  const job = newJob(1, {}, 1, 1, undefined, undefined, 1, 2).argument;
+  assert.equal(job.constructor.name, "Job", "a handler's job shows as Job");
+  assert.equal(job.constructor, hot.Job);
+  for (const [name, v] of Object.entries(hot)) assert.equal(v.name, name, `the export ${name} keeps its name`);
+  const source = readFileSync(new URL(`snippets/${shipped}`, pkg), "utf8");
+  assert.ok(!/copyObject|utf8Length/.test(source), "local names are shortened");
+  assert.ok(!source.includes("/**"), "comments are not shipped");
 });
 
 test("the signal is made only when read, and an abort before the read is seen by it", (t) => {

@@ -18,6 +18,12 @@ declare -A PROFILE=(
   [z-abort]="--config profile.release.panic=\"abort\""
   [z-cgu16]="--config profile.release.codegen-units=16"
   [z-thin]="--config profile.release.lto=\"thin\""
+  # Per crate: the crate's own code (and the std generics it instantiates: B-trees, hash maps) at another level.
+  [wasmq-3]="--config profile.release.package.wasmq.opt-level=3"
+  [wasmq-2]="--config profile.release.package.wasmq.opt-level=2"
+  [wasmq-s]="--config profile.release.package.wasmq.opt-level=\"s\""
+  [deps-s]="--config profile.release.package.\"*\".opt-level=\"s\""
+  [deps-3]="--config profile.release.package.\"*\".opt-level=3"
 )
 # wasm-opt pass lists (the first is Cargo.toml's [package.metadata.wasm-pack.profile.release]); "none" = wasm-bindgen's output.
 declare -A WASMOPT=(
@@ -54,6 +60,8 @@ for v in "${VARIANTS[@]}"; do
   built=$p
   mkdir -p "$dir/$o"
   cp "$dir/bindgen/wasmq.js" "$dir/$o/wasmq.js"
+  # The JS snippets wasmq.js imports (run by variant-speed.mjs; not counted in glue_gzip, which is wasmq.js as emitted).
+  rm -rf "$dir/$o/snippets" && cp -r "$dir/bindgen/snippets" "$dir/$o/snippets"
   printf '{ "type": "module" }\n' > "$dir/$o/package.json" # lets variant-speed.mjs import it as ES module
   t0=$(date +%s)
   if [ "$o" = none ]; then cp "$dir/bindgen/wasmq_bg.wasm" "$dir/$o/wasmq_bg.wasm"

@@ -1,0 +1,22 @@
+// Two builds side by side on the memory store in Node: runs alternate between them, each in its own process (so neither
+// inherits the other's heap or JIT state), and the medians of the whole run, its enqueue phase and its processing phase
+// are printed per build. `node bench/ab-speed.mjs <dir A> <dir B> [runs = 5] [wasmq | wasmqBatch]` (each dir holds
+// wasmq.js, wasmq_bg.wasm and the snippets: pkg/, a copy of it, or a bench/size-variants.sh output). Measures only.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
+const [a, b, runs = "5", what = "wasmq"] = process.argv.slice(2);
+if (process.argv[6] === "--child") {
+  const memory = await import("./memory.mjs");
+  const dir = resolve(a);
+  const { default: init, Queue } = await import(pathToFileURL(`${dir}/wasmq.js`).href);
+  await init({ module_or_path: readFileSync(`${dir}/wasmq_bg.wasm`) });
+  const r = await memory[what](Queue, 100000, `ab-${process.pid}`);
+  console.log(JSON.stringify(r));
+} else {
+  const res = { [a]: [], [b]: [] };
+  for (let i = 0; i < Number(runs); i++) for (const d of [a, b]) res[d].push(JSON.parse(execFileSync(process.execPath, ["--expose-gc", "bench/ab-speed.mjs", d, d, "1", what, "--child"], { encoding: "utf8" })));
+  const med = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
+  for (const d of [a, b]) console.log(d, "total", med(res[d].map((r) => r.ms)).toFixed(0), "enqueue", med(res[d].map((r) => r.enqueueMs)).toFixed(0), "process", med(res[d].map((r) => r.processMs)).toFixed(0));
+}

@@ -44,8 +44,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{StoreError, StoreErrorKind};
 use crate::core::{
-    Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records,
+    Counters, Image, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
+    RecordKey,
 };
 use crate::core::quote::quoted;
 use crate::js::{error_text, f64_text};
@@ -235,16 +235,17 @@ pub(crate) fn encode_batch(batch: &[Mutation<JsValue>]) -> Result<JsValue, Store
     columns.take()
 }
 
-/// The full image as snapshot chunks of at most `per_chunk` records each
-/// (counters first, so there is always at least one chunk).
+/// A whole state (`Records`, or the engine read in place) as snapshot
+/// chunks of at most `per_chunk` records each (counters first, so there is
+/// always at least one chunk).
 pub(crate) fn encode_snapshot(
-    records: &Records<JsValue>,
+    state: &dyn Image<JsValue>,
     per_chunk: usize,
 ) -> Result<Vec<JsValue>, StoreError> {
     let mut chunks = Vec::new();
     let mut columns = Columns::default();
-    columns.counters(&records.counters);
-    if let Some(origin) = &records.origin {
+    columns.counters(&state.counters());
+    if let Some(origin) = state.origin() {
         columns.origin(origin);
     }
     let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
@@ -253,15 +254,15 @@ pub(crate) fn encode_snapshot(
         }
         Ok(())
     };
-    for meta in records.metas() {
+    for meta in state.metas() {
         columns.message(meta);
         flush(&mut columns)?;
     }
-    for (id, payload) in records.payloads() {
+    for (id, payload) in state.payloads() {
         columns.payload(id, payload);
         flush(&mut columns)?;
     }
-    for (key, &(id, expires_at_ms)) in &records.keys {
+    for (key, &(id, expires_at_ms)) in state.keys() {
         columns.key(key, id, expires_at_ms);
         flush(&mut columns)?;
     }

@@ -180,12 +180,8 @@ fn compacting_a_loaded_image_keeps_every_record() {
 fn read_image<P: Clone>(image: &dyn Image<P>) -> (Vec<Record<P>>, usize) {
     let mut out = vec![Record::Counters(image.counters())];
     out.extend(image.origin().map(|o| Record::Origin(o.to_owned())));
-    out.extend(image.metas().cloned().map(Record::Message));
-    out.extend(
-        image
-            .payloads()
-            .map(|(id, p)| Record::Payload(id, p.clone())),
-    );
+    image.each_meta(&mut |m| out.push(Record::Message(m.clone())));
+    image.each_payload(&mut |id, p| out.push(Record::Payload(id, p.clone())));
     let mut keys: Vec<_> = image.keys().iter().collect();
     keys.sort();
     out.extend(keys.into_iter().map(|(key, &(id, expires_at_ms))| {

@@ -188,10 +188,10 @@ pub trait Image<P> {
     fn origin(&self) -> Option<&str>;
     /// How many messages (entries of the message map) it holds.
     fn message_count(&self) -> usize;
-    /// Every message metadata record, in id order.
-    fn metas(&self) -> Box<dyn Iterator<Item = &MessageRecord> + '_>;
-    /// Every payload record with its id, in id order.
-    fn payloads(&self) -> Box<dyn Iterator<Item = (MessageId, &P)> + '_>;
+    /// Calls `f` with every message metadata record, in id order.
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord));
+    /// Calls `f` with every payload record and its id, in id order.
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P));
     /// The idempotency keys: the message each stands for, the end of its window.
     fn keys(&self) -> &HashMap<String, (MessageId, u64)>;
 }
@@ -209,12 +209,12 @@ impl<P> Image<P> for Records<P> {
         self.messages.len()
     }
 
-    fn metas(&self) -> Box<dyn Iterator<Item = &MessageRecord> + '_> {
-        Box::new(Records::metas(self))
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord)) {
+        self.metas().for_each(f)
     }
 
-    fn payloads(&self) -> Box<dyn Iterator<Item = (MessageId, &P)> + '_> {
-        Box::new(Records::payloads(self))
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P)) {
+        self.payloads().for_each(|(id, p)| f(id, p))
     }
 
     fn keys(&self) -> &HashMap<String, (MessageId, u64)> {

@@ -248,23 +248,30 @@ pub(crate) fn encode_snapshot(
     if let Some(origin) = state.origin() {
         columns.origin(origin);
     }
-    let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
-        if columns.len() >= per_chunk {
-            chunks.push(columns.take()?);
+    // The first error stops the chunks (the visits run on, adding nothing).
+    let mut failed = None;
+    let mut flush = |columns: &mut Columns| {
+        if failed.is_none() && columns.len() >= per_chunk {
+            match columns.take() {
+                Ok(chunk) => chunks.push(chunk),
+                Err(e) => failed = Some(e),
+            }
         }
-        Ok(())
     };
-    for meta in state.metas() {
+    state.each_meta(&mut |meta| {
         columns.message(meta);
-        flush(&mut columns)?;
-    }
-    for (id, payload) in state.payloads() {
+        flush(&mut columns);
+    });
+    state.each_payload(&mut |id, payload| {
         columns.payload(id, payload);
-        flush(&mut columns)?;
-    }
+        flush(&mut columns);
+    });
     for (key, &(id, expires_at_ms)) in state.keys() {
         columns.key(key, id, expires_at_ms);
-        flush(&mut columns)?;
+        flush(&mut columns);
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     if columns.len() > 0 {
         chunks.push(columns.take()?);

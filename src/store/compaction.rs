@@ -18,7 +18,14 @@
 //! moved to the dead letters (a snapshot would drop them for good). Each
 //! store picks `min_log` for its medium.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsValue;
+
+use super::codec::encode_snapshot;
+use super::StoreError;
+use crate::core::Image;
+use crate::js::console::warn;
 
 /// A snapshot encoded from the state after one batch (the store's own
 /// chunks, not yet sealed): written once that batch's commit is durable.
@@ -43,6 +50,38 @@ pub(crate) struct Compaction {
     undecodable: bool,
     /// A compaction is running.
     compacting: bool,
+}
+
+impl Fold {
+    /// The snapshot of `state` in chunks of `per_chunk` records; a failure
+    /// waits as a failed compaction (`log`).
+    pub(crate) fn encode(
+        log: &RefCell<Compaction>,
+        state: &dyn Image<JsValue>,
+        per_chunk: usize,
+    ) -> Result<Fold, StoreError> {
+        let messages = state.message_count();
+        encode_snapshot(state, per_chunk)
+            .map(|chunks| Fold { chunks, messages })
+            .inspect_err(|_| log.borrow_mut().refused(messages))
+    }
+
+    /// A store's `fold`: the snapshot of `after` (the state once the next
+    /// commit is durable) if `log` is due to be folded then and `allowed`;
+    /// a snapshot that does not encode is reported and waits.
+    pub(crate) fn when_due(
+        log: &RefCell<Compaction>,
+        allowed: bool,
+        after: &dyn Image<JsValue>,
+        per_chunk: usize,
+    ) -> Option<Fold> {
+        if !allowed || !log.borrow().due_after_commit(after.message_count()) {
+            return None;
+        }
+        Fold::encode(log, after, per_chunk)
+            .map_err(|e| warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED))
+            .ok()
+    }
 }
 
 impl Compaction {

@@ -45,7 +45,7 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::cipher::Cipher;
 use super::codec::{
-    array_from, decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS,
+    array_from, decode_batch, decode_chunk, encode_batch, CHUNK_RECORDS,
 };
 use super::idb;
 use super::js_error::{dom_error, unavailable};
@@ -94,14 +94,14 @@ struct Inner {
     name: String,
     /// Seals payloads before they are stored, when an encryption key was given.
     cipher: Option<Cipher>,
+    /// The log's length and when to fold it: exact once `load` has seeded
+    /// it (the runtime loads on open), then updated as each commit's
+    /// transaction completes.
+    log: RefCell<Compaction>,
     state: RefCell<State>,
 }
 
 struct State {
-    /// The log's length and when to fold it: exact once `load` has seeded
-    /// it (the runtime loads on open), then updated as each commit's
-    /// transaction completes.
-    log: Compaction,
     /// `load` has seeded `log`, and it has tracked every commit since.
     exact: bool,
     /// Highest log key committed or loaded by this connection.
@@ -140,8 +140,8 @@ impl IndexedDbStore {
                 db,
                 name: db_name,
                 cipher,
+                log: RefCell::new(Compaction::new(MIN_COMPACT_BATCHES)),
                 state: RefCell::new(State {
-                    log: Compaction::new(MIN_COMPACT_BATCHES),
                     exact: false,
                     covered_key: None,
                 }),
@@ -162,11 +162,11 @@ impl IndexedDbStore {
         let covered = {
             let st = self.inner.state.borrow();
             match st.covered_key {
-                Some(key) if st.exact && st.log.may_fold_now() => key,
+                Some(key) if st.exact && self.inner.log.borrow().may_fold_now() => key,
                 _ => return Ok(false),
             }
         };
-        let fold = self.inner.encode(state)?;
+        let fold = Fold::encode(&self.inner.log, state, CHUNK_RECORDS)?;
         match self.inner.start_compaction(fold, covered).await {
             Ok(result) => result.map(|()| true),
             Err(_) => Err(StoreError::new(
@@ -184,17 +184,8 @@ impl IndexedDbStore {
     ///
     /// [`commit_folding`]: IndexedDbStore::commit_folding
     pub fn fold(&self, after: &dyn Image<JsValue>) -> Option<Fold> {
-        let due = {
-            let st = self.inner.state.borrow();
-            st.exact && st.log.due_after_commit(after.message_count())
-        };
-        if !due {
-            return None;
-        }
-        self.inner
-            .encode(after)
-            .map_err(|e| warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED))
-            .ok()
+        let exact = self.inner.state.borrow().exact;
+        Fold::when_due(&self.inner.log, exact, after, CHUNK_RECORDS)
     }
 
     /// `commit`, then (with `fold`, from [`fold`] for this batch) the
@@ -321,7 +312,7 @@ impl Inner {
         }
         let mut state = self.state.borrow_mut();
         let log_len = read.batches.length() as usize;
-        state.log.loaded(log_len, !unreadable.is_empty());
+        self.log.borrow_mut().loaded(log_len, !unreadable.is_empty());
         state.exact = true;
         state.covered_key = read.keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
         (image, unreadable)
@@ -341,8 +332,8 @@ impl Inner {
         if let Ok(key) = moved {
             let from_log = bad.iter().filter(|b| b.store == LOG).count();
             image.apply_all(batch);
+            self.log.borrow_mut().quarantined(from_log);
             let mut state = self.state.borrow_mut();
-            state.log.quarantined(from_log);
             if let Some(key) = key {
                 state.cover(key);
             }
@@ -377,15 +368,16 @@ impl Inner {
     /// snapshot of the state it left, if one was due.
     fn committed(self: &Rc<Self>, key: Option<f64>, fold: Option<Fold>) {
         let start = {
+            let mut log = self.log.borrow_mut();
+            log.committed();
             let mut state = self.state.borrow_mut();
-            state.log.committed();
             match key {
                 Some(key) => state.cover(key),
                 // Cannot tell what compaction may delete: none until reloaded.
                 None => state.exact = false,
             }
             match (fold, key) {
-                (Some(fold), Some(key)) if state.exact && state.log.may_fold_now() => {
+                (Some(fold), Some(key)) if state.exact && log.may_fold_now() => {
                     Some((fold, key))
                 }
                 _ => None,
@@ -396,24 +388,12 @@ impl Inner {
         }
     }
 
-    /// Encodes the snapshot of `state`; a failure waits as a failed compaction.
-    fn encode(&self, state: &dyn Image<JsValue>) -> Result<Fold, StoreError> {
-        let messages = state.message_count();
-        match encode_snapshot(state, CHUNK_RECORDS) {
-            Ok(chunks) => Ok(Fold { chunks, messages }),
-            Err(e) => {
-                self.state.borrow_mut().log.refused(messages);
-                Err(e)
-            }
-        }
-    }
-
     /// Starts writing `fold` as the snapshot that covers the log up to key
     /// `covered`: sealing (with an encryption key) and the transaction run
     /// in the background, and the receiver (if anyone wants it) hears the
     /// outcome.
     fn start_compaction(self: &Rc<Self>, fold: Fold, covered: f64) -> Outcome {
-        let compacted = self.state.borrow_mut().log.started(fold.messages);
+        let compacted = self.log.borrow_mut().started(fold.messages);
         let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
         spawn_local(async move {
@@ -442,10 +422,7 @@ impl Inner {
 
     /// A compaction of the first `compacted` log records ended.
     fn compacted(&self, compacted: usize, outcome: &Result<(), StoreError>) {
-        self.state
-            .borrow_mut()
-            .log
-            .ended(compacted, outcome.is_ok());
+        self.log.borrow_mut().ended(compacted, outcome.is_ok());
         if let Err(e) = outcome {
             warn(
                 &format!("compaction failed, the log stays authoritative: {e}"),

@@ -44,7 +44,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::cipher::Cipher;
 use super::codec::{
-    array_from, decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION,
+    array_from, decode_batch, decode_chunk, encode_batch, SCHEMA_VERSION,
 };
 use super::kv_adapter::{self, failed, KvAdapter};
 use super::compaction::{Compaction, Fold};
@@ -111,12 +111,7 @@ impl KvStore {
     ///
     /// [`commit_folding`]: KvStore::commit_folding
     pub fn fold(&self, after: &dyn Image<JsValue>) -> Option<Fold> {
-        if !self.log.borrow().due_after_commit(after.message_count()) {
-            return None;
-        }
-        self.encode(after)
-            .map_err(|e| warn(&format!("compaction not started: {e}")))
-            .ok()
+        Fold::when_due(&self.log, true, after, PART_RECORDS)
     }
 
     /// `commit`, then (with `fold`, from [`fold`] for this batch) a new
@@ -143,18 +138,6 @@ impl KvStore {
             }
         }
         Ok(())
-    }
-
-    /// Encodes the snapshot of `state`; a failure waits as a failed compaction.
-    fn encode(&self, state: &dyn Image<JsValue>) -> Result<Fold, StoreError> {
-        let messages = state.message_count();
-        match encode_snapshot(state, PART_RECORDS) {
-            Ok(chunks) => Ok(Fold { chunks, messages }),
-            Err(e) => {
-                self.log.borrow_mut().refused(messages);
-                Err(e)
-            }
-        }
     }
 
     /// Writes `fold` as a new snapshot and deletes every older commit.
@@ -200,7 +183,7 @@ impl KvStore {
         }
         image.apply_all(batch);
         self.log.borrow_mut().quarantined(0);
-        let compacted = match self.encode(image) {
+        let compacted = match Fold::encode(&self.log, image, PART_RECORDS) {
             Ok(fold) => self.compact(fold).await,
             Err(e) => Err(e),
         };

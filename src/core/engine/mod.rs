@@ -345,12 +345,12 @@ impl<P> Image<P> for Engine<P> {
         self.messages.len()
     }
 
-    fn metas(&self) -> Box<dyn Iterator<Item = &MessageRecord> + '_> {
-        Box::new(self.messages.values().map(|e| &e.meta))
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord)) {
+        self.messages.values().for_each(|e| f(&e.meta))
     }
 
-    fn payloads(&self) -> Box<dyn Iterator<Item = (MessageId, &P)> + '_> {
-        Box::new(self.messages.iter().map(|(id, e)| (*id, &e.payload)))
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P)) {
+        self.messages.iter().for_each(|(id, e)| f(*id, &e.payload))
     }
 
     fn keys(&self) -> &HashMap<String, (MessageId, u64)> {

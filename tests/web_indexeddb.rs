@@ -766,6 +766,9 @@ async fn another_connection_deleting_the_database_is_not_blocked() {
     assert_eq!(err.kind, StoreErrorKind::Unavailable, "{err}");
 }
 
+/// A commit whose future is dropped once its transaction is issued still
+/// completes, and the store's bookkeeping (its "image" of the log: length
+/// and highest key; it keeps no records) follows it.
 #[wasm_bindgen_test]
 async fn a_commit_whose_future_is_dropped_still_updates_the_image() {
     use futures::FutureExt;

@@ -12,9 +12,10 @@ use queue_scenarios::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
-use wasmq::core::{MessageId, Mutation, Record};
+use wasmq::core::{MessageId, MessageRecord, MessageState, Mutation, Record, Records};
 use wasmq::store::kv::KvStore;
 use wasmq::store::kv_adapter::KvAdapter;
+use wasmq::store::{Store, StoreError};
 
 mod store_contract;
 
@@ -27,6 +28,16 @@ impl store_contract::Backend for Adapter {
     async fn open(&self, name: &str) -> KvStore {
         let adapter = KvAdapter::new(&test_adapter()).expect("the test adapter has its methods");
         KvStore::new(adapter, name, None).expect("an adapter store without a key")
+    }
+
+    async fn commit_after(
+        &self,
+        store: &KvStore,
+        batch: Vec<Mutation<JsValue>>,
+        after: &Records<JsValue>,
+    ) -> Result<(), StoreError> {
+        let fold = store.fold(after);
+        store.commit_folding(batch, fold).await
     }
 }
 
@@ -192,6 +203,80 @@ async fn a_full_adapter_is_quota_exceeded_and_changes_nothing() {
     set(&adapter, "quota", false.into());
     enqueue(&q, js("3"), "").await.unwrap();
     assert_eq!(pending_after_reopen_on(q, &name, &adapter).await, 2.0);
+}
+
+/// A message waiting in the store, with a string payload.
+fn put(id: u64, payload: JsValue) -> [Mutation<JsValue>; 2] {
+    let meta = MessageRecord {
+        id: MessageId(id),
+        enqueued_at_ms: 1,
+        due_ms: 1,
+        priority: 0,
+        group: None,
+        idempotency_key: None,
+        max_attempts: 3,
+        attempts: 0,
+        last_error: None,
+        state: MessageState::Waiting,
+    };
+    [
+        Mutation::Put(Record::Message(meta)),
+        Mutation::Put(Record::Payload(MessageId(id), payload)),
+    ]
+}
+
+fn kinds(adapter: &JsValue, name: &str) -> Vec<String> {
+    markers(&map_of(adapter), name)
+        .iter()
+        .map(|(_, m)| get(m, "kind").as_string().unwrap())
+        .collect()
+}
+
+async fn load_on(adapter: &JsValue, name: &str) -> Records<JsValue> {
+    let store = KvStore::new(KvAdapter::new(adapter).unwrap(), name, None).unwrap();
+    store.load(0).await.unwrap()
+}
+
+/// The snapshot a store takes when its log is due (`fold`) is written only
+/// once the commit it was taken for is durable: a refused commit drops it
+/// (a snapshot of a state that never was would show message 999), and the
+/// next durable commit's fold becomes the one snapshot.
+#[test]
+async fn a_fold_is_written_after_its_commit_and_dropped_with_a_refused_one() {
+    let adapter = faulty_adapter();
+    let name = fresh("fold", STORAGE).await;
+    let store = KvStore::new(KvAdapter::new(&adapter).unwrap(), &name, None).unwrap();
+    store.load(0).await.unwrap();
+    let mut expected = Records::default();
+    for id in 1..=65 {
+        let batch: Vec<_> = put(id, "x".into()).into();
+        expected.apply_all(batch.clone());
+        store.commit(batch).await.unwrap();
+    }
+    assert_eq!(kinds(&adapter, &name).len(), 65, "plain commits never fold");
+
+    let mut never = expected.clone();
+    never.apply_all(put(999, "never".into()));
+    let fold = store.fold(&never);
+    assert!(fold.is_some(), "past 64 commits a fold is due");
+    let function = js_sys::Function::new_no_args("return 1");
+    let refused: Vec<_> = put(66, function.into()).into();
+    assert!(store.commit_folding(refused, fold).await.is_err());
+    assert!(!kinds(&adapter, &name).contains(&"snapshot".to_owned()));
+    assert_eq!(load_on(&adapter, &name).await, expected);
+
+    let batch: Vec<_> = put(67, "y".into()).into();
+    expected.apply_all(batch.clone());
+    let fold = store.fold(&expected);
+    assert!(fold.is_some(), "still due");
+    store.commit_folding(batch, fold).await.unwrap();
+    assert_eq!(
+        kinds(&adapter, &name),
+        ["snapshot"],
+        "the older commits went"
+    );
+    assert_eq!(load_on(&adapter, &name).await, expected);
+    assert!(store.fold(&expected).is_none(), "not due again at once");
 }
 
 #[test]

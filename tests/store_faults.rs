@@ -1,7 +1,8 @@
 //! Storage faults, natively: a commit that fails (quota, aborted
 //! transaction) stores nothing, the engine rolled back by its own undo
-//! equals the engine before that batch and a rebuild from the store's
-//! image, and later batches succeed.
+//! equals the engine before that batch and a rebuild from what the store
+//! holds (the memory store's records, and what a load through the fault
+//! wrapper returns), and later batches succeed.
 #![cfg(not(target_arch = "wasm32"))]
 
 use futures::executor::block_on;
@@ -23,7 +24,7 @@ fn commit(engine: &mut Engine<u32>, store: &Faulty) -> Result<(), StoreErrorKind
 fn roll_back(mut engine: Engine<u32>, store: &Faulty) -> Engine<u32> {
     let now = engine.clock();
     engine.roll_back(now);
-    let mut stored = store.image();
+    let mut stored = store.inner().snapshot();
     // Lease numbers never go back (see `Engine::roll_back`).
     stored.counters.next_lease = engine.records().counters.next_lease;
     assert_eq!(engine.records(), stored, "the undo lands on what is stored");
@@ -49,7 +50,7 @@ fn a_failed_commit_stores_nothing_and_the_engine_rolls_back_to_the_store() {
         let lease = engine.lease(11, 1).pop().unwrap();
         commit(&mut engine, &store).unwrap();
         let before = engine.clone();
-        let stored_before: Records<u32> = store.image();
+        let stored_before: Records<u32> = store.inner().snapshot();
 
         // A batch with enqueues, an ack and a lease: all of it fails.
         enqueue_batch(&mut engine, 100, 5, 12);
@@ -58,7 +59,7 @@ fn a_failed_commit_stores_nothing_and_the_engine_rolls_back_to_the_store() {
         store.fail_next_commit(fault);
         assert_eq!(commit(&mut engine, &store), Err(fault));
         assert_eq!(
-            store.image(),
+            store.inner().snapshot(),
             stored_before,
             "nothing of the failed batch is stored"
         );
@@ -76,7 +77,8 @@ fn a_failed_commit_stores_nothing_and_the_engine_rolls_back_to_the_store() {
         // The queue keeps working: the next batch commits.
         enqueue_batch(&mut engine, 200, 2, 13);
         commit(&mut engine, &store).unwrap();
-        assert_eq!(engine.records(), store.image());
+        assert_eq!(engine.records(), store.inner().snapshot());
+        assert_eq!(block_on(store.load(0)).unwrap(), engine.records());
         assert_eq!(
             engine.stats().stored(),
             5,
@@ -104,6 +106,10 @@ fn faults_fail_commits_in_order_then_stop() {
             Ok(())
         ]
     );
-    assert_eq!(store.image().messages.len(), 1, "only the third batch");
-    assert_eq!(store.inner().snapshot(), store.image());
+    assert_eq!(
+        store.inner().snapshot().messages.len(),
+        1,
+        "only the third batch"
+    );
+    assert_eq!(block_on(store.load(0)).unwrap(), store.inner().snapshot());
 }

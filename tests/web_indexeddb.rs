@@ -18,7 +18,7 @@ use wasmq::core::{
     Mutation, Record, RecordKey, Records, MAX_TIME_MS,
 };
 use wasmq::store::indexeddb::IndexedDbStore;
-use wasmq::store::{Durability, Store, StoreErrorKind};
+use wasmq::store::{Durability, Store, StoreError, StoreErrorKind};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -33,6 +33,16 @@ impl store_contract::Backend for IndexedDb {
         IndexedDbStore::open(name, None, Durability::DEFAULT)
             .await
             .expect("IndexedDB opens")
+    }
+
+    async fn commit_after(
+        &self,
+        store: &IndexedDbStore,
+        batch: Vec<Mutation<JsValue>>,
+        after: &Records<JsValue>,
+    ) -> Result<(), StoreError> {
+        let fold = store.fold(after);
+        store.commit_folding(batch, fold).await
     }
 }
 
@@ -206,6 +216,37 @@ async fn open_loaded(name: &str) -> (IndexedDbStore, Records<JsValue>) {
     (store, records)
 }
 
+/// What another connection loads from database `name` now (the first one
+/// may still be open): the store keeps no records, so this is what it holds.
+async fn loaded_now(name: &str) -> Records<JsValue> {
+    let (store, records) = open_loaded(name).await;
+    store.close();
+    records
+}
+
+/// Commits what `engine` changed as the runtime's commit loop does: the
+/// store may take a snapshot of the engine as it is once the batch is
+/// drained (`fold`), to write once the batch is durable.
+async fn commit_engine(store: &IndexedDbStore, engine: &mut Engine<JsValue>) {
+    let batch = engine.take_mutations();
+    let fold = store.fold(engine);
+    store.commit_folding(batch, fold).await.unwrap();
+    engine.committed();
+}
+
+/// Polls (up to ~5 s) until the `log` object store of `name` holds `n` records.
+async fn log_reaches(name: &str, n: u32) -> u32 {
+    let mut count = raw_count(name, "log").await;
+    for _ in 0..500 {
+        if count == n {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+        count = raw_count(name, "log").await;
+    }
+    count
+}
+
 // ------------------------------------------------------------ tests
 
 #[wasm_bindgen_test]
@@ -281,13 +322,17 @@ async fn commit_then_reopen_loads_what_was_committed() {
         expected.apply_all(batch.clone());
         store.commit(batch).await.unwrap();
     }
-    assert_same(&store.image(), &expected);
+    assert_same(&loaded_now(&name).await, &expected);
     store.close();
 
     let (again, loaded) = open_loaded(&name).await;
     assert_same(&loaded, &expected);
-    assert_same(&again.image(), &expected);
     assert_eq!(raw_count(&name, "log").await, 3, "one log record per batch");
+    // The load counted the log it read: a compaction from what it loaded
+    // folds all of it, and the result reads back the same.
+    assert!(again.compact(&loaded).await.unwrap());
+    assert_eq!(raw_count(&name, "log").await, 0);
+    assert_same(&loaded_now(&name).await, &expected);
     again.close();
 }
 
@@ -352,7 +397,7 @@ async fn compaction_shrinks_the_log_and_keeps_the_state() {
                 .enqueue(obj(&[("n", (2 * i + j).into())]), options, now)
                 .unwrap();
         }
-        store.commit(engine.take_mutations()).await.unwrap();
+        commit_engine(&store, &mut engine).await;
         batches += 1;
         // Acks, retries (waiting with an error), leases left in flight.
         let settle = match i % 3 {
@@ -367,12 +412,12 @@ async fn compaction_shrinks_the_log_and_keeps_the_state() {
             } else {
                 engine.nack(lease.token, "boom", now).unwrap();
             }
-            store.commit(engine.take_mutations()).await.unwrap();
+            commit_engine(&store, &mut engine).await;
             batches += 1;
         }
         if i % 50 == 0 {
             engine.lease(now, 1);
-            store.commit(engine.take_mutations()).await.unwrap();
+            commit_engine(&store, &mut engine).await;
             batches += 1;
         }
     }
@@ -384,13 +429,59 @@ async fn compaction_shrinks_the_log_and_keeps_the_state() {
     );
     assert!(log < 513, "the log was compacted: {log} records left");
     assert!(snapshot >= 2, "more than 1,000 records need several chunks");
-    assert_same(&store.image(), &engine.records());
+    assert_same(&loaded_now(&name).await, &engine.records());
     store.close();
 
     let (store, records) = open_loaded(&name).await;
     assert_same(&records, &engine.records());
     let rebuilt = Engine::from_records(config, records, now).unwrap();
     assert_eq!(rebuilt.stats(), engine.stats());
+    store.close();
+}
+
+/// The snapshot a store takes when its log is due (`fold`) is written only
+/// once the commit it was taken for is durable: a refused commit drops it
+/// (here, a snapshot of a state that never was would show message 999),
+/// and the next durable commit's fold replaces the whole log.
+#[wasm_bindgen_test]
+async fn a_fold_is_written_after_its_commit_and_dropped_with_a_refused_one() {
+    let name = fresh("fold").await;
+    let (store, _) = open_loaded(&name).await;
+    let mut expected = Records::default();
+    for id in 1..=513 {
+        let batch: Vec<_> = put_message(message(id, MessageState::Waiting), "x".into()).into();
+        expected.apply_all(batch.clone());
+        store.commit(batch).await.unwrap();
+    }
+    assert_eq!(
+        raw_count(&name, "log").await,
+        513,
+        "plain commits never fold"
+    );
+
+    let mut never = expected.clone();
+    never.apply_all(put_message(
+        message(999, MessageState::Waiting),
+        "never".into(),
+    ));
+    let fold = store.fold(&never);
+    assert!(fold.is_some(), "past 512 log records a fold is due");
+    let function = js_sys::Function::new_no_args("return 1");
+    let refused: Vec<_> = put_message(message(514, MessageState::Waiting), function.into()).into();
+    assert!(store.commit_folding(refused, fold).await.is_err());
+    assert_eq!(log_reaches(&name, 0).await, 513, "nothing folded");
+    assert_eq!(raw_count(&name, "snapshot").await, 0);
+    assert_same(&loaded_now(&name).await, &expected);
+
+    let batch: Vec<_> = put_message(message(515, MessageState::Waiting), "y".into()).into();
+    expected.apply_all(batch.clone());
+    let fold = store.fold(&expected);
+    assert!(fold.is_some(), "still due");
+    store.commit_folding(batch, fold).await.unwrap();
+    assert_eq!(log_reaches(&name, 0).await, 0, "the whole log folded");
+    assert!(raw_count(&name, "snapshot").await >= 1);
+    assert_same(&loaded_now(&name).await, &expected);
+    assert!(store.fold(&expected).is_none(), "not due again at once");
     store.close();
 }
 
@@ -402,17 +493,25 @@ async fn compact_on_demand_folds_the_whole_log() {
         .unwrap();
     let batch: Vec<_> = put_message(message(1, MessageState::Waiting), "one".into()).into();
     store.commit(batch).await.unwrap();
-    assert!(!store.compact().await.unwrap(), "not before the first load");
+    let mut first = Records::default();
+    first.apply_all(put_message(message(1, MessageState::Waiting), "one".into()));
+    assert!(
+        !store.compact(&first).await.unwrap(),
+        "not before the first load"
+    );
     let mut expected = store.load(NOW).await.unwrap();
     for id in 2..5 {
         let batch: Vec<_> = put_message(message(id, MessageState::Waiting), "x".into()).into();
         expected.apply_all(batch.clone());
         store.commit(batch).await.unwrap();
     }
-    assert!(store.compact().await.unwrap());
+    assert!(store.compact(&expected).await.unwrap());
     assert_eq!(raw_count(&name, "log").await, 0);
     assert_eq!(raw_count(&name, "snapshot").await, 1);
-    assert!(!store.compact().await.unwrap(), "nothing left to fold");
+    assert!(
+        !store.compact(&expected).await.unwrap(),
+        "nothing left to fold"
+    );
     // Snapshot + a log tail.
     let batch = vec![Mutation::Delete(RecordKey::Payload(MessageId(3)))];
     expected.apply_all(batch.clone());
@@ -647,7 +746,7 @@ async fn an_uncloneable_payload_fails_the_commit_and_changes_nothing() {
     let err = store.commit(bad).await.unwrap_err();
     assert_eq!(err.kind, StoreErrorKind::Failed);
     assert!(err.message.contains("DataCloneError"), "{err}");
-    assert_same(&store.image(), &expected);
+    assert_same(&loaded_now(&name).await, &expected);
     store.close();
 
     let (store, loaded) = open_loaded(&name).await;
@@ -667,6 +766,9 @@ async fn another_connection_deleting_the_database_is_not_blocked() {
     assert_eq!(err.kind, StoreErrorKind::Unavailable, "{err}");
 }
 
+/// A commit whose future is dropped once its transaction is issued still
+/// completes, and the store's bookkeeping (its "image" of the log: length
+/// and highest key; it keeps no records) follows it.
 #[wasm_bindgen_test]
 async fn a_commit_whose_future_is_dropped_still_updates_the_image() {
     use futures::FutureExt;
@@ -684,8 +786,12 @@ async fn a_commit_whose_future_is_dropped_still_updates_the_image() {
     let second: Vec<_> = put_message(message(2, MessageState::Waiting), "two".into()).into();
     expected.apply_all(second.clone());
     store.commit(second).await.unwrap();
-    assert_same(&store.image(), &expected);
+    assert_same(&loaded_now(&name).await, &expected);
     assert_eq!(raw_count(&name, "log").await, 2);
+    // The store counted the dropped commit too: a compaction from what is
+    // committed folds both log records.
+    assert!(store.compact(&expected).await.unwrap());
+    assert_eq!(raw_count(&name, "log").await, 0);
     store.close();
 
     let (store, loaded) = open_loaded(&name).await;

@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{
-    Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records, StoredMessage,
+    Counters, Image, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
+    RecordKey, Records, StoredMessage,
 };
 pub use rng::SplitMix64;

@@ -3,6 +3,8 @@
 //!
 //! A message is two records (its metadata and its payload) so that a state
 //! change (lease, retry, dead) rewrites only the small metadata record.
+//! [`Image`] reads a whole state as records, from `Records` or from the
+//! engine itself (for a store that writes a snapshot of it).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -173,6 +175,50 @@ impl<P> Default for Records<P> {
             counters: Counters::default(),
             origin: None,
         }
+    }
+}
+
+/// A whole state read as records: what a store that writes a full
+/// snapshot encodes. `Records` is one, and so is the engine, whose state
+/// is written without first being copied into `Records`.
+pub trait Image<P> {
+    /// The counters.
+    fn counters(&self) -> Counters;
+    /// The origin, once made.
+    fn origin(&self) -> Option<&str>;
+    /// How many messages (entries of the message map) it holds.
+    fn message_count(&self) -> usize;
+    /// Calls `f` with every message metadata record, in id order.
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord));
+    /// Calls `f` with every payload record and its id, in id order.
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P));
+    /// The idempotency keys: the message each stands for, the end of its window.
+    fn keys(&self) -> &HashMap<String, (MessageId, u64)>;
+}
+
+impl<P> Image<P> for Records<P> {
+    fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    fn message_count(&self) -> usize {
+        self.messages.len()
+    }
+
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord)) {
+        self.metas().for_each(f)
+    }
+
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P)) {
+        self.payloads().for_each(|(id, p)| f(id, p))
+    }
+
+    fn keys(&self) -> &HashMap<String, (MessageId, u64)> {
+        &self.keys
     }
 }
 

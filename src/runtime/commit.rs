@@ -3,7 +3,11 @@
 //! accumulating meanwhile. A committed batch drops its undo in the engine
 //! (`Engine::committed`); a failed one rejects every caller of that batch
 //! and of the one accumulating, and rolls the engine back to the state
-//! before it (`Engine::roll_back`: the engine's own undo, not the store's image).
+//! before it (`Engine::roll_back`: the engine's own undo; the stores keep
+//! no copy of the records). Right after a batch is drained the engine's
+//! state is what the store will hold once that batch is durable: the one
+//! moment a log-structured store may take its snapshot from it
+//! (`AnyStore::fold`), to write once the commit succeeded.
 
 use std::rc::Rc;
 
@@ -11,7 +15,7 @@ use crate::oneshot;
 
 use super::events::names;
 use super::{now_ms, Leader, QueueError};
-use crate::store::{Store, StoreError, StoreErrorKind};
+use crate::store::{StoreError, StoreErrorKind};
 
 impl Leader {
     /// Resolves when everything the engine changed so far is durable.
@@ -69,6 +73,13 @@ impl Leader {
                 // for a turn that changed something, which still commits.
                 let changed = st.engine.has_mutations();
                 let batch = st.engine.take_mutations();
+                // Before any await: the engine holds exactly what the store
+                // will once this batch is durable.
+                let fold = if changed {
+                    self.store.fold(&st.engine)
+                } else {
+                    None
+                };
                 if !changed {
                     // Nothing to store: settled at once.
                     st.engine.committed();
@@ -79,10 +90,10 @@ impl Leader {
                     st.flushing = false;
                     None
                 } else {
-                    Some((changed, batch, waiters))
+                    Some((changed, batch, fold, waiters))
                 }
             };
-            let Some((changed, batch, waiters)) = next else {
+            let Some((changed, batch, fold, waiters)) = next else {
                 self.after_change();
                 return;
             };
@@ -91,7 +102,7 @@ impl Leader {
             } else {
                 let result = match self.injected_fault() {
                     Some(fault) => Err(fault),
-                    None => self.store.commit(batch).await,
+                    None => self.store.commit_folding(batch, fold).await,
                 };
                 match &result {
                     Ok(()) => {

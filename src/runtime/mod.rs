@@ -123,7 +123,7 @@ impl Leader {
         let changed = engine.has_mutations();
         let made = engine.take_mutations();
         if changed {
-            store.commit(made).await?;
+            store.commit_folding(made, None).await?;
         }
         engine.committed();
         let leader = Rc::new(Leader {

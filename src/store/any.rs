@@ -6,13 +6,15 @@
 //! state is the one copy; a failed batch is undone by the engine itself),
 //! and the leader gives its committed state back with `hand_over` when it
 //! stops leading. So the engine need not build the batches at all
-//! (`needs_journal`).
+//! (`needs_journal`). The log-structured backends keep no records in
+//! memory either: they are handed the engine when a snapshot is due
+//! (`fold`, `commit_folding`).
 
 use wasm_bindgen::JsValue;
 
 use super::indexeddb::IndexedDbStore;
 use super::kv::KvStore;
-use super::{MemoryStore, Store, StoreError};
+use super::{Fold, MemoryStore, Store, StoreError};
 use crate::core::{Engine, Mutation, Records};
 
 /// One of the store backends.
@@ -42,6 +44,32 @@ impl AnyStore {
         !matches!(self, AnyStore::Memory(_))
     }
 
+    /// The snapshot a log-structured store wants written once the next
+    /// commit is durable, if its log is due to be folded then: `after` is
+    /// the engine right after it drained that commit's batch (everything
+    /// committed plus the batch). `None` for memory, which has no log.
+    pub fn fold(&self, after: &Engine<JsValue>) -> Option<Fold> {
+        match self {
+            AnyStore::Memory(_) => None,
+            AnyStore::IndexedDb(s) => s.fold(after),
+            AnyStore::Kv(s) => s.fold(after),
+        }
+    }
+
+    /// `commit`, then (with `fold`, from [`AnyStore::fold`] for this batch)
+    /// the compaction that writes it once the batch is durable.
+    pub async fn commit_folding(
+        &self,
+        batch: Vec<Mutation<JsValue>>,
+        fold: Option<Fold>,
+    ) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(_) => Ok(()),
+            AnyStore::IndexedDb(s) => s.commit_folding(batch, fold).await,
+            AnyStore::Kv(s) => s.commit_folding(batch, fold).await,
+        }
+    }
+
     /// The leader stops leading: a store that kept nothing while it ran
     /// (memory) takes the engine's state as of its last settled batch, by
     /// move; the engine is left empty. The others hold everything
@@ -63,22 +91,7 @@ impl Store<JsValue> for AnyStore {
     }
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
-        match self {
-            AnyStore::Memory(_) => {
-                drop(batch);
-                Ok(())
-            }
-            AnyStore::IndexedDb(s) => s.commit(batch).await,
-            AnyStore::Kv(s) => s.commit(batch).await,
-        }
-    }
-
-    fn image(&self) -> Records<JsValue> {
-        match self {
-            AnyStore::Memory(s) => s.image(),
-            AnyStore::IndexedDb(s) => s.image(),
-            AnyStore::Kv(s) => s.image(),
-        }
+        self.commit_folding(batch, None).await
     }
 
     fn close(&self) {

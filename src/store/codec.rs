@@ -44,8 +44,8 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{StoreError, StoreErrorKind};
 use crate::core::{
-    Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records,
+    Counters, Image, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
+    RecordKey,
 };
 use crate::core::quote::quoted;
 use crate::js::{error_text, f64_text};
@@ -235,35 +235,43 @@ pub(crate) fn encode_batch(batch: &[Mutation<JsValue>]) -> Result<JsValue, Store
     columns.take()
 }
 
-/// The full image as snapshot chunks of at most `per_chunk` records each
-/// (counters first, so there is always at least one chunk).
+/// A whole state (`Records`, or the engine read in place) as snapshot
+/// chunks of at most `per_chunk` records each (counters first, so there is
+/// always at least one chunk).
 pub(crate) fn encode_snapshot(
-    records: &Records<JsValue>,
+    state: &dyn Image<JsValue>,
     per_chunk: usize,
 ) -> Result<Vec<JsValue>, StoreError> {
     let mut chunks = Vec::new();
     let mut columns = Columns::default();
-    columns.counters(&records.counters);
-    if let Some(origin) = &records.origin {
+    columns.counters(&state.counters());
+    if let Some(origin) = state.origin() {
         columns.origin(origin);
     }
-    let mut flush = |columns: &mut Columns| -> Result<(), StoreError> {
-        if columns.len() >= per_chunk {
-            chunks.push(columns.take()?);
+    // The first error stops the chunks (the visits run on, adding nothing).
+    let mut failed = None;
+    let mut flush = |columns: &mut Columns| {
+        if failed.is_none() && columns.len() >= per_chunk {
+            match columns.take() {
+                Ok(chunk) => chunks.push(chunk),
+                Err(e) => failed = Some(e),
+            }
         }
-        Ok(())
     };
-    for meta in records.metas() {
+    state.each_meta(&mut |meta| {
         columns.message(meta);
-        flush(&mut columns)?;
-    }
-    for (id, payload) in records.payloads() {
+        flush(&mut columns);
+    });
+    state.each_payload(&mut |id, payload| {
         columns.payload(id, payload);
-        flush(&mut columns)?;
-    }
-    for (key, &(id, expires_at_ms)) in &records.keys {
+        flush(&mut columns);
+    });
+    for (key, &(id, expires_at_ms)) in state.keys() {
         columns.key(key, id, expires_at_ms);
-        flush(&mut columns)?;
+        flush(&mut columns);
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     if columns.len() > 0 {
         chunks.push(columns.take()?);

@@ -52,10 +52,6 @@ impl<P, S: Store<P>> Store<P> for FaultyStore<S> {
         }
     }
 
-    fn image(&self) -> Records<P> {
-        self.inner.image()
-    }
-
     fn close(&self) {
         self.inner.close()
     }

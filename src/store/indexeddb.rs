@@ -16,18 +16,21 @@
 //! deleting the log keys it covers in one transaction over both stores, so
 //! there is no "covered up to" marker to get out of step.
 //!
-//! The image in memory and when to compact are `LogImage`'s (seeded by
-//! [`load`], updated when each commit's transaction completes, in
-//! completion order; folded after at least 512 batches here). Compaction
-//! runs in the background (nothing awaits it); one that fails leaves the
-//! old snapshot and the whole log in place. The browser plumbing (the open,
-//! each transaction as one promise) is JavaScript, `idb.js` (bindings in
-//! `idb.rs`); unreadable values are `quarantine`'s.
+//! The store keeps no records in memory: when to compact is `Compaction`'s
+//! (seeded by [`load`], updated when each commit's transaction completes,
+//! in completion order; folded after at least 512 batches here), and the
+//! snapshot is encoded from the state the caller will hold once a commit
+//! is durable (`IndexedDbStore::fold`, handed to `commit_folding`), then
+//! written once that commit's transaction completed, covering the log up
+//! to its key. Compaction runs in the background (nothing awaits it); one
+//! that fails leaves the old snapshot and the whole log in place. The
+//! browser plumbing (the open, each transaction as one promise) is
+//! JavaScript, `idb.js` (bindings in `idb.rs`); unreadable values are
+//! `quarantine`'s.
 //!
 //! One connection must be the only writer of its database (the runtime's
-//! multi-tab lock is there for that): compaction trusts that the image
-//! covers every log key up to the last one this connection committed or
-//! loaded. A reader catching up from the log must load afresh when the
+//! multi-tab lock is there for that): compaction trusts that the state it
+//! was handed covers every log key up to the commit it follows. A reader catching up from the log must load afresh when the
 //! keys it has not seen were folded into the snapshot.
 //!
 //! [`load`]: IndexedDbStore::load
@@ -42,15 +45,15 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::cipher::Cipher;
 use super::codec::{
-    array_from, decode_batch, decode_chunk, encode_batch, encode_snapshot, CHUNK_RECORDS,
+    array_from, decode_batch, decode_chunk, encode_batch, CHUNK_RECORDS,
 };
 use super::idb;
 use super::js_error::{dom_error, unavailable};
-use super::log_image::LogImage;
+use super::compaction::{Compaction, Fold};
 use super::quarantine::{self, Unreadable};
 use super::{Durability, Store, StoreError, StoreErrorKind};
 use crate::core::quote::quoted;
-use crate::core::{Mutation, Records};
+use crate::core::{Image, Mutation, Records};
 use crate::js::console::warn;
 
 const DB_VERSION: u32 = 1;
@@ -91,17 +94,17 @@ struct Inner {
     name: String,
     /// Seals payloads before they are stored, when an encryption key was given.
     cipher: Option<Cipher>,
+    /// The log's length and when to fold it: exact once `load` has seeded
+    /// it (the runtime loads on open), then updated as each commit's
+    /// transaction completes.
+    log: RefCell<Compaction>,
     state: RefCell<State>,
 }
 
 struct State {
-    /// What every successful commit left behind: exact once `load` has
-    /// seeded it (the runtime loads on open), then updated as each commit's
-    /// transaction completes.
-    image: LogImage,
-    /// `load` has seeded the image, and it has tracked every commit since.
+    /// `load` has seeded `log`, and it has tracked every commit since.
     exact: bool,
-    /// Highest log key reflected in the image.
+    /// Highest log key committed or loaded by this connection.
     covered_key: Option<f64>,
 }
 
@@ -137,8 +140,8 @@ impl IndexedDbStore {
                 db,
                 name: db_name,
                 cipher,
+                log: RefCell::new(Compaction::new(MIN_COMPACT_BATCHES)),
                 state: RefCell::new(State {
-                    image: LogImage::new(MIN_COMPACT_BATCHES),
                     exact: false,
                     covered_key: None,
                 }),
@@ -146,22 +149,75 @@ impl IndexedDbStore {
         })
     }
 
-    /// Folds the log into the snapshot now (the store also does this by
-    /// itself once the log is long). Resolves `true` once done; `false` when
-    /// there was nothing to fold or it cannot be done safely now (before
-    /// the first `load`, while a compaction runs, or while undecodable
-    /// records are stored). A failure leaves the log authoritative.
-    pub async fn compact(&self) -> Result<bool, StoreError> {
-        match self.inner.start_compaction(true)? {
-            None => Ok(false),
-            Some(outcome) => match outcome.await {
-                Ok(result) => result.map(|()| true),
-                Err(_) => Err(StoreError::new(
-                    StoreErrorKind::Failed,
-                    "IndexedDB never reported how the compaction ended",
-                )),
-            },
+    /// Folds the log into a snapshot of `state` now, which must be what is
+    /// committed (what a `load` would return; the store also folds by
+    /// itself once the log is long, see [`fold`]). Resolves `true` once
+    /// done; `false` when there was nothing to fold or it cannot be done
+    /// safely now (before the first `load`, while a compaction runs, or
+    /// while undecodable records are stored). A failure leaves the log
+    /// authoritative.
+    ///
+    /// [`fold`]: IndexedDbStore::fold
+    pub async fn compact(&self, state: &dyn Image<JsValue>) -> Result<bool, StoreError> {
+        let covered = {
+            let st = self.inner.state.borrow();
+            match st.covered_key {
+                Some(key) if st.exact && self.inner.log.borrow().may_fold_now() => key,
+                _ => return Ok(false),
+            }
+        };
+        let fold = Fold::encode(&self.inner.log, state, CHUNK_RECORDS)?;
+        match self.inner.start_compaction(fold, covered).await {
+            Ok(result) => result.map(|()| true),
+            Err(_) => Err(StoreError::new(
+                StoreErrorKind::Failed,
+                "IndexedDB never reported how the compaction ended",
+            )),
         }
+    }
+
+    /// The snapshot to write once the next commit is durable, if the log
+    /// is due to be folded then: `after` is the state the caller will hold
+    /// once that commit succeeds (everything committed plus its batch).
+    /// Hand it to [`commit_folding`] with that batch. `None`: not due (or
+    /// the snapshot did not encode; that waits as a failed compaction).
+    ///
+    /// [`commit_folding`]: IndexedDbStore::commit_folding
+    pub fn fold(&self, after: &dyn Image<JsValue>) -> Option<Fold> {
+        let exact = self.inner.state.borrow().exact;
+        Fold::when_due(&self.inner.log, exact, after, CHUNK_RECORDS)
+    }
+
+    /// `commit`, then (with `fold`, from [`fold`] for this batch) the
+    /// compaction that writes it, started once the commit is durable.
+    ///
+    /// [`fold`]: IndexedDbStore::fold
+    pub async fn commit_folding(
+        &self,
+        batch: Vec<Mutation<JsValue>>,
+        fold: Option<Fold>,
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let value = encode_batch(&batch)?;
+        drop(batch);
+        if let Some(cipher) = &self.inner.cipher {
+            cipher.seal(&value).await?;
+        }
+        // Issued now; its outcome is handled in a task of its own, so that
+        // the bookkeeping follows it even if this future is dropped.
+        let added = idb::append(&self.inner.db, &value, &JsValue::UNDEFINED);
+        let inner = Rc::clone(&self.inner);
+        let outcome: Outcome = settle(added, move |added| {
+            // DataCloneError: a payload structured clone cannot copy.
+            let key = added.map_err(|e| {
+                idb::failed(&e, "cannot start an IndexedDB commit", "cannot store the batch")
+            })?;
+            inner.committed(key.as_f64(), fold);
+            Ok(())
+        });
+        outcome.await.unwrap_or_else(|_| Err(lost()))
     }
 }
 
@@ -194,35 +250,12 @@ impl Store<JsValue> for IndexedDbStore {
         Ok(image)
     }
 
-    fn image(&self) -> Records<JsValue> {
-        self.inner.state.borrow().image.records().clone()
-    }
-
     fn close(&self) {
         idb::close(&self.inner.db);
     }
 
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let value = encode_batch(&batch)?;
-        if let Some(cipher) = &self.inner.cipher {
-            cipher.seal(&value).await?;
-        }
-        // Issued now; its outcome is handled in a task of its own, so that
-        // the image follows it even if this future is dropped.
-        let added = idb::append(&self.inner.db, &value, &JsValue::UNDEFINED);
-        let inner = Rc::clone(&self.inner);
-        let outcome: Outcome = settle(added, move |added| {
-            // DataCloneError: a payload structured clone cannot copy.
-            let key = added.map_err(|e| {
-                idb::failed(&e, "cannot start an IndexedDB commit", "cannot store the batch")
-            })?;
-            inner.committed(key.as_f64(), batch);
-            Ok(())
-        });
-        outcome.await.unwrap_or_else(|_| Err(lost()))
+        self.commit_folding(batch, None).await
     }
 }
 
@@ -248,8 +281,9 @@ fn lost() -> StoreError {
 }
 
 impl Inner {
-    /// Decodes what `load` read, seeds the image, and returns it with the
-    /// values that could not be decoded.
+    /// Decodes what `load` read, seeds the bookkeeping, and returns the
+    /// records (the caller's, not kept) with the values that could not be
+    /// decoded.
     fn loaded(&self, read: &Stored) -> (Records<JsValue>, Vec<Unreadable>) {
         let mut image = Records::default();
         let mut unreadable = Vec::new();
@@ -276,14 +310,9 @@ impl Inner {
                 }),
             }
         }
-        // Replayed in id order, the maps are half-full B-trees: repack them
-        // before the copy, so that both copies are compact.
-        image.compact();
         let mut state = self.state.borrow_mut();
         let log_len = read.batches.length() as usize;
-        state
-            .image
-            .loaded(image.clone(), log_len, !unreadable.is_empty());
+        self.log.borrow_mut().loaded(log_len, !unreadable.is_empty());
         state.exact = true;
         state.covered_key = read.keys.iter().filter_map(|k| k.as_f64()).reduce(f64::max);
         (image, unreadable)
@@ -302,9 +331,9 @@ impl Inner {
         let moved = self.move_unreadable(&batch, &bad).await;
         if let Ok(key) = moved {
             let from_log = bad.iter().filter(|b| b.store == LOG).count();
-            image.apply_all(batch.clone());
+            image.apply_all(batch);
+            self.log.borrow_mut().quarantined(from_log);
             let mut state = self.state.borrow_mut();
-            state.image.quarantined(batch, from_log);
             if let Some(key) = key {
                 state.cover(key);
             }
@@ -335,54 +364,44 @@ impl Inner {
         Ok(key.as_f64())
     }
 
-    /// A commit's transaction completed with log key `key`.
-    fn committed(self: &Rc<Self>, key: Option<f64>, batch: Vec<Mutation<JsValue>>) {
-        {
+    /// A commit's transaction completed with log key `key`; `fold` is the
+    /// snapshot of the state it left, if one was due.
+    fn committed(self: &Rc<Self>, key: Option<f64>, fold: Option<Fold>) {
+        let start = {
+            let mut log = self.log.borrow_mut();
+            log.committed();
             let mut state = self.state.borrow_mut();
-            state.image.committed(batch);
             match key {
                 Some(key) => state.cover(key),
                 // Cannot tell what compaction may delete: none until reloaded.
                 None => state.exact = false,
             }
-        }
-        if let Err(e) = self.start_compaction(false) {
-            warn(&format!("compaction not started: {e}"), &JsValue::UNDEFINED);
+            match (fold, key) {
+                (Some(fold), Some(key)) if state.exact && log.may_fold_now() => {
+                    Some((fold, key))
+                }
+                _ => None,
+            }
+        };
+        if let Some((fold, key)) = start {
+            drop(self.start_compaction(fold, key));
         }
     }
 
-    /// Starts a compaction when `LogImage` says it is due (or, with `force`,
-    /// whenever there is a log to fold). The snapshot is encoded from the
-    /// image now, together with the log key it covers; sealing (with an
-    /// encryption key) and the transaction run in the background, and the
-    /// receiver (if anyone wants it) hears the outcome. `Ok(None)`: nothing
-    /// to do, or it cannot be done safely now.
-    fn start_compaction(self: &Rc<Self>, force: bool) -> Result<Option<Outcome>, StoreError> {
-        let (chunks, covered, compacted) = {
-            let mut state = self.state.borrow_mut();
-            let Some(covered) = state.covered_key else {
-                return Ok(None);
-            };
-            if !state.exact || !state.image.compaction_due(force) {
-                return Ok(None);
-            }
-            let chunks = match encode_snapshot(state.image.records(), CHUNK_RECORDS) {
-                Ok(chunks) => chunks,
-                Err(e) => {
-                    state.image.compaction_refused();
-                    return Err(e);
-                }
-            };
-            (chunks, covered, state.image.compaction_started())
-        };
+    /// Starts writing `fold` as the snapshot that covers the log up to key
+    /// `covered`: sealing (with an encryption key) and the transaction run
+    /// in the background, and the receiver (if anyone wants it) hears the
+    /// outcome.
+    fn start_compaction(self: &Rc<Self>, fold: Fold, covered: f64) -> Outcome {
+        let compacted = self.log.borrow_mut().started(fold.messages);
         let (tx, rx) = oneshot::channel();
         let inner = Rc::clone(self);
         spawn_local(async move {
-            let outcome = inner.write_snapshot(chunks, covered).await;
+            let outcome = inner.write_snapshot(fold.chunks, covered).await;
             inner.compacted(compacted, &outcome);
             let _ = tx.send(outcome);
         });
-        Ok(Some(rx))
+        rx
     }
 
     /// Seals the chunks (when encrypting), then in one transaction replaces
@@ -403,10 +422,7 @@ impl Inner {
 
     /// A compaction of the first `compacted` log records ended.
     fn compacted(&self, compacted: usize, outcome: &Result<(), StoreError>) {
-        self.state
-            .borrow_mut()
-            .image
-            .compaction_ended(compacted, outcome.is_ok());
+        self.log.borrow_mut().ended(compacted, outcome.is_ok());
         if let Err(e) = outcome {
             warn(
                 &format!("compaction failed, the log stays authoritative: {e}"),

@@ -14,9 +14,11 @@
 //!
 //! `seq` (16 digits) increases with every commit. The state is the newest
 //! snapshot and every log commit after it, applied in `seq` order. When
-//! `LogImage` says so (after at least 64 commits here), the store writes the
-//! image as a new snapshot, then deletes the older markers (first) and their
-//! parts; what a crash leaves behind, the next load deletes.
+//! `Compaction` says so (after at least 64 commits here), the store writes
+//! a new snapshot right after a commit, of the state that commit left (the
+//! caller's, handed in as a `Fold`: the store keeps no records), then
+//! deletes the older markers (first) and their parts; what a crash leaves
+//! behind, the next load deletes.
 //!
 //! A log commit whose parts cannot all be read (corrupt, unknown version, a
 //! part missing) is applied not at all: the load turns it into a dead letter
@@ -32,7 +34,7 @@
 //! JavaScript, `kv.js` (bindings in `kv_adapter.rs`): a load is one promise
 //! for its listing and one for its sweep, a commit or a compaction one.
 //! What stays here is encoding, encryption, replay, quarantine and the
-//! compaction policy (`LogImage`).
+//! compaction policy (`Compaction`).
 
 use std::cell::RefCell;
 
@@ -42,13 +44,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::cipher::Cipher;
 use super::codec::{
-    array_from, decode_batch, decode_chunk, encode_batch, encode_snapshot, SCHEMA_VERSION,
+    array_from, decode_batch, decode_chunk, encode_batch, SCHEMA_VERSION,
 };
 use super::kv_adapter::{self, failed, KvAdapter};
-use super::log_image::LogImage;
+use super::compaction::{Compaction, Fold};
 use super::quarantine::{self, Unreadable};
 use super::{Store, StoreError};
-use crate::core::{Mutation, Records};
+use crate::core::{Image, Mutation, Records};
 
 /// Most mutations in one stored value: ~128 small messages stay well under
 /// the 128 KiB a Durable Object value may hold.
@@ -64,8 +66,8 @@ pub struct KvStore {
     /// `kv.js`'s handle: the adapter, the prefix, the next `seq`, the live commits.
     handle: JsValue,
     cipher: Option<Cipher>,
-    /// What every successful commit left behind, and when to compact.
-    image: RefCell<LogImage>,
+    /// The log's length and when to fold it (no records).
+    log: RefCell<Compaction>,
 }
 
 impl core::fmt::Debug for KvStore {
@@ -89,7 +91,7 @@ impl KvStore {
         Ok(KvStore {
             cipher: key.map(Cipher::new).transpose()?,
             handle: adapter.handle(name, SCHEMA_VERSION),
-            image: RefCell::new(LogImage::new(MIN_COMPACT_COMMITS)),
+            log: RefCell::new(Compaction::new(MIN_COMPACT_COMMITS)),
         })
     }
 
@@ -103,18 +105,51 @@ impl KvStore {
         Ok(())
     }
 
-    /// Writes the image as a new snapshot and deletes every older commit.
-    pub async fn compact(&self) -> Result<(), StoreError> {
-        let covered = self.image.borrow_mut().compaction_started();
-        let written = self.write_snapshot().await;
-        self.image
-            .borrow_mut()
-            .compaction_ended(covered, written.is_ok());
+    /// The snapshot to write right after the next commit, if the log is
+    /// due to be folded then: `after` is the state the caller will hold once
+    /// that commit succeeds. Hand it to [`commit_folding`] with that batch.
+    ///
+    /// [`commit_folding`]: KvStore::commit_folding
+    pub fn fold(&self, after: &dyn Image<JsValue>) -> Option<Fold> {
+        Fold::when_due(&self.log, true, after, PART_RECORDS)
+    }
+
+    /// `commit`, then (with `fold`, from [`fold`] for this batch) a new
+    /// snapshot of the state it left; a failed compaction waits for more
+    /// commits and leaves the log authoritative (the commit stands).
+    ///
+    /// [`fold`]: KvStore::fold
+    pub async fn commit_folding(
+        &self,
+        batch: Vec<Mutation<JsValue>>,
+        fold: Option<Fold>,
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.append(&batch).await?;
+        drop(batch);
+        self.log.borrow_mut().committed();
+        if let Some(fold) = fold.filter(|_| self.log.borrow().may_fold_now()) {
+            if let Err(e) = self.compact(fold).await {
+                warn(&format!(
+                    "compaction failed, the log stays authoritative: {e}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `fold` as a new snapshot and deletes every older commit.
+    async fn compact(&self, fold: Fold) -> Result<(), StoreError> {
+        let covered = self.log.borrow_mut().started(fold.messages);
+        let written = self.write_snapshot(fold.chunks).await;
+        self.log.borrow_mut().ended(covered, written.is_ok());
         written
     }
 
-    async fn write_snapshot(&self) -> Result<(), StoreError> {
-        let chunks = array_from(encode_snapshot(self.image.borrow().records(), PART_RECORDS)?);
+    async fn write_snapshot(&self, chunks: Vec<JsValue>) -> Result<(), StoreError> {
+        let chunks = array_from(chunks);
         self.seal(&chunks).await?;
         let left = settled(kv_adapter::compact(&self.handle, &chunks)).await?;
         // The snapshot already supersedes them; what is left, a load deletes.
@@ -122,18 +157,6 @@ impl KvStore {
             warn(&format!("old commits not deleted yet: {}", failed(&left)));
         }
         Ok(())
-    }
-
-    /// Compacts when `LogImage` says it is due; a failure waits for more commits.
-    async fn maybe_compact(&self) {
-        if !self.image.borrow().compaction_due(false) {
-            return;
-        }
-        if let Err(e) = self.compact().await {
-            warn(&format!(
-                "compaction failed, the log stays authoritative: {e}"
-            ));
-        }
     }
 
     /// Writes `batch` as one log commit (its parts, then its marker).
@@ -158,9 +181,13 @@ impl KvStore {
         if moved.is_err() {
             return;
         }
-        image.apply_all(batch.clone());
-        self.image.borrow_mut().quarantined(batch, 0);
-        if let Err(e) = self.compact().await {
+        image.apply_all(batch);
+        self.log.borrow_mut().quarantined(0);
+        let compacted = match Fold::encode(&self.log, image, PART_RECORDS) {
+            Ok(fold) => self.compact(fold).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = compacted {
             warn(&format!("unreadable values not deleted yet: {e}"));
         }
     }
@@ -178,12 +205,9 @@ impl Store<JsValue> for KvStore {
         }
         let mut image = Records::default();
         let (log_len, unreadable) = replay(listed.get(0).unchecked_ref(), &mut image);
-        // Replayed in id order, the maps are half-full B-trees: repack them
-        // before the copy, so that both copies are compact.
-        image.compact();
-        self.image
+        self.log
             .borrow_mut()
-            .loaded(image.clone(), log_len, !unreadable.is_empty());
+            .loaded(log_len, !unreadable.is_empty());
         if let Err(e) = settled(kv_adapter::sweep(&self.handle)).await {
             warn(&format!("leftover keys not deleted yet: {e}"));
         }
@@ -193,18 +217,8 @@ impl Store<JsValue> for KvStore {
         Ok(image)
     }
 
-    fn image(&self) -> Records<JsValue> {
-        self.image.borrow().records().clone()
-    }
-
     async fn commit(&self, batch: Vec<Mutation<JsValue>>) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        self.append(&batch).await?;
-        self.image.borrow_mut().committed(batch);
-        self.maybe_compact().await;
-        Ok(())
+        self.commit_folding(batch, None).await
     }
 }
 

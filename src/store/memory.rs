@@ -64,10 +64,6 @@ impl<P: Clone> Store<P> for MemoryStore<P> {
         Ok(self.snapshot())
     }
 
-    fn image(&self) -> Records<P> {
-        self.snapshot()
-    }
-
     async fn commit(&self, batch: Vec<Mutation<P>>) -> Result<(), StoreError> {
         self.records.borrow_mut().apply_all(batch);
         Ok(())

@@ -7,7 +7,7 @@
 //! finds them commits their dead letters, then removes the values (the
 //! IndexedDB store in the same transaction, the adapter store by the
 //! snapshot it writes next). If that commit fails they stay where they
-//! are, are skipped, and compaction stays off (`LogImage`) so that nothing
+//! are, are skipped, and compaction stays off (`Compaction`) so that nothing
 //! deletes them before a later load moves them.
 
 use wasm_bindgen::JsValue;

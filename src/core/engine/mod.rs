@@ -48,7 +48,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::config::Config;
 use super::deadlines::Deadlines;
 use super::error::Result;
-use super::record::{Counters, MessageId, MessageRecord, Mutation, Record, RecordKey, Records};
+use super::record::{
+    Counters, Image, MessageId, MessageRecord, Mutation, Record, RecordKey, Records,
+};
 use super::rng::SplitMix64;
 use journal::Journal;
 use slot::{Index, Slot};
@@ -325,6 +327,34 @@ impl<P: Clone> Engine<P> {
 
     fn record_delete(&mut self, key: RecordKey) {
         self.journal.push(|| Mutation::Delete(key));
+    }
+}
+
+/// The engine's state as records, read in place: what a store's snapshot
+/// writes (equal to [`Engine::records`], without the copy).
+impl<P> Image<P> for Engine<P> {
+    fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    fn message_count(&self) -> usize {
+        self.messages.len()
+    }
+
+    fn each_meta(&self, f: &mut dyn FnMut(&MessageRecord)) {
+        self.messages.values().for_each(|e| f(&e.meta))
+    }
+
+    fn each_payload(&self, f: &mut dyn FnMut(MessageId, &P)) {
+        self.messages.iter().for_each(|(id, e)| f(*id, &e.payload))
+    }
+
+    fn keys(&self) -> &HashMap<String, (MessageId, u64)> {
+        &self.keys
     }
 }
 

@@ -56,7 +56,7 @@ const KINDS = [
   ["data segments (.rodata, .data)", /^data segment|^data\[/],
   ["BTreeMap / BTreeSet code", /alloc::collections::btree/],
   ["drop glue (drop_in_place)", /drop_in_place/],
-  ["allocator (dlmalloc)", /dlmalloc|__rust_(alloc|dealloc|realloc)|__rdl_/],
+  ["allocator (wasmq::alloc; dlmalloc until 2026-12-02)", /dlmalloc|wasmq::alloc::|__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rdl_|__rg_/],
   ["sorting (core::slice::sort)", /core::slice::sort/],
   ["formatting and panics (core::fmt, Debug, panicking)", /core(\[\w+\])?::fmt|::fmt::|escape_debug|pad_integral|slice_error_fail|str::count|panicking|panic_|begin_panic/],
   ["hash maps (hashbrown)", /hashbrown|HashMap|HashSet/],

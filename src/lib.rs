@@ -51,6 +51,13 @@
 pub mod core;
 pub mod store;
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod alloc;
+/// The allocator written for this crate (`alloc.rs`), not the default dlmalloc.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: alloc::wasm::Allocator = alloc::wasm::Allocator::new();
+
 #[cfg(target_arch = "wasm32")]
 pub mod api;
 #[cfg(target_arch = "wasm32")]

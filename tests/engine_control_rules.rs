@@ -794,9 +794,9 @@ fn a_refused_replace_names_both_groups_quoted() {
         let k = format!("k-{stored}");
         let a = put(&mut e, 1, replace_in(&k, stored), T0);
         let reason = match e.enqueue(2, replace_in(&k, asked), T0 + 5) {
-            Err(Error::InvalidOption { option, reason }) => {
-                assert_eq!(option, "group");
-                reason
+            Err(Error::InvalidOption(e)) => {
+                assert_eq!(e.option, "group");
+                e.reason
             }
             other => panic!("expected InvalidOption, got {other:?}"),
         };
@@ -808,7 +808,7 @@ fn a_refused_replace_names_both_groups_quoted() {
             )
         );
         let reason = match e.enqueue(2, replace(&k), T0 + 5) {
-            Err(Error::InvalidOption { reason, .. }) => reason,
+            Err(Error::InvalidOption(e)) => e.reason,
             other => panic!("expected InvalidOption, got {other:?}"),
         };
         assert_eq!(
@@ -1145,7 +1145,7 @@ fn keep_pace_carries_the_exact_memory_into_a_rollback_rebuild() {
 #[test]
 fn bad_rate_limits_are_named() {
     let bad = |cfg: Config| match Engine::<u32>::new(cfg) {
-        Err(Error::InvalidOption { option, .. }) => option,
+        Err(Error::InvalidOption(e)) => e.option,
         other => panic!("expected InvalidOption, got {other:?}"),
     };
     assert_eq!(bad(paced(0, 1_000)), "rateLimit.max");
@@ -1198,7 +1198,7 @@ fn nack_after_out_of_tries_is_dead_and_a_bad_time_changes_nothing() {
 
 fn option_error_of<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
     match r {
-        Err(Error::InvalidOption { option, .. }) => option,
+        Err(Error::InvalidOption(e)) => e.option,
         other => panic!("expected InvalidOption, got {other:?}"),
     }
 }

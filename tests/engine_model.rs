@@ -288,7 +288,7 @@ impl Harness {
                 let outcome = self.engine.enqueue(payload, opts, self.now);
                 if let Some(option) = refused {
                     prop_assert!(
-                        matches!(&outcome, Err(Error::InvalidOption { option: o, .. }) if *o == option),
+                        matches!(&outcome, Err(Error::InvalidOption(e)) if e.option == option),
                         "expected {} refused, got {:?}",
                         option,
                         outcome

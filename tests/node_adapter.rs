@@ -15,7 +15,7 @@ use wasmq::api::Queue;
 use wasmq::core::{MessageId, MessageRecord, MessageState, Mutation, Record, Records};
 use wasmq::store::kv::KvStore;
 use wasmq::store::kv_adapter::KvAdapter;
-use wasmq::store::{Store, StoreError};
+use wasmq::store::{Store, StoreError, StoreErrorKind};
 
 mod store_contract;
 
@@ -522,4 +522,151 @@ async fn a_list_whose_iteration_throws_is_storage_failed_with_its_error() {
         message.contains("storage adapter `list`: TypeError: cursor lost"),
         "{message}"
     );
+}
+
+/// The stored format, written out by hand: `p` sealed as `e: { iv, ct }`,
+/// AES-GCM with a 96-bit IV of the UTF-8 JSON of `p`, and opened back.
+fn format_by_hand() -> JsValue {
+    eval(
+        "{
+            async seal(key, value) {
+                const iv = crypto.getRandomValues(new Uint8Array(12));
+                const plain = new TextEncoder().encode(JSON.stringify(value.p));
+                value.e = { iv, ct: new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain)) };
+                delete value.p;
+            },
+            async open(key, value) {
+                if (value.p !== undefined || value.e.iv.length !== 12) throw new Error('not sealed as specified');
+                const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: value.e.iv }, key, value.e.ct);
+                value.p = JSON.parse(new TextDecoder().decode(plain));
+                delete value.e;
+            },
+        }",
+    )
+}
+
+/// Runs `how` (`seal` or `open`) of [`format_by_hand`] on every stored value of queue `name`.
+async fn by_hand(how: &str, key: &JsValue, adapter: &JsValue, name: &str) {
+    let map = map_of(adapter);
+    let f: js_sys::Function = get(&format_by_hand(), how).into();
+    let values = keys(&map, name).into_iter().filter(|k| k.starts_with("d/"));
+    for k in values {
+        let value = map.get(&format!("wasmq:{name}/{k}").into());
+        wait(f.call2(&JsValue::NULL, key, &value).unwrap().into())
+            .await
+            .unwrap_or_else(|e| panic!("{how} {k} by hand: {e:?}"));
+    }
+}
+
+/// The JSON of every payload a queue on `adapter` (options `opts`) hands
+/// its handler until drained, sorted.
+async fn payloads_read(name: &str, opts: &JsValue) -> Vec<String> {
+    let q = Queue::open_with(name, opts).await.unwrap();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    q.process(
+        handler(move |job| {
+            let text = js_sys::JSON::stringify(&get(&job, "payload")).unwrap();
+            sink.borrow_mut().push(text.as_string().unwrap());
+            JsValue::UNDEFINED
+        }),
+        JsValue::UNDEFINED,
+    )
+    .unwrap();
+    wait(q.drained()).await.unwrap();
+    wait(q.close()).await.unwrap();
+    let mut seen = seen.take();
+    seen.sort();
+    seen
+}
+
+#[test]
+async fn the_sealed_format_stays_the_one_specified_both_ways() {
+    let key = aes_key().await;
+    let options = |key: Option<&JsValue>, adapter: &JsValue| {
+        let opts = js("{}");
+        set(&opts, "storage", adapter.clone());
+        if let Some(key) = key {
+            set(&opts, "encryptionKey", key.clone());
+        }
+        opts
+    };
+    let want = vec![r#"{"n":1}"#.to_owned(), r#"{"n":2}"#.to_owned()];
+    // Sealed by hand (as any earlier version sealed), opened by the store.
+    let adapter = faulty_adapter();
+    let name = fresh("by-hand", STORAGE).await;
+    let q = open_on(&name, &adapter, "{}").await.unwrap();
+    enqueue(&q, js(r#"{"n": 1}"#), "").await.unwrap();
+    enqueue(&q, js(r#"{"n": 2}"#), "").await.unwrap();
+    wait(q.close()).await.unwrap();
+    by_hand("seal", &key, &adapter, &name).await;
+    assert_eq!(
+        payloads_read(&name, &options(Some(&key), &adapter)).await,
+        want
+    );
+    // Sealed by the store, opened by hand.
+    let adapter = faulty_adapter();
+    let name = fresh("by-store", STORAGE).await;
+    let q = Queue::open_with(&name, &options(Some(&key), &adapter))
+        .await
+        .unwrap();
+    enqueue(&q, js(r#"{"n": 1}"#), "").await.unwrap();
+    enqueue(&q, js(r#"{"n": 2}"#), "").await.unwrap();
+    wait(q.close()).await.unwrap();
+    by_hand("open", &key, &adapter, &name).await;
+    assert_eq!(payloads_read(&name, &options(None, &adapter)).await, want);
+}
+
+#[test]
+async fn sealing_and_opening_failures_keep_their_kind_and_message() {
+    let key = aes_key().await;
+    let adapter = faulty_adapter();
+    let name = fresh("seal-fails", STORAGE).await;
+    let kv = |adapter: &JsValue| KvAdapter::new(adapter).expect("the adapter has its methods");
+    let key_of = || Some(key.clone().unchecked_into::<web_sys::CryptoKey>());
+    let store = KvStore::new(kv(&adapter), &name, key_of()).unwrap();
+    store.load(0).await.unwrap();
+    let put = |id: u64| Mutation::Put(Record::Payload(MessageId(id), js(r#"{"s": 1}"#)));
+    store.commit(vec![put(1)]).await.unwrap();
+    store.commit(vec![put(2)]).await.unwrap();
+    let before = keys(&map_of(&adapter), &name);
+
+    // A commit whose sealing fails is STORAGE_FAILED with WebCrypto's reason.
+    eval("crypto.subtle.encrypt = async () => { throw new Error('hsm unplugged'); }");
+    let err = store.commit(vec![put(3)]).await.unwrap_err();
+    js_sys::eval("delete crypto.subtle.encrypt").unwrap();
+    assert_eq!(
+        (err.kind, err.message.as_str()),
+        (StoreErrorKind::Failed, "cannot encrypt: hsm unplugged")
+    );
+    assert_eq!(keys(&map_of(&adapter), &name), before, "nothing stored");
+
+    // A wrong key, or a damaged value among good ones: DECRYPT_FAILED.
+    let wrong: web_sys::CryptoKey = aes_key().await.unchecked_into();
+    let err = KvStore::new(kv(&adapter), &name, Some(wrong))
+        .unwrap()
+        .load(0)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::DecryptFailed);
+    assert!(
+        err.message
+            .starts_with("cannot decrypt stored payloads (wrong encryptionKey?): "),
+        "{}",
+        err.message
+    );
+    let map = map_of(&adapter);
+    let last = before.iter().rfind(|k| k.starts_with("d/")).unwrap();
+    let last = map.get(&format!("wasmq:{name}/{last}").into());
+    Reflect::delete_property(&get(&last, "e").into(), &"iv".into()).unwrap();
+    let err = KvStore::new(kv(&adapter), &name, key_of())
+        .unwrap()
+        .load(0)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.message.as_str()),
+        (StoreErrorKind::DecryptFailed, "sealed value has no iv")
+    );
+    assert_eq!(keys(&map_of(&adapter), &name), before, "nothing changed");
 }

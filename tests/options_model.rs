@@ -165,7 +165,8 @@ fn judged<T: std::fmt::Debug>(
             prop_assert!(violations.is_empty(), "accepted despite {:?}", violations);
             Ok(true)
         }
-        Err(Error::InvalidOption { option, .. }) => {
+        Err(Error::InvalidOption(e)) => {
+            let option = e.option;
             prop_assert!(
                 violations.contains(&option),
                 "named {} of {:?}",

@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn validation_names_the_option() {
         let bad = |c: Config| match c.validate() {
-            Err(Error::InvalidOption { option, .. }) => option,
+            Err(Error::InvalidOption(e)) => e.option,
             other => panic!("expected InvalidOption, got {other:?}"),
         };
         let d = Config::default;

@@ -5,16 +5,14 @@ use std::fmt;
 use super::record::MessageId;
 
 /// Why a core operation was refused. A refused operation changes nothing.
+///
+/// Two words and a tag (the size of an id): the one variant with more is
+/// boxed, so that every `core::Result` stays small to move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// An option (queue or enqueue option) has a value outside its domain.
-    InvalidOption {
-        /// The option's name as users spell it in JavaScript (`maxAttempts`, `delayMs`, ...).
-        option: &'static str,
-        /// What is wrong with it, for humans.
-        reason: String,
-    },
+    InvalidOption(Box<InvalidOption>),
     /// The lease token is not (or no longer) valid: the lease expired, the job
     /// was already acked or nacked, or it never existed.
     StaleLease,
@@ -26,11 +24,20 @@ pub enum Error {
     InFlight(MessageId),
 }
 
+/// Which option was refused and why (inside [`Error::InvalidOption`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidOption {
+    /// The option's name as users spell it in JavaScript (`maxAttempts`, `delayMs`, ...).
+    pub option: &'static str,
+    /// What is wrong with it, for humans.
+    pub reason: String,
+}
+
 impl Error {
     /// The stable code that the JavaScript layer puts on its `Error.code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::InvalidOption { .. } => "INVALID_OPTION",
+            Error::InvalidOption(_) => "INVALID_OPTION",
             Error::StaleLease => "STALE_LEASE",
             Error::NotFound(_) => "NOT_FOUND",
             Error::InFlight(_) => "JOB_IN_FLIGHT",
@@ -38,18 +45,18 @@ impl Error {
     }
 
     pub(crate) fn invalid(option: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidOption {
+        Error::InvalidOption(Box::new(InvalidOption {
             option,
             reason: reason.into(),
-        }
+        }))
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidOption { option, reason } => {
-                write!(f, "invalid option `{option}`: {reason}")
+            Error::InvalidOption(e) => {
+                write!(f, "invalid option `{}`: {}", e.option, e.reason)
             }
             Error::StaleLease => {
                 f.write_str("stale lease: the job's lease expired or it was already settled")
@@ -67,3 +74,20 @@ impl std::error::Error for Error {}
 
 /// The core's result alias.
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_no_bigger_than_an_id_and_a_tag() {
+        // Every `core::Result` carries one: a wide variant would widen them all.
+        assert_eq!(
+            core::mem::size_of::<Error>(),
+            2 * core::mem::size_of::<MessageId>()
+        );
+        let e = Error::invalid("delayMs", "must be a number");
+        assert_eq!(e.code(), "INVALID_OPTION");
+        assert_eq!(e.to_string(), "invalid option `delayMs`: must be a number");
+    }
+}

@@ -22,7 +22,7 @@ pub use engine::{
     DeadLetter, Engine, Enqueued, Expired, Job, JobState, JobStates, Lease, LeaseToken, Settled,
     Stats,
 };
-pub use error::{Error, Result};
+pub use error::{Error, InvalidOption, Result};
 pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{

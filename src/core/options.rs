@@ -108,7 +108,7 @@ mod tests {
 
     fn bad(o: EnqueueOptions) -> &'static str {
         match o.validate() {
-            Err(Error::InvalidOption { option, .. }) => option,
+            Err(Error::InvalidOption(e)) => e.option,
             other => panic!("expected InvalidOption, got {other:?}"),
         }
     }

@@ -130,9 +130,7 @@ impl fmt::Display for QueueError {
 impl From<queue_core::Error> for QueueError {
     fn from(e: queue_core::Error) -> Self {
         match e {
-            queue_core::Error::InvalidOption { option, reason } => {
-                QueueError::invalid(option, reason)
-            }
+            queue_core::Error::InvalidOption(e) => QueueError::invalid(e.option, e.reason),
             other => QueueError::new(other.code(), other.to_string()),
         }
     }

@@ -26,12 +26,15 @@ extern "C" {
     /// Whether this global scope has WebCrypto.
     #[wasm_bindgen(js_name = webCrypto)]
     fn web_crypto() -> bool;
-    /// Seals `value.p` as `value.e`; rejects with why not.
+    /// Seals `value.p` as `value.e` in each of `values` (one stored value
+    /// or an array); rejects with why not, at the first that fails.
     #[wasm_bindgen(js_name = seal)]
-    fn seal_value(key: &CryptoKey, value: &JsValue) -> Promise;
-    /// Opens `value.e` back into `value.p`; rejects with why not.
+    fn seal_values(key: &CryptoKey, values: &JsValue) -> Promise;
+    /// Opens `value.e` back into `value.p` in each of `values`, then of
+    /// `more` (an array or undefined); rejects with why not, at the first
+    /// that fails.
     #[wasm_bindgen(js_name = unseal)]
-    fn open_value(key: &CryptoKey, value: &JsValue) -> Promise;
+    fn open_values(key: &CryptoKey, values: &JsValue, more: &JsValue) -> Promise;
 }
 
 /// Seals and opens stored values with one AES-GCM key.
@@ -60,14 +63,18 @@ impl Cipher {
         }
     }
 
-    /// Replaces `value.p` by `value.e`, its ciphertext.
-    pub(crate) async fn seal(&self, value: &JsValue) -> Result<(), StoreError> {
-        done(seal_value(&self.key, value), StoreErrorKind::Failed).await
+    /// Replaces `value.p` by `value.e`, its ciphertext, in `values` (one
+    /// stored value or an array of them): one promise for them all, and on
+    /// failure the caller drops them all.
+    pub(crate) async fn seal(&self, values: &JsValue) -> Result<(), StoreError> {
+        done(seal_values(&self.key, values), StoreErrorKind::Failed).await
     }
 
-    /// Replaces `value.e` by the payload column it seals. A value without
-    /// `e` is left as it is (written before the key was set, or no payloads).
-    pub(crate) async fn open(&self, value: &JsValue) -> Result<(), StoreError> {
-        done(open_value(&self.key, value), StoreErrorKind::DecryptFailed).await
+    /// Replaces `value.e` by the payload column it seals, in each stored
+    /// value of the array `values` and then of `more` (an array, or
+    /// undefined). A value without `e` is left as it is (written before the
+    /// key was set, or no payloads).
+    pub(crate) async fn open(&self, values: &JsValue, more: &JsValue) -> Result<(), StoreError> {
+        done(open_values(&self.key, values, more), StoreErrorKind::DecryptFailed).await
     }
 }

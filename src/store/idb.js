@@ -135,8 +135,9 @@ function run(db, durability, stores, issue) {
 // IV, of the UTF-8 JSON of that column, and opened back. Done from wasm, each WebCrypto call, buffer and
 // JSON step had been an import shim and part of an async state machine.
 //
-// `seal` and `unseal` each return a promise that resolves once `value` was changed in place, or rejects with
-// the message that says why (nothing changed then).
+// `seal` and `unseal` each take a whole load's or commit's stored values and return one promise (one await in
+// wasm, not one per value) that resolves once every value was changed in place, or rejects, at the first value
+// that fails (in order), with the message that says why: the caller then drops them all.
 
 /** The message of what a WebCrypto call threw or rejected with. */
 const detail = (e) => (e instanceof Error ? e.message : typeof e === "string" ? e : "");
@@ -159,8 +160,18 @@ export function webCrypto() {
   }
 }
 
+/** Seals `values`, one stored value or an array of them, in order. */
+export async function seal(key, values) {
+  for (const value of [values].flat()) await sealOne(key, value);
+}
+
+/** Opens the stored values in `values` and then in `more` (an array, if given), in order. */
+export async function unseal(key, values, more) {
+  for (const value of [values, more ?? []].flat()) await unsealOne(key, value);
+}
+
 /** Replaces `value.p` by `value.e`, its ciphertext under `key`. */
-export async function seal(key, value) {
+async function sealOne(key, value) {
   let json;
   try {
     json = JSON.stringify(value.p) ?? "[]";
@@ -184,7 +195,7 @@ export async function seal(key, value) {
 }
 
 /** Replaces `value.e` by the payload column it seals under `key`; a value without `e` stays as it is. */
-export async function unseal(key, value) {
+async function unsealOne(key, value) {
   const sealed = field(value, "e");
   if (sealed === undefined) return;
   const part = (k) => {

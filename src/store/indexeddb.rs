@@ -239,9 +239,7 @@ impl Store<JsValue> for IndexedDbStore {
             keys: column(3),
         };
         if let Some(cipher) = &self.inner.cipher {
-            for value in read.chunks.iter().chain(read.batches.iter()) {
-                cipher.open(&value).await?;
-            }
+            cipher.open(&read.chunks, &read.batches).await?;
         }
         let (mut image, unreadable) = self.inner.loaded(&read);
         if !unreadable.is_empty() {
@@ -408,12 +406,11 @@ impl Inner {
     /// the snapshot and deletes the log up to `covered`. Runs in a task of
     /// its own, which updates the state when it ends.
     async fn write_snapshot(&self, chunks: Vec<JsValue>, covered: f64) -> Result<(), StoreError> {
+        let chunks = array_from(chunks);
         if let Some(cipher) = &self.cipher {
-            for chunk in &chunks {
-                cipher.seal(chunk).await?;
-            }
+            cipher.seal(&chunks).await?;
         }
-        let written = idb::write_snapshot(&self.db, &array_from(chunks), covered);
+        let written = idb::write_snapshot(&self.db, &chunks, covered);
         JsFuture::from(written).await.map_err(|e| {
             idb::failed(&e, "cannot start a compaction", "cannot write the snapshot")
         })?;

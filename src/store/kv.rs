@@ -97,12 +97,10 @@ impl KvStore {
 
     /// Seals `values` in place (with a key).
     async fn seal(&self, values: &Array) -> Result<(), StoreError> {
-        if let Some(cipher) = &self.cipher {
-            for value in values.iter() {
-                cipher.seal(&value).await?;
-            }
+        match &self.cipher {
+            Some(cipher) => cipher.seal(values).await,
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The snapshot to write right after the next commit, if the log is
@@ -199,9 +197,7 @@ impl Store<JsValue> for KvStore {
             .await?
             .unchecked_into();
         if let Some(cipher) = &self.cipher {
-            for value in listed.get(1).unchecked_into::<Array>().iter() {
-                cipher.open(&value).await?;
-            }
+            cipher.open(&listed.get(1), &JsValue::UNDEFINED).await?;
         }
         let mut image = Records::default();
         let (log_len, unreadable) = replay(listed.get(0).unchecked_ref(), &mut image);

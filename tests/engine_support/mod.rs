@@ -167,7 +167,7 @@ pub fn counts(e: &Engine<u32>) -> (usize, usize, usize, usize) {
 
 pub fn option_error(r: Result<Enqueued, Error>) -> &'static str {
     match r {
-        Err(Error::InvalidOption { option, .. }) => option,
+        Err(Error::InvalidOption(e)) => e.option,
         other => panic!("expected InvalidOption, got {other:?}"),
     }
 }

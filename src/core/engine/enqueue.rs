@@ -61,7 +61,7 @@ impl<P: Clone> Engine<P> {
     ///
     /// While the key's message is waiting or in flight, a replace must name
     /// the same `group` (a job cannot change groups without breaking their
-    /// order): otherwise `InvalidOption { option: "group" }`, nothing changed.
+    /// order): otherwise `InvalidOption` (option `group`), nothing changed.
     pub fn enqueue(
         &mut self,
         payload: P,

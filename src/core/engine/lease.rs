@@ -146,7 +146,7 @@ impl<P: Clone> Engine<P> {
     /// `nack`, with the earliest time the caller allows the next try (an
     /// HTTP `Retry-After`): retried at `max(now + backoff, retry_at_ms)`, or
     /// a dead letter when out of tries, like `nack`. `retry_at_ms` beyond
-    /// `MAX_TIME_MS` is `InvalidOption { option: "retryAt" }`, nothing changed.
+    /// `MAX_TIME_MS` is `InvalidOption` (option `retryAt`), nothing changed.
     pub fn nack_after(
         &mut self,
         token: LeaseToken,

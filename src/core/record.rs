@@ -226,17 +226,13 @@ impl<P> Records<P> {
     /// Applies one mutation.
     pub fn apply(&mut self, mutation: Mutation<P>) {
         match mutation {
-            Mutation::Put(Record::Message(m)) => match self.messages.get_mut(&m.id) {
-                Some(s) => s.meta = Some(m),
-                None => {
-                    let id = m.id;
-                    self.put(id, Some(m), None);
-                }
-            },
-            Mutation::Put(Record::Payload(id, p)) => match self.messages.get_mut(&id) {
-                Some(s) => s.payload = Some(p),
-                None => self.put(id, None, Some(p)),
-            },
+            // One descent of the tree per record (`entry`), not a failed
+            // lookup and then an insert: a load applies every stored record.
+            Mutation::Put(Record::Message(m)) => {
+                let id = m.id;
+                self.stored(id).meta = Some(m);
+            }
+            Mutation::Put(Record::Payload(id, p)) => self.stored(id).payload = Some(p),
             Mutation::Put(Record::Key(k)) => {
                 self.keys.insert(k.key, (k.id, k.expires_at_ms));
             }
@@ -255,6 +251,15 @@ impl<P> Records<P> {
     /// Adds message `id` with these records (there is none yet).
     pub fn put(&mut self, id: MessageId, meta: Option<MessageRecord>, payload: Option<P>) {
         self.messages.insert(id, StoredMessage { meta, payload });
+    }
+
+    /// Message `id`'s entry, made empty if there is none yet (the caller
+    /// then sets one of its records, so no entry stays empty).
+    fn stored(&mut self, id: MessageId) -> &mut StoredMessage<P> {
+        self.messages.entry(id).or_insert(StoredMessage {
+            meta: None,
+            payload: None,
+        })
     }
 
     /// Clears one record of message `id`, and the entry once it holds neither.

@@ -4,7 +4,7 @@
 // wasmq.js, wasmq_bg.wasm and the snippets: pkg/, a copy of it, or a bench/size-variants.sh output). Measures only.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { execFileSync } from "node:child_process";
 const [a, b, runs = "5", what = "wasmq"] = process.argv.slice(2);
 if (process.argv[6] === "--child") {
@@ -16,7 +16,10 @@ if (process.argv[6] === "--child") {
   console.log(JSON.stringify(r));
 } else {
   const res = { [a]: [], [b]: [] };
-  for (let i = 0; i < Number(runs); i++) for (const d of [a, b]) res[d].push(JSON.parse(execFileSync(process.execPath, ["--expose-gc", "bench/ab-speed.mjs", d, d, "1", what, "--child"], { encoding: "utf8" })));
-  const med = (xs) => xs.sort((x, y) => x - y)[xs.length >> 1];
-  for (const d of [a, b]) console.log(d, "total", med(res[d].map((r) => r.ms)).toFixed(0), "enqueue", med(res[d].map((r) => r.enqueueMs)).toFixed(0), "process", med(res[d].map((r) => r.processMs)).toFixed(0));
+  for (let i = 0; i < Number(runs); i++) for (const d of [a, b]) res[d].push(JSON.parse(execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), d, d, "1", what, "--child"], { encoding: "utf8" })));
+  const { median } = await import("./stats.mjs");
+  for (const d of [a, b]) {
+    const m = (k) => median(res[d].map((r) => r[k])).toFixed(0);
+    console.log(d, "total", m("ms"), "enqueue", m("enqueueMs"), "process", m("processMs"));
+  }
 }

@@ -8,22 +8,25 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8", ".wasm": "application/wasm", ".json": "application/json" };
 
-/** Maps a URL path to a file under the repository, or null. */
-function fileFor(urlPath) {
+/** Maps a URL path to a file under the repository (`/pkg/` to the package directory `pkg()` names), or null. */
+function fileFor(urlPath, pkg) {
   const path = normalize(decodeURIComponent(urlPath.split("?")[0]));
   if (path.includes("..")) return null;
   if (path === "/") return join(root, "bench/page.html");
   if (path === "/sw.js") return join(root, "target/bench/build/sw.js");
-  if (path.startsWith("/pkg/")) return join(root, path);
+  if (path.startsWith("/pkg/")) return pkg ? join(pkg(), path.slice(5)) : join(root, path);
   if (path.startsWith("/build/")) return join(root, "target/bench", path);
   return null;
 }
 
-/** Starts the server on a free port; resolves { base, close }. */
-export function serve() {
+/**
+ * Starts the server on a free port; resolves { base, close }. `pkg`: a function naming the directory served as
+ * /pkg/ at each request (default the repository's pkg/), so that a comparison can switch builds between pages.
+ */
+export function serve(pkg = undefined) {
   const server = createServer(async (req, res) => {
     if (req.url.startsWith("/api/")) { res.writeHead(204); res.end(); return; } // replay target, if ever hit
-    const file = fileFor(req.url ?? "/");
+    const file = fileFor(req.url ?? "/", pkg);
     try {
       if (!file) throw new Error("no route");
       const body = await readFile(file);

@@ -135,9 +135,13 @@ async function scaleOpen(name, n, drop) {
   while (q.stats().pending < n) await new Promise((r) => setTimeout(r, 0));
   const ms = performance.now() - t0;
   const after = { wasm: wasm.memory.buffer.byteLength, heap: jsHeap() };
+  // What the open left alive: the heap after a full collection (the bench launches Chromium with --expose-gc).
+  globalThis.gc?.();
+  const live = globalThis.gc ? jsHeap() : null;
   if (drop) await dropIdb(q, name);
   else { await q.close(); q.free(); }
-  return { ms, wasmMemoryBeforeBytes: before.wasm, wasmMemoryBytes: after.wasm, jsHeapBeforeBytes: before.heap, jsHeapBytes: after.heap };
+  return { ms, wasmMemoryBeforeBytes: before.wasm, wasmMemoryBytes: after.wasm, jsHeapBeforeBytes: before.heap, jsHeapBytes: after.heap,
+    jsHeapLiveBytes: live };
 }
 
 /** A fresh stream on nats-server `ws`, through a new connection. */

@@ -41,6 +41,7 @@ export function evaluate(rows, size) {
     open_100k_wasm_memory_bytes: v("open_100000_wasm_bytes"),
     open_1m_ms: v("open_1000000"),
     open_1m_wasm_memory_bytes: v("open_1000000_wasm_bytes"),
+    open_1m_js_heap_live_bytes: v("open_1000000_js_heap_live_bytes"),
     crossings_per_enqueued_job: sum(v("crossings_enqueue_wasm_to_js"), v("crossings_enqueue_js_to_wasm")),
     crossings_per_processed_job: sum(v("crossings_process_wasm_to_js"), v("crossings_process_js_to_wasm")),
     crossings_per_enqueued_job_batch: sum(v("crossings_enqueueMany_wasm_to_js"), v("crossings_enqueueMany_js_to_wasm")),

@@ -151,6 +151,7 @@ async function scale(n, runs) {
   row(`open_${n}`, B, `Queue.open with ${n.toLocaleString("en")} pending (until stats().pending === n)`, n, "ms", opens.map((x) => x.ms));
   row(`open_${n}_wasm_bytes`, B, "wasm memory (WebAssembly.Memory) after that open", n, "bytes", opens.map((x) => x.wasmMemoryBytes));
   row(`open_${n}_js_heap_bytes`, B, "JS heap (performance.memory.usedJSHeapSize) after that open", n, "bytes", opens.map((x) => x.jsHeapBytes));
+  row(`open_${n}_js_heap_live_bytes`, B, "JS heap after that open and a full collection (gc()): what the open left alive", n, "bytes", opens.map((x) => x.jsHeapLiveBytes));
 }
 const LIBS = [["pqueue", N.lib, "p-queue"], ["fastq", N.lib, "fastq"], ["pqueue", N.libSmall, "p-queue"], ["fastq", N.libSmall, "fastq"]];
 

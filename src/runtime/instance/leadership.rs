@@ -69,11 +69,7 @@ impl Instance {
                 leader: Rc::clone(&leader),
                 _lock: lock,
             };
-            let pending: Vec<(u64, JsValue)> = st
-                .outstanding
-                .requests()
-                .map(|(n, m)| (n, m.clone()))
-                .collect();
+            let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
             (
                 pending,
                 !self.processing.has_handler() && st.processor_waiting,
@@ -82,12 +78,8 @@ impl Instance {
         leader.processing_changed();
         self.stats_known();
         self.announce();
-        for (n, request) in pending {
-            let me = Rc::clone(self);
-            crate::runtime::task::spawn(Box::pin(async move {
-                let result = me.serve(&request).await;
-                me.answer_own(n, result);
-            }));
+        for request in pending {
+            self.answer(request);
         }
         if step_down {
             self.step_down();

@@ -1,6 +1,7 @@
 //! The messages instances of one queue name exchange on their bus, as
 //! plain structured-cloneable objects:
-//! - `{t:"req", from, n, op, ...args}` a call forwarded to the leader, and
+//! - `{t:"req", from, n, op, args}` a call forwarded to the leader (the
+//!   method's name and its arguments as the method takes them), and
 //!   `{t:"res", to, n, ok | err}` its answer;
 //! - `{t:"leader", from, processing}` a new leader (followers re-send what
 //!   is unanswered); `{t:"hello", from}` asks the leader to announce itself;

@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use super::protocol::{response, result_of};
+use super::forward::answered;
+use super::protocol::response;
 use super::request_key::Asker;
 use super::{Instance, Role};
 use crate::core::quote::quoted;
@@ -64,10 +65,10 @@ impl Instance {
                 return;
             }
             let from = get_str(&m, "from");
-            let n = get(&m, "n").as_f64().unwrap_or(0.0);
+            let res = response(&me.id, &from, get(&m, "n").as_f64().unwrap_or(0.0), &result);
             match from == me.id {
-                true => me.answer_own(n as u64, result),
-                false => me.send(response(&me.id, &from, n, &result)),
+                true => answered(&me.calls, &res),
+                false => me.send(res),
             }
         }));
     }
@@ -86,8 +87,7 @@ impl Instance {
             }
             "req" if self.is_leader() => self.answer(m),
             "res" if get_str(&m, "to") == self.id => {
-                let n = get(&m, "n").as_f64().unwrap_or(0.0) as u64;
-                self.answer_own(n, result_of(&m));
+                answered(&self.calls, &m);
             }
             "leader" => self.on_new_leader(get(&m, "processing").as_bool().unwrap_or(false)),
             "want" => {
@@ -120,7 +120,7 @@ impl Instance {
     /// Another instance leads now: re-send what it has not answered, and
     /// ask for the lead if it does not process but this instance would.
     fn on_new_leader(self: &Rc<Self>, processing: bool) {
-        let (pending, want) = {
+        let want = {
             let mut st = self.state.borrow_mut();
             if processing {
                 st.processor_waiting = false;
@@ -128,9 +128,9 @@ impl Instance {
             if !matches!(st.role, Role::Follower) {
                 return;
             }
-            let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
-            (pending, self.processing.has_handler() && !processing)
+            self.processing.has_handler() && !processing
         };
+        let pending = self.unanswered();
         for request in pending {
             self.send(request);
         }

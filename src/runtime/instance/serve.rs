@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::forward::answered;
 use super::protocol::response;
@@ -24,16 +24,21 @@ impl Instance {
             from: get_str(request, "from"),
             n: get(request, "n").as_f64().unwrap_or(0.0),
         };
-        let args = js_sys::Array::from(&get(request, "args"));
-        let arg = |i| args.get(i);
+        // A request without its arguments as an array (another version's) is not run.
         let op = get_str(request, "op");
+        let Some(args) = array(&get(request, "args")) else {
+            return refused(&op);
+        };
+        let arg = |i| args.get(i);
         let call = match op.as_str() {
             "enqueue" => options::enqueue_options(&arg(1))
                 .map(|o| self.enqueue_for(arg(0), JsValue::UNDEFINED, o, Some(by))),
-            "enqueueMany" => options::enqueue_many_options(&arg(1)).map(|o| {
-                let list = js_sys::Array::from(&arg(0)).iter().collect();
-                self.enqueue_many_for(list, JsValue::UNDEFINED, o, Some(by))
-            }),
+            "enqueueMany" => match array(&arg(0)) {
+                Some(list) => options::enqueue_many_options(&arg(1)).map(|o| {
+                    self.enqueue_many_for(list.iter().collect(), JsValue::UNDEFINED, o, Some(by))
+                }),
+                None => return refused(&op),
+            },
             "deadLetters" => options::page_options(&arg(0))
                 .map(|(after, limit)| self.dead_letters_for(after, limit, true)),
             "redrive" => Ok(self.on_dead_letters_for("redrive", arg(0), true)),
@@ -41,10 +46,7 @@ impl Instance {
             "jobs" => options::jobs_options(&arg(0)).map(|q| self.jobs_for(&q, true)),
             "cancel" => Ok(self.cancel_for(arg(0), true)),
             "drained" => Ok(self.drained_for(true)),
-            other => Err(QueueError::new(
-                codes::INTERNAL_ERROR,
-                format!("unknown call {}", quoted(other)),
-            )),
+            other => return refused(other),
         };
         call.unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
     }
@@ -81,7 +83,8 @@ impl Instance {
         }
         match get_str(&m, "t").as_str() {
             "batch" => {
-                for item in js_sys::Array::from(&get(&m, "list")).iter() {
+                let list = array(&get(&m, "list")).unwrap_or_default();
+                for item in list.iter() {
                     self.on_message(item);
                 }
             }
@@ -141,4 +144,18 @@ impl Instance {
             self.send(super::protocol::message("want", &self.id));
         }
     }
+}
+
+/// `value` if it is an array (read without a call that could throw).
+fn array(value: &JsValue) -> Option<js_sys::Array> {
+    value.clone().dyn_into().ok()
+}
+
+/// The answer to a call this version does not know.
+fn refused(op: &str) -> Boxed<Result<JsValue, QueueError>> {
+    let e = QueueError::new(
+        codes::INTERNAL_ERROR,
+        format!("unknown call {}", quoted(op)),
+    );
+    Box::pin(std::future::ready(Err(e)))
 }

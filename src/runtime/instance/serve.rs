@@ -148,7 +148,7 @@ impl Instance {
 
 /// `value` if it is an array (read without a call that could throw).
 fn array(value: &JsValue) -> Option<js_sys::Array> {
-    value.clone().dyn_into().ok()
+    js_sys::Array::is_array(value).then(|| value.clone().unchecked_into())
 }
 
 /// The answer to a call this version does not know.

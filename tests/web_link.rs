@@ -118,3 +118,54 @@ async fn without_broadcast_channel_the_instances_of_a_name_share_the_in_realm_li
     assert!(eval("typeof BroadcastChannel === 'function'").is_truthy());
     assert_eq!(seen, (true, true, 1.0, (false, 0)));
 }
+
+/// Requests posted on the name's channel as another tab's instance would:
+/// an enqueue re-sent (the same sender and call number twice, as after a
+/// leader died between its commit and its answer) is stored once and
+/// answered as new both times, with one id; a request without its
+/// arguments as an array (another version's) is answered `INTERNAL_ERROR`
+/// and runs nothing.
+#[test]
+async fn a_re_sent_enqueue_is_stored_once_and_an_unknown_request_runs_nothing() {
+    let name = fresh("web-link", STORAGE).await;
+    let leader = open(&name, STORAGE, "{}").await;
+    let answers = eval(&format!(
+        "new Promise((resolve) => {{
+            const ch = new BroadcastChannel('wasmq:{name}');
+            const got = [];
+            const done = () => {{ ch.close(); resolve(got.sort((a, b) => a.n - b.n)); }};
+            setTimeout(done, 5000);
+            ch.onmessage = (e) => {{
+                for (const m of e.data.t === 'batch' ? e.data.list : [e.data]) {{
+                    if (m.t === 'res' && m.to === 'other-tab') got.push(m);
+                }}
+                if (got.length === 3) done();
+            }};
+            const req = {{ t: 'req', from: 'other-tab', n: 7, op: 'enqueue', args: [{{ a: 1 }}, undefined] }};
+            ch.postMessage(req);
+            ch.postMessage({{ t: 'req', from: 'other-tab', n: 8, op: 'enqueue', payload: 2 }});
+            setTimeout(() => ch.postMessage(req), 100);
+        }})"
+    ));
+    let answers = js_sys::Array::from(&wait(answers.unchecked_into()).await.unwrap());
+    assert_eq!(answers.length(), 3, "three answers");
+    let (first, again) = (answers.get(0), answers.get(1));
+    let ok = |m: &wasm_bindgen::JsValue| get(m, "ok");
+    assert_eq!(num(&ok(&first), "id"), num(&ok(&again), "id"), "one id");
+    for m in [&first, &again] {
+        assert_eq!(get(&ok(m), "duplicate").as_bool(), Some(false), "new");
+    }
+    assert_eq!(code(&get(&answers.get(2), "err")), "INTERNAL_ERROR");
+    let jobs = js_sys::Array::from(
+        &wait(leader.jobs(wasm_bindgen::JsValue::UNDEFINED))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        jobs.length(),
+        1,
+        "stored once, and the unknown request stored nothing"
+    );
+    assert_eq!(num(&get(&jobs.get(0), "payload"), "a"), 1.0);
+    wait(leader.close()).await.unwrap();
+}

@@ -96,8 +96,7 @@ impl Queue {
         if let Err(e) = options::message_id(&id) {
             return rejected(e);
         }
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.on_dead_letters(op, id).await })
+        crate::runtime::task::promise(self.inner.on_dead_letters(op, id))
     }
 }
 
@@ -184,8 +183,7 @@ impl Queue {
             Ok(p) => p,
             Err(e) => return rejected(e),
         };
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.enqueue_many(list, options, opts).await })
+        crate::runtime::task::promise(self.inner.enqueue_many(list, options, opts))
     }
 
     /// Starts processing: `handler(job)` is called for each job, at most
@@ -294,11 +292,7 @@ impl Queue {
     /// Resolves when nothing is pending, delayed or in flight.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn drained(&self) -> js_sys::Promise {
-        let inner = Rc::clone(&self.inner);
-        promise(async move {
-            inner.drained().await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        crate::runtime::task::promise(self.inner.drained())
     }
 
     /// Counts by state: `{ pending, delayed, inFlight, completed, retried, dead }`.
@@ -318,8 +312,7 @@ impl Queue {
             Ok(p) => p,
             Err(e) => return rejected(e),
         };
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.dead_letters(after, limit).await })
+        crate::runtime::task::promise(self.inner.dead_letters(after, limit))
     }
 
     /// Sends dead letter `id` (or, without an id, every dead letter) back
@@ -347,8 +340,7 @@ impl Queue {
             Ok(q) => q,
             Err(e) => return rejected(e),
         };
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.jobs(&query).await })
+        crate::runtime::task::promise(self.inner.jobs(&query))
     }
 
     /// Removes waiting (pending or delayed) job `id` before it runs;
@@ -369,8 +361,7 @@ impl Queue {
             }
             Err(e) => return rejected(e),
         }
-        let inner = Rc::clone(&self.inner);
-        promise(async move { inner.cancel(id).await })
+        crate::runtime::task::promise(self.inner.cancel(id))
     }
 
     /// Stops processing, waits for jobs in flight, commits, and closes the store.

@@ -77,3 +77,48 @@ pub async fn every_way_a_leader_stops_hands_its_jobs_on(storage: &str) {
     );
     wait(fifth.close()).await.unwrap();
 }
+
+/// Calls a follower forwards while the lead moves on: the leader (no
+/// handler) hears that a third instance would process and steps down
+/// before it hears the calls, so it leaves them to the next leader; the
+/// follower that sent them is next in line for the lock, leads, and steps
+/// down at once for the instance with the handler. Each call is answered
+/// (by the leader that ran it, not with an error from one that stopped
+/// leading) and each job stored and run once.
+pub async fn calls_forwarded_while_the_lead_moves_are_answered(storage: &str) {
+    let name = fresh("handover-calls", storage).await;
+    let first = open(&name, storage, "{}").await;
+    let second = open(&name, storage, "{}").await;
+    let third = open(&name, storage, "{}").await;
+    assert!(first.is_leader() && !second.is_leader() && !third.is_leader());
+    let runs = Rc::new(Cell::new(0));
+    let count = Rc::clone(&runs);
+    // In one turn: the leader hears the handler's "want" first, then the calls.
+    third
+        .process(
+            handler(move |_| {
+                count.set(count.get() + 1);
+                JsValue::UNDEFINED
+            }),
+            JsValue::UNDEFINED,
+        )
+        .unwrap();
+    let one = second.enqueue(js("1"), JsValue::UNDEFINED);
+    let many = second.enqueue_many(js("[2, 3]"), JsValue::UNDEFINED);
+    let one = wait(one).await;
+    let many = wait(many).await;
+    let codes = [&one, &many].map(|r| r.as_ref().err().map(code));
+    assert_eq!(codes, [None, None], "both calls answered");
+    assert!(leads(&third).await, "the instance with the handler leads");
+    assert!(until(5_000, || runs.get() == 3).await, "every job ran");
+    sleep(100).await;
+    let s = third.stats().unwrap();
+    assert_eq!(
+        (runs.get(), num(&s, "completed"), num(&s, "pending")),
+        (3, 3.0, 0.0),
+        "each job stored and run once"
+    );
+    for q in [first, second, third] {
+        wait(q.close()).await.unwrap();
+    }
+}

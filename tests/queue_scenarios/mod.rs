@@ -8,6 +8,7 @@ pub mod control;
 pub mod copies;
 pub mod door;
 pub mod encryption;
+pub mod forwarded;
 pub mod give_up;
 pub mod handover;
 pub mod origin;
@@ -74,6 +75,8 @@ macro_rules! scenario_tests {
             own_outcomes_one => own_outcomes::a_job_settles_itself_in_a_per_job_handler,
             own_outcomes_timeout => own_outcomes::own_outcomes_hold_when_the_call_times_out,
             handover => handover::every_way_a_leader_stops_hands_its_jobs_on,
+            handover_calls => handover::calls_forwarded_while_the_lead_moves_are_answered,
+            forwarded_calls => forwarded::every_call_of_a_follower_is_answered_as_the_leaders,
         );
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,

@@ -1,65 +1,62 @@
-//! Running a call where the queue is: here when this instance leads, else
-//! at the leader, forwarded over the bus and re-sent to each new leader
-//! until answered.
+//! Forwarding a call to the leader over the bus (re-sent to each new
+//! leader until answered), and handing the answer to its caller. The
+//! calls awaiting an answer are a table in JavaScript (the end of
+//! `link/web.js`), in number order: a request is re-sent from it to each
+//! new leader, served from it when this instance takes the lead, and
+//! given up (`QUEUE_CLOSED`) on close.
 //!
 //! Cancel safety: dropping a forwarded call's future forgets nothing at the
 //! leader (the call may still run there); its answer, when it comes, finds
 //! no one waiting and is dropped.
 
-use std::rc::Rc;
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
-use crate::oneshot;
-use wasm_bindgen::JsValue;
-
-use super::{protocol, Instance};
-use crate::js::object::set;
+use super::protocol::result_of;
+use super::Instance;
+use crate::runtime::task::Boxed;
 use crate::runtime::QueueError;
 
+#[wasm_bindgen(module = "/src/runtime/link/web.js")]
+extern "C" {
+    /// An empty table of the calls instance `from` forwards.
+    pub(super) fn calls(from: &str) -> JsValue;
+    /// Records forwarded call `op(...args)`: `[request, answer]`, the
+    /// answer a promise of the leader's `res` message, or of `null`.
+    #[wasm_bindgen(js_name = forwardCall)]
+    fn forward_call(table: &JsValue, op: &str, args: Array) -> Array;
+    /// Settles the call that `res` answers, if it is still awaited.
+    pub(super) fn answered(table: &JsValue, res: &JsValue);
+    /// The requests still awaiting an answer, in number order.
+    fn unanswered(table: &JsValue) -> Array;
+    /// Gives every call up: each answer is `null`.
+    #[wasm_bindgen(js_name = giveUp)]
+    pub(super) fn give_up(table: &JsValue);
+}
+
 impl Instance {
-    /// Forwards a call to the leader and waits for its answer (re-sent to
-    /// each new leader until answered).
-    async fn forward(&self, request: JsValue, n: u64) -> Result<JsValue, QueueError> {
-        let (tx, rx) = oneshot::channel();
-        self.state
-            .borrow_mut()
-            .outstanding
-            .insert(n, request.clone(), tx);
-        self.send(request);
-        rx.await.unwrap_or_else(|_| Err(QueueError::closed()))
-    }
-
-    /// Hands the answer to request `n` to whoever awaits it.
-    pub(super) fn answer_own(&self, n: u64, result: Result<JsValue, QueueError>) {
-        let reply = self.state.borrow_mut().outstanding.remove(n);
-        if let Some(tx) = reply {
-            let _ = tx.send(result);
-        }
-    }
-
-    fn new_request(&self, op: &str) -> (JsValue, u64) {
-        let n = {
-            let mut st = self.state.borrow_mut();
-            st.next_n += 1;
-            st.next_n
-        };
-        (protocol::request(&self.id, n, op), n)
-    }
-
-    /// Runs `op` here when leading, else at the leader.
-    pub(super) async fn call(
-        self: &Rc<Self>,
+    /// Forwards call `op` with its arguments to the leader and waits for
+    /// its answer (re-sent to each new leader until answered).
+    pub(super) fn forward(
+        &self,
         op: &str,
-        args: &[(&'static str, JsValue)],
-    ) -> Result<JsValue, QueueError> {
-        let (request, n) = self.new_request(op);
-        for (k, v) in args {
-            set(&request, k, v);
-        }
-        if self.leader()?.is_some() {
-            // Boxed: `serve` covers every call, and an unboxed await would
-            // reserve its whole state in every pending call's future.
-            return Box::pin(self.serve(&request)).await;
-        }
-        self.forward(request, n).await
+        args: Vec<JsValue>,
+    ) -> Boxed<Result<JsValue, QueueError>> {
+        let call = forward_call(&self.calls, op, args.into_iter().collect());
+        self.send(call.get(0));
+        let answer = JsFuture::from(call.get(1).unchecked_into::<Promise>());
+        Box::pin(async move {
+            match answer.await {
+                Ok(res) if !res.is_null() => result_of(&res),
+                _ => Err(QueueError::closed()),
+            }
+        })
+    }
+
+    /// The requests still awaiting an answer, in number order.
+    pub(super) fn unanswered(&self) -> Vec<JsValue> {
+        unanswered(&self.calls).iter().collect()
     }
 }

@@ -58,7 +58,7 @@ impl Instance {
                 h.post_stats_soon();
             }
         })));
-        let (pending, step_down) = {
+        let step_down = {
             let mut st = self.state.borrow_mut();
             if matches!(st.role, Role::Closed) {
                 drop(st);
@@ -69,25 +69,14 @@ impl Instance {
                 leader: Rc::clone(&leader),
                 _lock: lock,
             };
-            let pending: Vec<(u64, JsValue)> = st
-                .outstanding
-                .requests()
-                .map(|(n, m)| (n, m.clone()))
-                .collect();
-            (
-                pending,
-                !self.processing.has_handler() && st.processor_waiting,
-            )
+            !self.processing.has_handler() && st.processor_waiting
         };
+        let pending = self.unanswered();
         leader.processing_changed();
         self.stats_known();
         self.announce();
-        for (n, request) in pending {
-            let me = Rc::clone(self);
-            crate::runtime::task::spawn(Box::pin(async move {
-                let result = me.serve(&request).await;
-                me.answer_own(n, result);
-            }));
+        for request in pending {
+            self.answer(request);
         }
         if step_down {
             self.step_down();
@@ -136,15 +125,14 @@ impl Instance {
                 drop(_lock);
             }
             me.events.set_relay(None);
-            let pending: Vec<JsValue> = {
+            {
                 let mut st = me.state.borrow_mut();
                 if !matches!(st.role, Role::SteppingDown) {
                     return;
                 }
                 st.role = Role::Follower;
-                st.outstanding.requests().map(|(_, m)| m.clone()).collect()
-            };
-            for request in pending {
+            }
+            for request in me.unanswered() {
                 me.send(request);
             }
             if me.events.listened() {
@@ -157,10 +145,10 @@ impl Instance {
     fn shut(&self) -> Role {
         let role = {
             let mut st = self.state.borrow_mut();
-            st.outstanding.clear();
             st.stats_timer = None;
             std::mem::replace(&mut st.role, Role::Closed)
         };
+        super::forward::give_up(&self.calls);
         self.events.set_relay(None);
         role
     }

@@ -14,15 +14,13 @@
 //!   instance does with what it hears;
 //! - `broadcast.rs`: what the leader tells the others (itself, events, stats);
 //! - `request_key.rs`: the keys that make a re-sent enqueue store once;
-//! - `protocol.rs`, `outbox.rs`, `outstanding.rs`: the messages on the
-//!   bus, sent in batches, and the calls still awaiting an answer.
+//! - `protocol.rs`, `outbox.rs`: the messages on the bus, sent in batches.
 
 mod broadcast;
 mod forward;
 mod leadership;
 mod methods;
 mod outbox;
-mod outstanding;
 mod protocol;
 mod request_key;
 mod serve;
@@ -38,7 +36,6 @@ use super::link::{Link, Lock};
 use super::{now_ms, Events, Leader, Processing, QueueError};
 use crate::core::{Config, Stats};
 use crate::store::StoreChoice;
-use outstanding::Outstanding;
 use protocol::message;
 
 pub use request_key::is_internal_key;
@@ -51,8 +48,6 @@ enum Role {
     Closed,
 }
 
-type Reply = oneshot::Sender<Result<JsValue, QueueError>>;
-
 /// How long `open` waits for the browser's answer to `persist: true`.
 const PERSIST_WAIT_MS: u32 = 1_000;
 /// How long a follower's `open` waits to hear the leader's stats.
@@ -60,9 +55,6 @@ const FIRST_STATS_WAIT_MS: u32 = 1_000;
 
 struct InstanceState {
     role: Role,
-    /// The number of this instance's last request.
-    next_n: u64,
-    outstanding: Outstanding,
     /// The stats the leader last told (what a follower's `stats()` shows).
     stats: Stats,
     /// A follower with a handler asked for the lead.
@@ -87,6 +79,8 @@ pub struct Instance {
     /// What the browser answered to `persist: true` (`None`: not asked).
     persisted: Cell<Option<bool>>,
     link: Link,
+    /// The calls this instance forwarded and still awaits (a table in JS: `forward.rs`).
+    calls: JsValue,
     me: std::rc::Weak<Instance>,
     state: RefCell<InstanceState>,
 }
@@ -115,9 +109,11 @@ impl Instance {
                     }
                 }),
             );
+            let id = instance_id();
             Instance {
+                calls: forward::calls(&id),
                 name: name.to_owned(),
-                id: instance_id(),
+                id,
                 config,
                 store,
                 events: Events::new(),
@@ -127,8 +123,6 @@ impl Instance {
                 me: me.clone(),
                 state: RefCell::new(InstanceState {
                     role: Role::Follower,
-                    next_n: 1,
-                    outstanding: Outstanding::default(),
                     stats: Stats::default(),
                     processor_waiting: false,
                     stats_last_post: 0.0,

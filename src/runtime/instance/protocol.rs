@@ -1,6 +1,8 @@
 //! The messages instances of one queue name exchange on their bus, as
 //! plain structured-cloneable objects:
-//! - `{t:"req", from, n, op, ...args}` a call forwarded to the leader, and
+//! - `{t:"req", from, n, op, args}` a call forwarded to the leader (the
+//!   method's name and its arguments as the method takes them; made in
+//!   `link/web.js`, see `forward.rs`), and
 //!   `{t:"res", to, n, ok | err}` its answer;
 //! - `{t:"leader", from, processing}` a new leader (followers re-send what
 //!   is unanswered); `{t:"hello", from}` asks the leader to announce itself;
@@ -19,14 +21,6 @@ pub fn message(t: &str, from: &str) -> JsValue {
     let m: JsValue = js_sys::Object::new().into();
     set(&m, "t", &t.into());
     set(&m, "from", &from.into());
-    m
-}
-
-/// A forwarded call.
-pub fn request(from: &str, n: u64, op: &str) -> JsValue {
-    let m = message("req", from);
-    set(&m, "n", &(n as f64).into());
-    set(&m, "op", &op.into());
     m
 }
 

@@ -16,19 +16,24 @@ pub fn is_internal_key(key: &str) -> bool {
     key.starts_with(INTERNAL_KEY_PREFIX)
 }
 
-/// Marks forwarded enqueue `n` of instance `from` with its request key,
-/// unless the caller gave a key; says whether it did.
-pub(super) fn with_request_key(opts: EnqueueOptions, from: &str, n: f64) -> (EnqueueOptions, bool) {
-    with_key(opts, format!("{INTERNAL_KEY_PREFIX}{from}:{}", f64_text(n)))
+/// Who forwarded a call: the sending instance's id and the call's number
+/// there, what its request keys are made of.
+pub(super) struct Asker {
+    pub from: String,
+    pub n: f64,
+}
+
+/// Marks a forwarded enqueue with its request key, unless the caller gave
+/// a key; says whether it did.
+pub(super) fn with_request_key(opts: EnqueueOptions, by: &Asker) -> (EnqueueOptions, bool) {
+    let key = format!("{INTERNAL_KEY_PREFIX}{}:{}", by.from, f64_text(by.n));
+    with_key(opts, key)
 }
 
 /// Marks job `i` of a forwarded `enqueueMany` with its own request key.
-pub(super) fn with_item_key(opts: EnqueueOptions, from: &str, n: f64, i: usize) -> EnqueueOptions {
-    with_key(
-        opts,
-        format!("{INTERNAL_KEY_PREFIX}{from}:{}:{i}", f64_text(n)),
-    )
-    .0
+pub(super) fn with_item_key(opts: EnqueueOptions, by: &Asker, i: usize) -> EnqueueOptions {
+    let key = format!("{INTERNAL_KEY_PREFIX}{}:{}:{i}", by.from, f64_text(by.n));
+    with_key(opts, key).0
 }
 
 fn with_key(mut opts: EnqueueOptions, key: String) -> (EnqueueOptions, bool) {

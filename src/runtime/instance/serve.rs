@@ -1,90 +1,78 @@
-//! The leader's side of the bus (serving forwarded calls) and what every
+//! The leader's side of the bus (serving forwarded calls: each runs the
+//! method its sender's caller called, `methods.rs`) and what every
 //! instance does with the messages it hears.
 
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::protocol::{response, result_of};
-use super::request_key::{with_item_key, with_request_key};
+use super::forward::answered;
+use super::protocol::response;
+use super::request_key::Asker;
 use super::{Instance, Role};
 use crate::core::quote::quoted;
-use crate::core::{Enqueued, MessageId};
-use crate::js::object::{get, get_str, set};
-use crate::runtime::{codes, convert, options, QueueError};
+use crate::js::object::{get, get_str};
+use crate::runtime::task::Boxed;
+use crate::runtime::{codes, options, QueueError};
 
 impl Instance {
-    /// Runs a forwarded (or local) call on the leader's engine.
-    pub(super) async fn serve(self: &Rc<Self>, request: &JsValue) -> Result<JsValue, QueueError> {
-        let Some(leader) = self.leader()? else {
-            return Err(QueueError::new(
-                codes::INTERNAL_ERROR,
-                "this instance does not lead",
-            ));
+    /// A forwarded call (or one of this instance's own, forwarded before it
+    /// led): the same method its sender's caller called, with the
+    /// arguments read from the request by the same parsers.
+    fn serve(self: &Rc<Self>, request: &JsValue) -> Boxed<Result<JsValue, QueueError>> {
+        let by = Asker {
+            from: get_str(request, "from"),
+            n: get(request, "n").as_f64().unwrap_or(0.0),
         };
-        match get_str(request, "op").as_str() {
-            "enqueue" => {
-                let parsed = options::enqueue_options(&get(request, "options"))?;
-                let from = get_str(request, "from");
-                let n = get(request, "n").as_f64().unwrap_or(0.0);
-                let (opts, internal) = with_request_key(parsed, &from, n);
-                let outcome = leader.enqueue(get(request, "payload"), opts).await?;
-                // A re-sent call that was already stored is this caller's own job, not a duplicate.
-                let outcome = if internal {
-                    Enqueued::New(outcome.id())
-                } else {
-                    outcome
-                };
-                Ok(convert::enqueued(outcome))
+        // A request without its arguments as an array (another version's) is not run.
+        let op = get_str(request, "op");
+        let Some(args) = array(&get(request, "args")) else {
+            return refused(&op);
+        };
+        let arg = |i| args.get(i);
+        let call = match op.as_str() {
+            "enqueue" => options::enqueue_options(&arg(1))
+                .map(|o| self.enqueue_for(arg(0), JsValue::UNDEFINED, o, Some(by))),
+            "enqueueMany" => match array(&arg(0)) {
+                Some(list) => options::enqueue_many_options(&arg(1)).map(|o| {
+                    self.enqueue_many_for(list.iter().collect(), JsValue::UNDEFINED, o, Some(by))
+                }),
+                None => return refused(&op),
+            },
+            "deadLetters" => options::page_options(&arg(0))
+                .map(|(after, limit)| self.dead_letters_for(after, limit, true)),
+            "redrive" => Ok(self.on_dead_letters_for("redrive", arg(0), true)),
+            "purge" => Ok(self.on_dead_letters_for("purge", arg(0), true)),
+            "jobs" => options::jobs_options(&arg(0)).map(|q| self.jobs_for(&q, true)),
+            "cancel" => Ok(self.cancel_for(arg(0), true)),
+            "drained" => Ok(self.drained_for(true)),
+            other => return refused(other),
+        };
+        call.unwrap_or_else(|e| Box::pin(std::future::ready(Err(e))))
+    }
+
+    /// Serves forwarded request `m` and answers it; but a call that found
+    /// the queue closed because this instance stopped leading meanwhile is
+    /// not answered: its sender re-sends it to the next leader.
+    pub(super) fn answer(self: &Rc<Self>, m: JsValue) {
+        let call = self.serve(&m);
+        let me = Rc::clone(self);
+        crate::runtime::task::spawn(Box::pin(async move {
+            let result = call.await;
+            if !me.is_leader()
+                && result
+                    .as_ref()
+                    .is_err_and(|e| e.code == codes::QUEUE_CLOSED)
+            {
+                return;
             }
-            "enqueueMany" => {
-                let parsed = options::enqueue_many_options(&get(request, "options"))?;
-                let from = get_str(request, "from");
-                let n = get(request, "n").as_f64().unwrap_or(0.0);
-                let items = js_sys::Array::from(&get(request, "payloads"))
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (p, with_item_key(parsed.clone(), &from, n, i)))
-                    .collect();
-                // Re-sent calls find their own jobs by the request keys: the same ids.
-                Ok(convert::ids(&leader.enqueue_many(items).await?))
+            let from = get_str(&m, "from");
+            let res = response(&me.id, &from, get(&m, "n").as_f64().unwrap_or(0.0), &result);
+            match from == me.id {
+                true => answered(&me.calls, &res),
+                false => me.send(res),
             }
-            "deadLetters" => {
-                let (after, limit) = options::page_options(&page(request))?;
-                let list = leader.read(|e| e.dead_letters(after.map(MessageId), limit))?;
-                Ok(convert::dead_letters(list))
-            }
-            op @ ("redrive" | "purge") => {
-                let id = options::message_id(&get(request, "id"))?;
-                let redrive = op == "redrive";
-                let n = leader
-                    .mutate(|e, now| match (redrive, id) {
-                        (true, Some(id)) => Ok(e.redrive(id, now).map(|_| 1)?),
-                        (true, None) => Ok(e.redrive_all(now)),
-                        (false, Some(id)) => Ok(e.purge(id).map(|_| 1)?),
-                        (false, None) => Ok(e.purge_all()),
-                    })
-                    .await?;
-                Ok((n as f64).into())
-            }
-            "jobs" => {
-                let q = options::jobs_options(&get(request, "options"))?;
-                let after = q.after.map(MessageId);
-                let list = leader.read(|e| e.jobs(q.states, q.group.as_deref(), after, q.limit))?;
-                Ok(convert::jobs(list))
-            }
-            "cancel" => {
-                let id = options::message_id(&get(request, "id"))?
-                    .ok_or_else(|| QueueError::invalid("id", "must be a message id"))?;
-                leader.mutate(|e, now| Ok(e.cancel(id, now)?)).await?;
-                Ok(JsValue::UNDEFINED)
-            }
-            "drained" => leader.drained().await.map(|_| JsValue::UNDEFINED),
-            other => Err(QueueError::new(
-                codes::INTERNAL_ERROR,
-                format!("unknown call {}", quoted(other)),
-            )),
-        }
+        }));
     }
 
     /// Handles one message from another instance.
@@ -95,29 +83,14 @@ impl Instance {
         }
         match get_str(&m, "t").as_str() {
             "batch" => {
-                for item in js_sys::Array::from(&get(&m, "list")).iter() {
+                let list = array(&get(&m, "list")).unwrap_or_default();
+                for item in list.iter() {
                     self.on_message(item);
                 }
             }
-            "req" if self.is_leader() => {
-                let me = Rc::clone(self);
-                crate::runtime::task::spawn(Box::pin(async move {
-                    let result = me.serve(&m).await;
-                    if !me.is_leader()
-                        && result
-                            .as_ref()
-                            .is_err_and(|e| e.code == codes::QUEUE_CLOSED)
-                    {
-                        // This instance stopped leading meanwhile: the caller re-sends to the next leader.
-                        return;
-                    }
-                    let n = get(&m, "n").as_f64().unwrap_or(0.0);
-                    me.send(response(&me.id, &from, n, &result));
-                }));
-            }
+            "req" if self.is_leader() => self.answer(m),
             "res" if get_str(&m, "to") == self.id => {
-                let n = get(&m, "n").as_f64().unwrap_or(0.0) as u64;
-                self.answer_own(n, result_of(&m));
+                answered(&self.calls, &m);
             }
             "leader" => self.on_new_leader(get(&m, "processing").as_bool().unwrap_or(false)),
             "want" => {
@@ -150,7 +123,7 @@ impl Instance {
     /// Another instance leads now: re-send what it has not answered, and
     /// ask for the lead if it does not process but this instance would.
     fn on_new_leader(self: &Rc<Self>, processing: bool) {
-        let (pending, want) = {
+        let want = {
             let mut st = self.state.borrow_mut();
             if processing {
                 st.processor_waiting = false;
@@ -158,9 +131,9 @@ impl Instance {
             if !matches!(st.role, Role::Follower) {
                 return;
             }
-            let pending: Vec<JsValue> = st.outstanding.requests().map(|(_, m)| m.clone()).collect();
-            (pending, self.processing.has_handler() && !processing)
+            self.processing.has_handler() && !processing
         };
+        let pending = self.unanswered();
         for request in pending {
             self.send(request);
         }
@@ -173,13 +146,16 @@ impl Instance {
     }
 }
 
-fn page(request: &JsValue) -> JsValue {
-    let obj: JsValue = js_sys::Object::new().into();
-    for key in ["after", "limit"] {
-        let v = get(request, key);
-        if !v.is_undefined() {
-            set(&obj, key, &v);
-        }
-    }
-    obj
+/// `value` if it is an array (read without a call that could throw).
+fn array(value: &JsValue) -> Option<js_sys::Array> {
+    js_sys::Array::is_array(value).then(|| value.clone().unchecked_into())
+}
+
+/// The answer to a call this version does not know.
+fn refused(op: &str) -> Boxed<Result<JsValue, QueueError>> {
+    let e = QueueError::new(
+        codes::INTERNAL_ERROR,
+        format!("unknown call {}", quoted(op)),
+    );
+    Box::pin(std::future::ready(Err(e)))
 }

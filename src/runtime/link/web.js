@@ -1,8 +1,9 @@
 // The runtime's browser link, written in JavaScript (a wasm-bindgen snippet the glue imports; bindings in
 // web.rs): the Web Locks API's lock of a queue name, requested with an AbortController's signal, and a
 // BroadcastChannel with its message listener. Done from wasm, each of those calls, the lock callback and the
-// listener had been an import shim, a closure and a future. Every function but `join` and `lock` takes and
-// returns only JS values, so the wasm imports it directly (no shim in the glue).
+// listener had been an import shim, a closure and a future. Every function but `join`, `lock`, `calls` and
+// `forwardCall` takes and returns only JS values, so the wasm imports it directly (no shim in the glue). At the end,
+// the table of an instance's forwarded calls, in every runtime (the in-realm link's too).
 //
 // A link is `{ name, locks, channel, abort, waiting }`: `waiting` holds each `lock` promise not settled yet,
 // which `close` resolves with `null`.
@@ -89,4 +90,42 @@ export function close(link) {
   link.abort?.abort();
   for (const granted of link.waiting) granted.grant(null);
   link.waiting.clear();
+}
+
+// The calls an instance forwarded to its leader and still awaits (bindings in instance/forward.rs), in every runtime:
+// `{ from, n, out }`, `out` a Map from a request's number to `[request, settle]`; numbers only grow and a Map keeps
+// insertion order, so its values are in number order (the order they are re-sent in).
+
+/** An empty table of the calls instance `from` forwards. */
+export function calls(from) {
+  return { from, n: 1, out: new Map() };
+}
+
+/**
+ * Records forwarded call `op(...args)`: `[request, answer]`, the request to post and the promise of its answer (the
+ * leader's `res` message, or `null` once given up).
+ */
+export function forwardCall(table, op, args) {
+  const n = ++table.n;
+  const request = { t: "req", from: table.from, n, op, args };
+  return [request, new Promise((settle) => table.out.set(n, [request, settle]))];
+}
+
+/** Settles the call that `res` (an answer to this instance) answers, if it is still awaited. */
+export function answered(table, res) {
+  const call = table.out.get(res.n);
+  if (!call) return;
+  table.out.delete(res.n);
+  call[1](res);
+}
+
+/** The requests still awaiting an answer, in number order. */
+export function unanswered(table) {
+  return Array.from(table.out.values(), (call) => call[0]);
+}
+
+/** Gives every call up: each answer is `null` (`QUEUE_CLOSED` for its caller). */
+export function giveUp(table) {
+  for (const call of table.out.values()) call[1](null);
+  table.out.clear();
 }

@@ -82,6 +82,7 @@ impl Leader {
     /// are not settled, their leases stay stored and expire, and they are
     /// delivered again by the next instance. Pending callers reject.
     pub fn terminate(self: &Rc<Self>) {
+        let mut rounds = Vec::new();
         if let Ok(mut st) = self.state() {
             st.phase = Phase::Closed;
             st.timer = None;
@@ -93,7 +94,10 @@ impl Leader {
             self.store.hand_over(&mut st.engine);
             st.waiters.clear();
             st.batch_promise = None;
+            rounds = std::mem::take(&mut st.to_start);
         }
+        // Leases not yet durable: their calls never start.
+        self.start_rounds(rounds, false);
         self.store.close();
         super::panic::unregister(self);
     }

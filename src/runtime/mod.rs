@@ -73,6 +73,9 @@ pub(crate) struct State {
     batch_promise: Option<js_sys::Promise>,
     /// A commit loop is running.
     flushing: bool,
+    /// Leases taken since the accumulating batch began: their handler calls
+    /// start once that batch is durable (see `process.rs`).
+    to_start: Vec<process::Round>,
     drained: Vec<oneshot::Sender<()>>,
     idle: Vec<oneshot::Sender<()>>,
     timer: Option<(u64, Timeout)>,
@@ -142,6 +145,7 @@ impl Leader {
                 waiters: Vec::new(),
                 batch_promise: None,
                 flushing: false,
+                to_start: Vec::new(),
                 drained: Vec::new(),
                 idle: Vec::new(),
                 timer: None,

@@ -97,6 +97,9 @@ pub struct Leader {
     state: RefCell<State>,
     /// Handler calls waiting on a promise (never borrowed while JS runs).
     calls: RefCell<calls::Calls>,
+    /// `(resolved, rejected)`, the callbacks of every call's promise, made
+    /// on first use (see `calls.rs`).
+    callbacks: std::cell::OnceCell<(js_sys::Function, js_sys::Function)>,
 }
 
 impl Leader {
@@ -152,6 +155,7 @@ impl Leader {
                 gate: Default::default(),
             }),
             calls: RefCell::default(),
+            callbacks: Default::default(),
         });
         panic::register(&leader);
         if !recovered.is_empty() {

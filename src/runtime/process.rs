@@ -185,7 +185,7 @@ impl Leader {
     /// handler. `now`: when its leases were taken (the call's deadline is
     /// theirs; only the budget in the timeout's message depends on it).
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, now: u64) {
-        let handler = self.processing.handler().map(|h| h.function);
+        let handler = self.processing.handler().map(|h| &h.function);
         let call = handler_call(&leases, batch);
         // Counted as late as can be, so the limits hold at the call itself.
         match self.gate(&leases, true) {
@@ -201,7 +201,7 @@ impl Leader {
             None => (Err(Failure::retry("no handler".to_owned())), Marks::Ask),
             Some(handler) => {
                 let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
-                let called = hot::call_handler(&handler, &call, n as f64, &resolved, &rejected);
+                let called = hot::call_handler(handler, &call, n as f64, resolved, rejected);
                 self.restamp_starts(&leases);
                 match called {
                     Err(thrown) => (Err(Failure::thrown(&thrown)), Marks::Ask),

@@ -82,7 +82,6 @@ impl Leader {
     /// are not settled, their leases stay stored and expire, and they are
     /// delivered again by the next instance. Pending callers reject.
     pub fn terminate(self: &Rc<Self>) {
-        let mut rounds = Vec::new();
         if let Ok(mut st) = self.state() {
             st.phase = Phase::Closed;
             st.timer = None;
@@ -94,10 +93,11 @@ impl Leader {
             self.store.hand_over(&mut st.engine);
             st.waiters.clear();
             st.batch_promise = None;
-            rounds = std::mem::take(&mut st.to_start);
+            // Leases not yet committed: their calls never start.
+            for round in std::mem::take(&mut st.to_start) {
+                st.give_back(&round);
+            }
         }
-        // Leases not yet durable: their calls never start.
-        self.start_rounds(rounds, false);
         self.store.close();
         super::panic::unregister(self);
     }

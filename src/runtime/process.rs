@@ -39,6 +39,14 @@ pub(crate) struct Round {
     now: u64,
 }
 
+impl super::State {
+    /// `round`'s leases will not run here: they no longer count as running.
+    pub(crate) fn give_back(&mut self, round: &Round) {
+        self.running -= round.leases.len();
+        self.calls -= round.leases.len().div_ceil(round.batch.unwrap_or(1));
+    }
+}
+
 impl Leader {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
@@ -102,8 +110,7 @@ impl Leader {
                 }
             } else {
                 if let Ok(mut st) = self.state() {
-                    st.running -= round.leases.len();
-                    st.calls -= round.leases.len().div_ceil(per_call);
+                    st.give_back(&round);
                 }
                 self.after_change();
             }

@@ -12,7 +12,6 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::clock::ms;
 use super::failure::Failure;
 use super::hot::Call;
 use super::{now_ms, Leader};
@@ -141,14 +140,15 @@ impl Leader {
         }
     }
 
-    /// A call's promise settled at `now` (`outcome`, with what is known of
-    /// its jobs' `marks`): settle its jobs, unless it was cut off already.
-    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>, marks: Marks, now: u64) {
+    /// A call's promise settled (`outcome`, with what is known of its
+    /// jobs' `marks`): settle its jobs, unless it was cut off already.
+    fn call_settled(self: &Rc<Self>, n: u64, outcome: Result<(), Failure>, marks: Marks) {
         let call = match self.calls.try_borrow_mut() {
             Ok(mut calls) => calls.waiting.remove(&n),
             Err(_) => None,
         };
         if let Some(call) = call {
+            let now = now_ms();
             self.conclude(call.leases, &call.call, outcome, marks, now);
             self.pump_at(now);
         }
@@ -224,23 +224,23 @@ impl Leader {
         }
     }
 
-    /// The queue's two callbacks, `resolved(n, marks, marked, now)` and
-    /// `rejected(n, error, 0, now)` (see `hot::call_handler`), made on first use
+    /// The queue's two callbacks, `resolved(n, marks, marked)` and
+    /// `rejected(n, error, 0)` (see `hot::call_handler`), made on first use
     /// and lent to every call (no clone per call). They hold the queue
     /// weakly: a promise that settles after the queue is gone does nothing.
     pub(crate) fn callbacks(self: &Rc<Self>) -> &(js_sys::Function, js_sys::Function) {
         self.callbacks.get_or_init(|| {
             let callback = |ok: bool| -> js_sys::Function {
                 let weak = Rc::downgrade(self);
-                Closure::<dyn Fn(f64, JsValue, f64, f64)>::new(
-                    move |n: f64, value: JsValue, marked: f64, now: f64| {
+                Closure::<dyn Fn(f64, JsValue, f64)>::new(
+                    move |n: f64, value: JsValue, marked: f64| {
                         if let Some(me) = weak.upgrade() {
                             let (outcome, marks) = match (ok, marked != 0.0) {
                                 (true, true) => (Ok(()), Marks::Given(value)),
                                 (true, false) => (Ok(()), Marks::None),
                                 (false, _) => (Err(Failure::thrown(&value)), Marks::Ask),
                             };
-                            me.call_settled(n as u64, outcome, marks, ms(now));
+                            me.call_settled(n as u64, outcome, marks);
                         }
                     },
                 )

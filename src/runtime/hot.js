@@ -218,10 +218,9 @@ const MARKED = 2;
 
 /**
  * Calls `handler(call.argument)` (let go of by the call: a job kept by the handler keeps no batch). A returned promise, or an object with a `then`
- * method, is followed: when it resolves the call ends and `resolved(n, marks, 1, now)` gets its jobs'
- * marks (`resolved(n, undefined, 0, now)` when none was marked), so wasm need not ask `call.end()`;
- * when it rejects, `rejected(n, error, 0, now)` (wasm aborts the signal before it ends the call).
- * `now` is `Date.now()`, read here, where it costs no crossing.
+ * method, is followed: when it resolves the call ends and `resolved(n, marks, 1)` gets its jobs'
+ * marks (`resolved(n, undefined, 0)` when none was marked), so wasm need not ask `call.end()`;
+ * when it rejects, `rejected(n, error, 0)` (wasm aborts the signal before it ends the call).
  * Returns FOLLOWED then; for a plain return the call ends and ENDED or MARKED says whether a job
  * was marked. A throw goes to the caller (the call not ended).
  */
@@ -242,9 +241,9 @@ export function callHandler(handler, call, n, resolved, rejected) {
   Promise.resolve(returned).then(
     () => {
       const marks = call.end();
-      resolved(n, marks, marks === undefined ? 0 : 1, Date.now());
+      resolved(n, marks, marks === undefined ? 0 : 1);
     },
-    (error) => rejected(n, error, 0, Date.now()),
+    (error) => rejected(n, error, 0),
   );
   return FOLLOWED;
 }

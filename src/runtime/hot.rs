@@ -75,10 +75,9 @@ extern "C" {
 
     /// `handler(argument)` for the call `call` (numbered `n`; the call lets go of its argument):
     /// [`FOLLOWED`] when it returned a promise (or thenable), followed with
-    /// `resolved(n, marks, marked, now)` (the call ended in JS; `marked` 1 when
+    /// `resolved(n, marks, marked)` (the call ended in JS; `marked` 1 when
     /// `marks` holds the jobs' marks, 0 when none was marked) or
-    /// `rejected(n, error, 0, now)` (the call not ended; `now`: `Date.now()`
-    /// when it settled, read in JS); for a plain return the
+    /// `rejected(n, error, 0)` (the call not ended); for a plain return the
     /// call has ended, [`ENDED`] if no job was marked, else 2 (`MARKED`:
     /// `Call::end` gives the marks);
     /// `Err` with what it threw (the call not ended).

@@ -85,15 +85,16 @@ impl Leader {
                     st.engine.committed();
                 }
                 let waiters = std::mem::take(&mut st.waiters);
+                let rounds = std::mem::take(&mut st.to_start);
                 st.batch_promise = None;
-                if !changed && waiters.is_empty() {
+                if !changed && waiters.is_empty() && rounds.is_empty() {
                     st.flushing = false;
                     None
                 } else {
-                    Some((changed, batch, fold, waiters))
+                    Some((changed, batch, fold, waiters, rounds))
                 }
             };
-            let Some((changed, batch, fold, waiters)) = next else {
+            let Some((changed, batch, fold, waiters, rounds)) = next else {
                 self.after_change();
                 return;
             };
@@ -117,6 +118,7 @@ impl Leader {
             for w in waiters {
                 let _ = w.send(result.clone());
             }
+            self.start_rounds(rounds, result.is_ok());
         }
     }
 
@@ -141,15 +143,18 @@ impl Leader {
 
     /// Takes the engine back to the state before the failed batch (what the
     /// store holds; the rate limits keep their memory) and rejects the
-    /// callers whose changes were built on it.
-    fn roll_back(&self, error: &StoreError) {
+    /// callers whose changes were built on it (the leases taken since do
+    /// not start either).
+    fn roll_back(self: &Rc<Self>, error: &StoreError) {
         let Ok(mut st) = self.state() else { return };
         st.engine.roll_back(now_ms());
         st.batch_promise = None;
         for w in std::mem::take(&mut st.waiters) {
             let _ = w.send(Err(error.clone()));
         }
+        let rounds = std::mem::take(&mut st.to_start);
         drop(st);
+        self.start_rounds(rounds, false);
         let detail = QueueError::from(error.clone()).to_js();
         self.events().emit(names::ERROR, &detail);
     }

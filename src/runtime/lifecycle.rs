@@ -93,6 +93,10 @@ impl Leader {
             self.store.hand_over(&mut st.engine);
             st.waiters.clear();
             st.batch_promise = None;
+            // Leases not yet committed: their calls never start.
+            for round in std::mem::take(&mut st.to_start) {
+                st.give_back(&round);
+            }
         }
         self.store.close();
         super::panic::unregister(self);

@@ -73,6 +73,9 @@ pub(crate) struct State {
     batch_promise: Option<js_sys::Promise>,
     /// A commit loop is running.
     flushing: bool,
+    /// Leases taken since the accumulating batch began: their handler calls
+    /// start once that batch is durable (see `process.rs`).
+    to_start: Vec<process::Round>,
     drained: Vec<oneshot::Sender<()>>,
     idle: Vec<oneshot::Sender<()>>,
     timer: Option<(u64, Timeout)>,
@@ -94,6 +97,9 @@ pub struct Leader {
     state: RefCell<State>,
     /// Handler calls waiting on a promise (never borrowed while JS runs).
     calls: RefCell<calls::Calls>,
+    /// `(resolved, rejected)`, the callbacks of every call's promise, made
+    /// on first use (see `calls.rs`).
+    callbacks: std::cell::OnceCell<(js_sys::Function, js_sys::Function)>,
 }
 
 impl Leader {
@@ -142,12 +148,14 @@ impl Leader {
                 waiters: Vec::new(),
                 batch_promise: None,
                 flushing: false,
+                to_start: Vec::new(),
                 drained: Vec::new(),
                 idle: Vec::new(),
                 timer: None,
                 gate: Default::default(),
             }),
             calls: RefCell::default(),
+            callbacks: Default::default(),
         });
         panic::register(&leader);
         if !recovered.is_empty() {

@@ -28,6 +28,25 @@ enum Gate {
 /// Largest delay `setTimeout` takes.
 const MAX_TIMER_MS: u64 = i32::MAX as u64;
 
+/// The leases of one pump, whose calls start once the batch that stores
+/// them is durable: the commit loop hands them to [`Leader::start_rounds`]
+/// (no task or channel per pump).
+pub(crate) struct Round {
+    leases: Vec<Lease<JsValue>>,
+    /// The batch size of the handler (`None`: one job per call).
+    batch: Option<usize>,
+    /// When the leases were taken.
+    now: u64,
+}
+
+impl super::State {
+    /// `round`'s leases will not run here: they no longer count as running.
+    pub(crate) fn give_back(&mut self, round: &Round) {
+        self.running -= round.leases.len();
+        self.calls -= round.leases.len().div_ceil(round.batch.unwrap_or(1));
+    }
+}
+
 impl Leader {
     /// Leases and starts as many jobs as the concurrency allows, then sets
     /// the timer for the next wake-up.
@@ -54,37 +73,48 @@ impl Leader {
         let calls = leases.len().div_ceil(per_call);
         st.running += leases.len();
         st.calls += calls;
-        let batch = batch_size.is_some();
+        let taken = !leases.is_empty() || !expired.is_empty();
+        if !leases.is_empty() {
+            st.to_start.push(Round {
+                leases,
+                batch: batch_size,
+                now,
+            });
+        }
         drop(st);
         self.report_expired(&expired, "lease expired");
-        if !leases.is_empty() || !expired.is_empty() {
-            let committed = self.flush();
-            let me = Rc::clone(self);
-            super::task::spawn(Box::pin(async move {
-                let durable = committed.await.is_ok();
-                // Terminated meanwhile: the leases are stored and will expire; run nothing here.
-                let closed = me
-                    .state()
-                    .map(|st| st.phase == Phase::Closed)
-                    .unwrap_or(true);
-                if durable && !closed {
-                    let mut rest = leases;
-                    while !rest.is_empty() {
-                        let tail = rest.split_off(per_call.min(rest.len()));
-                        let call = std::mem::replace(&mut rest, tail);
-                        me.start_call(call, batch, now);
-                    }
-                } else {
-                    // Rolled back (the leases never became durable) or terminated: no handler runs.
-                    if let Ok(mut st) = me.state() {
-                        st.running -= leases.len();
-                        st.calls -= calls;
-                    }
-                    me.after_change();
-                }
-            }));
+        if taken {
+            // The commit loop starts the calls once the leases are durable.
+            self.commit_soon();
         }
         self.schedule_timer(now);
+    }
+
+    /// Starts the calls of `rounds` once the batch that stored their leases
+    /// committed (`durable`). Rolled back (the leases never became durable)
+    /// or terminated meanwhile (the leases are stored and will expire): no
+    /// handler runs, and the rounds no longer count as running.
+    pub(crate) fn start_rounds(self: &Rc<Self>, rounds: Vec<Round>, durable: bool) {
+        for round in rounds {
+            let closed = self
+                .state()
+                .map(|st| st.phase == Phase::Closed)
+                .unwrap_or(true);
+            let per_call = round.batch.unwrap_or(1);
+            if durable && !closed {
+                let mut rest = round.leases;
+                while !rest.is_empty() {
+                    let tail = rest.split_off(per_call.min(rest.len()));
+                    let call = std::mem::replace(&mut rest, tail);
+                    self.start_call(call, round.batch.is_some(), round.now);
+                }
+            } else {
+                if let Ok(mut st) = self.state() {
+                    st.give_back(&round);
+                }
+                self.after_change();
+            }
+        }
     }
 
     /// Tells listeners of tries that ended without their handler settling
@@ -162,7 +192,7 @@ impl Leader {
     /// handler. `now`: when its leases were taken (the call's deadline is
     /// theirs; only the budget in the timeout's message depends on it).
     fn run_call(self: &Rc<Self>, leases: Vec<Lease<JsValue>>, batch: bool, now: u64) {
-        let handler = self.processing.handler().map(|h| h.function);
+        let handler = self.processing.handler().map(|h| &h.function);
         let call = handler_call(&leases, batch);
         // Counted as late as can be, so the limits hold at the call itself.
         match self.gate(&leases, true) {
@@ -178,7 +208,7 @@ impl Leader {
             None => (Err(Failure::retry("no handler".to_owned())), Marks::Ask),
             Some(handler) => {
                 let (n, (resolved, rejected)) = (self.next_call(), self.callbacks());
-                let called = hot::call_handler(&handler, &call, n as f64, &resolved, &rejected);
+                let called = hot::call_handler(handler, &call, n as f64, resolved, rejected);
                 self.restamp_starts(&leases);
                 match called {
                     Err(thrown) => (Err(Failure::thrown(&thrown)), Marks::Ask),

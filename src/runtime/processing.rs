@@ -4,7 +4,7 @@
 //! called on holds it for its whole life, and shares it with the `Leader`
 //! it opens each time it takes the lead, which reads it on every pump.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell};
 
 use super::{codes, QueueError};
 
@@ -22,7 +22,8 @@ pub(crate) struct Handler {
 /// The handler (once given) and the pause flag of one instance.
 #[derive(Default)]
 pub(crate) struct Processing {
-    handler: RefCell<Option<Handler>>,
+    /// Set once: every call borrows it, with no clone of the function.
+    handler: OnceCell<Handler>,
     paused: Cell<bool>,
 }
 
@@ -34,38 +35,33 @@ impl Processing {
         concurrency: usize,
         batch: Option<usize>,
     ) -> Result<(), QueueError> {
-        let mut handler = self.handler.borrow_mut();
-        if handler.is_some() {
-            return Err(QueueError::new(
-                codes::ALREADY_PROCESSING,
-                "process() was already called on this queue",
-            ));
-        }
-        *handler = Some(Handler {
+        let handler = Handler {
             function,
             concurrency: concurrency.max(1),
             batch: batch.map(|b| b.max(1)),
-        });
-        Ok(())
+        };
+        self.handler.set(handler).map_err(|_| {
+            QueueError::new(
+                codes::ALREADY_PROCESSING,
+                "process() was already called on this queue",
+            )
+        })
     }
 
     /// The handler, if `process` was called.
-    pub(crate) fn handler(&self) -> Option<Handler> {
-        self.handler.borrow().clone()
+    pub(crate) fn handler(&self) -> Option<&Handler> {
+        self.handler.get()
     }
 
     /// The handler's `(concurrency, batch)`, if `process` was called —
     /// what the pump needs, without cloning the JS function.
     pub(crate) fn shape(&self) -> Option<(usize, Option<usize>)> {
-        self.handler
-            .borrow()
-            .as_ref()
-            .map(|h| (h.concurrency, h.batch))
+        self.handler.get().map(|h| (h.concurrency, h.batch))
     }
 
     /// Whether there is a handler.
     pub(crate) fn has_handler(&self) -> bool {
-        self.handler.borrow().is_some()
+        self.handler.get().is_some()
     }
 
     /// Whether processing is paused.

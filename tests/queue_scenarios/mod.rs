@@ -81,6 +81,7 @@ macro_rules! scenario_tests {
         $crate::queue_scenarios::scenario_tests!(@hooks $storage;
             panic_hook => panic_is_reported_and_module_survives,
             storage_faults => storage_faults_reject_their_batch_and_the_queue_recovers,
+            lease_fault => a_lease_whose_commit_fails_starts_no_handler,
             origin_fault => origin::origin_survives_a_failed_commit,
             hanging_while_paused => poison::hanging_call_is_cut_off_while_paused,
         );
@@ -724,5 +725,59 @@ pub async fn storage_faults_reject_their_batch_and_the_queue_recovers(storage: &
         3.0,
         "1 + 1 + 1 stored, none of the failed 10"
     );
+    wait(q.close()).await.unwrap();
+}
+
+/// Leases whose commit fails never reach the handler (a lease is durable
+/// before its handler starts): the queue rolls back to what is stored, the
+/// jobs wait with no try counted, and the next pump runs each of them once.
+#[cfg(feature = "test-hooks")]
+pub async fn a_lease_whose_commit_fails_starts_no_handler(storage: &str) {
+    let name = fresh("leasefault", storage).await;
+    let q = open(&name, storage, "{}").await;
+    let errors = record_events(&q, "error");
+    enqueue_many(&q, 3, "").await;
+    let calls: Rc<RefCell<Vec<(f64, f64)>>> = Rc::default();
+    let seen = Rc::clone(&calls);
+    q.fail_next_commit("ABORT");
+    q.process(
+        handler(move |job| {
+            seen.borrow_mut()
+                .push((num(&job, "id"), num(&job, "attempt")));
+            JsValue::UNDEFINED
+        }),
+        js(r#"{"concurrency": 2}"#),
+    )
+    .unwrap();
+    assert!(
+        until(2_000, || errors.borrow().len() == 1).await,
+        "the failed commit is reported"
+    );
+    sleep(20).await;
+    assert!(
+        calls.borrow().is_empty(),
+        "no handler ran: {:?}",
+        calls.borrow()
+    );
+    let stats = q.stats().unwrap();
+    assert_eq!(
+        (num(&stats, "pending"), num(&stats, "inFlight")),
+        (3.0, 0.0),
+        "rolled back: every job waits, none in flight"
+    );
+    // The next change pumps again.
+    enqueue(&q, js("4"), "").await.unwrap();
+    wait(q.drained()).await.unwrap();
+    let mut ran = calls.borrow().clone();
+    ran.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ids: Vec<f64> = ran.iter().map(|r| r.0).collect();
+    assert_eq!(ids.len(), 4, "each job once: {ran:?}");
+    ids.windows(2)
+        .for_each(|w| assert!(w[0] < w[1], "each job once: {ran:?}"));
+    assert!(
+        ran.iter().all(|r| r.1 == 1.0),
+        "the failed lease counted no try: {ran:?}"
+    );
+    assert_eq!(num(&q.stats().unwrap(), "completed"), 4.0);
     wait(q.close()).await.unwrap();
 }

@@ -48,17 +48,15 @@ impl Extras {
 
     /// Sets the last error; returns the one it replaces.
     pub fn replace_last_error(&mut self, error: Option<String>) -> Option<String> {
-        let Some(s) = self.0.take() else {
+        let Some(s) = &mut self.0 else {
             *self = Extras::new(None, None, error);
             return None;
         };
-        let Strings {
-            group,
-            idempotency_key,
-            last_error,
-        } = *s;
-        *self = Extras::new(group, idempotency_key, error);
-        last_error
+        let before = core::mem::replace(&mut s.last_error, error);
+        if s.group.is_none() && s.idempotency_key.is_none() && s.last_error.is_none() {
+            self.0 = None;
+        }
+        before
     }
 }
 

@@ -68,7 +68,7 @@ fn all_pages(e: &Engine<u32>, s: JobStates, g: Option<&str>, limit: usize) -> Ve
 fn expected(e: &Engine<u32>, s: JobStates, g: Option<&str>) -> Vec<MessageId> {
     e.records()
         .metas()
-        .filter(|m| g.is_none() || m.group.as_deref() == g)
+        .filter(|m| g.is_none() || m.group() == g)
         .filter(|m| {
             let st = match m.state {
                 MessageState::Waiting if m.due_ms > e.clock() => JobState::Delayed,
@@ -661,7 +661,7 @@ fn replace_keeps_tries_so_far_and_never_leaves_none() {
     e.enqueue(2, replace("k"), T0 + 150).unwrap();
     let m = e.get(id).unwrap();
     assert_eq!(
-        (m.attempts, m.max_attempts, m.last_error.as_deref()),
+        (m.attempts, m.max_attempts, m.last_error()),
         (2, 4, Some("x"))
     );
     let fewer = EnqueueOptions {
@@ -1168,7 +1168,7 @@ fn nack_after_retries_no_earlier_than_the_callers_time() {
         e.nack_after(l.token, "429", T0 + 5_000, T0 + 10),
         Ok(Settled::Retry { due_ms: T0 + 5_000 })
     );
-    assert_eq!(e.get(id).unwrap().last_error.as_deref(), Some("429"));
+    assert_eq!(e.get(id).unwrap().last_error(), Some("429"));
     let l = lease_one(&mut e, T0 + 5_000);
     assert_eq!(
         e.nack_after(l.token, "503", T0 + 5_001, T0 + 5_000),
@@ -1242,7 +1242,12 @@ fn a_takeover_fails_every_lease_it_finds_at_once() {
         (1, 2, 0, 1),
         "b pending behind a, a and d delayed, c dead"
     );
-    let last = re.get(a).unwrap().last_error.clone().unwrap_or_default();
+    let last = re
+        .get(a)
+        .unwrap()
+        .last_error()
+        .map(str::to_owned)
+        .unwrap_or_default();
     assert!(last.contains("stopped"), "{last}");
     let muts = re.take_mutations();
     let m = muts

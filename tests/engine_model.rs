@@ -258,7 +258,7 @@ impl Harness {
                 let matched = key.as_deref().and_then(|k| self.key_message(k)).cloned();
                 let mut group = group.map(|g| format!("g{g}"));
                 if let (true, true, Some(m)) = (replace, same_group, &matched) {
-                    group = m.group.clone();
+                    group = m.group().map(str::to_owned);
                 }
                 let payload = self.next_payload;
                 self.next_payload += 1;
@@ -280,7 +280,7 @@ impl Harness {
                     .filter(|m| !matches!(m.state, MessageState::Dead { .. }));
                 let refused = if replace && key.is_none() {
                     Some("onDuplicate")
-                } else if replace && binding.is_some_and(|m| m.group != group) {
+                } else if replace && binding.is_some_and(|m| m.group() != group.as_deref()) {
                     Some("group")
                 } else {
                     None
@@ -552,7 +552,7 @@ impl Harness {
     fn check_group_head(&self, id: MessageId, group: &str) -> Result<(), TestCaseError> {
         for m in self.store.metas() {
             let other = &m.id;
-            if *other == id || m.group.as_deref() != Some(group) {
+            if *other == id || m.group() != Some(group) {
                 continue;
             }
             let in_flight = matches!(m.state, MessageState::InFlight { .. });
@@ -671,7 +671,7 @@ impl Harness {
         let want: Vec<(MessageId, JobState)> = self
             .store
             .metas()
-            .filter(|m| group.is_none() || m.group == group)
+            .filter(|m| group.is_none() || m.group() == group.as_deref())
             .filter_map(|m| {
                 let s = match m.state {
                     MessageState::Waiting if m.due_ms > clock => JobState::Delayed,

@@ -93,10 +93,7 @@ fn enqueue_with_key_also_journals_the_key() {
     });
     let k = key_record.expect("Put Key journaled");
     assert_eq!((k.key.as_str(), k.id, k.expires_at_ms), ("k", id, T0 + DAY));
-    assert_eq!(
-        journaled_message(&muts, id).idempotency_key.as_deref(),
-        Some("k")
-    );
+    assert_eq!(journaled_message(&muts, id).idempotency_key(), Some("k"));
 }
 
 // ---------------------------------------------------------------- 2. idempotency
@@ -640,7 +637,7 @@ fn nack_after_max_attempts_is_dead_with_last_error() {
         now += 10;
     }
     let meta = e.get(id).unwrap();
-    assert_eq!(meta.last_error.as_deref(), Some("error 3"));
+    assert_eq!(meta.last_error(), Some("error 3"));
     assert_eq!(meta.attempts, 3);
     assert_eq!(
         meta.state,
@@ -728,7 +725,7 @@ fn expired_lease_out_of_attempts_is_dead() {
     );
     let meta = e.get(id).unwrap();
     assert!(
-        meta.last_error.as_deref().unwrap_or("").contains("lease"),
+        meta.last_error().unwrap_or("").contains("lease"),
         "{meta:?}"
     );
     assert_eq!(counts(&e), (0, 0, 0, 1));

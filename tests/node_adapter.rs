@@ -12,7 +12,7 @@ use queue_scenarios::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 use wasmq::api::Queue;
-use wasmq::core::{MessageId, MessageRecord, MessageState, Mutation, Record, Records};
+use wasmq::core::{Extras, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
 use wasmq::store::kv::KvStore;
 use wasmq::store::kv_adapter::KvAdapter;
 use wasmq::store::{Store, StoreError, StoreErrorKind};
@@ -212,11 +212,9 @@ fn put(id: u64, payload: JsValue) -> [Mutation<JsValue>; 2] {
         enqueued_at_ms: 1,
         due_ms: 1,
         priority: 0,
-        group: None,
-        idempotency_key: None,
         max_attempts: 3,
         attempts: 0,
-        last_error: None,
+        extras: Extras::default(),
         state: MessageState::Waiting,
     };
     [

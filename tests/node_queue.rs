@@ -220,3 +220,16 @@ fn json_strings_parse_back_as_themselves() {
         assert_eq!(parsed.ok().flatten().as_deref(), Some(s.as_str()), "{text}");
     }
 }
+
+/// The record and the load's entry as the wasm holds them (by value, in the
+/// engine's and the load's message maps): 96 and 104 bytes with the rare
+/// strings inline, before they went behind one box.
+#[test]
+fn a_message_record_is_64_bytes_and_a_stored_message_72_on_wasm32() {
+    use wasmq::core::{MessageRecord, StoredMessage};
+    assert_eq!(std::mem::size_of::<MessageRecord>(), 64);
+    assert_eq!(
+        std::mem::size_of::<StoredMessage<wasm_bindgen::JsValue>>(),
+        72
+    );
+}

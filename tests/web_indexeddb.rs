@@ -14,8 +14,8 @@ use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_config
 use web_sys::{IdbDatabase, IdbFactory, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use wasmq::core::{
-    Config, Counters, Engine, EnqueueOptions, KeyRecord, MessageId, MessageRecord, MessageState,
-    Mutation, Record, RecordKey, Records, MAX_TIME_MS,
+    Config, Counters, Engine, EnqueueOptions, Extras, KeyRecord, MessageId, MessageRecord,
+    MessageState, Mutation, Record, RecordKey, Records, MAX_TIME_MS,
 };
 use wasmq::store::indexeddb::IndexedDbStore;
 use wasmq::store::{Durability, Store, StoreError, StoreErrorKind};
@@ -191,11 +191,9 @@ fn message(id: u64, state: MessageState) -> MessageRecord {
         enqueued_at_ms: NOW,
         due_ms: NOW + id,
         priority: 0,
-        group: None,
-        idempotency_key: None,
         max_attempts: 5,
         attempts: 0,
-        last_error: None,
+        extras: Extras::default(),
         state,
     }
 }
@@ -267,8 +265,7 @@ async fn commit_then_reopen_loads_what_was_committed() {
         retried: 2,
     }))];
     let mut m1 = message(1, MessageState::Waiting);
-    m1.group = Some("g".into());
-    m1.idempotency_key = Some("k1".into());
+    m1.extras = Extras::new(Some("g".into()), Some("k1".into()), None);
     m1.priority = -7;
     batch1.extend(put_message(m1, obj(&[("a", 1.into())])));
     let mut m2 = message(
@@ -289,7 +286,7 @@ async fn commit_then_reopen_loads_what_was_committed() {
     m2.state = MessageState::Dead {
         failed_at_ms: NOW + 5,
     };
-    m2.last_error = Some("boom: ünïcödé".into());
+    m2.replace_last_error(Some("boom: ünïcödé".into()));
     let mut m3 = message(3, MessageState::Waiting);
     m3.due_ms = MAX_TIME_MS;
     m3.priority = i32::MAX;
@@ -682,23 +679,19 @@ async fn unreadable_records_become_dead_letters_and_the_rest_loads() {
     assert_eq!(dead.len(), 15, "13 log records and 2 snapshot chunks");
     for m in &dead {
         assert!(matches!(m.state, MessageState::Dead { .. }), "{m:?}");
-        let reason = m.last_error.as_deref().unwrap_or_default();
+        let reason = m.last_error().unwrap_or_default();
         assert!(reason.starts_with("unreadable stored record"), "{reason}");
         assert!(loaded.payload(m.id).is_some(), "the raw value is kept");
     }
     assert!(dead
         .iter()
-        .any(|m| m.last_error.as_deref().unwrap_or_default().contains("99")));
+        .any(|m| m.last_error().unwrap_or_default().contains("99")));
     assert_eq!(
         json(
             loaded
                 .payload(
                     dead.iter()
-                        .find(|m| m
-                            .last_error
-                            .as_deref()
-                            .unwrap_or_default()
-                            .contains("log key 3"))
+                        .find(|m| m.last_error().unwrap_or_default().contains("log key 3"))
                         .unwrap()
                         .id
                 )

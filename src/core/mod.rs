@@ -10,6 +10,7 @@ mod config;
 mod deadlines;
 mod engine;
 mod error;
+mod extras;
 mod options;
 pub mod quote;
 mod rate_window;
@@ -23,6 +24,7 @@ pub use engine::{
     Stats,
 };
 pub use error::{Error, InvalidOption, Result};
+pub use extras::Extras;
 pub use options::{EnqueueOptions, OnDuplicate, MAX_KEY_BYTES};
 pub use rate_window::RateWindow;
 pub use record::{

@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
+use super::extras::Extras;
+
 /// A message id: assigned once at enqueue from a persisted counter, never reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MessageId(pub u64);
@@ -38,7 +40,9 @@ pub enum MessageState {
     },
 }
 
-/// A message's metadata: everything but the payload.
+/// A message's metadata: everything but the payload. 64 bytes on wasm32
+/// (the rare strings behind one pointer, [`Extras`]): the engine's and the
+/// load's message maps hold it by value, and their B-tree leaves move it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRecord {
     /// Its id.
@@ -47,20 +51,38 @@ pub struct MessageRecord {
     pub enqueued_at_ms: u64,
     /// When it may run next.
     pub due_ms: u64,
+    /// Its state.
+    pub state: MessageState,
     /// Higher runs first.
     pub priority: i32,
-    /// FIFO group: at most one in flight per group, in id order.
-    pub group: Option<String>,
-    /// The idempotency key it was enqueued with.
-    pub idempotency_key: Option<String>,
     /// Tries before it goes to the dead letters.
     pub max_attempts: u32,
     /// Tries so far, counted when leased.
     pub attempts: u32,
+    /// Its FIFO group, idempotency key and last error, if any.
+    pub extras: Extras,
+}
+
+impl MessageRecord {
+    /// FIFO group: at most one in flight per group, in id order.
+    pub fn group(&self) -> Option<&str> {
+        self.extras.group()
+    }
+
+    /// The idempotency key it was enqueued with.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.extras.idempotency_key()
+    }
+
     /// The error of the last failed try.
-    pub last_error: Option<String>,
-    /// Its state.
-    pub state: MessageState,
+    pub fn last_error(&self) -> Option<&str> {
+        self.extras.last_error()
+    }
+
+    /// Sets the error of the last failed try; returns the one it replaces.
+    pub fn replace_last_error(&mut self, error: Option<String>) -> Option<String> {
+        self.extras.replace_last_error(error)
+    }
 }
 
 /// An idempotency key and the message it first stood for.
@@ -331,5 +353,25 @@ impl<P> Records<P> {
         let mut image = Records::default();
         image.apply_all(records.into_iter().map(Mutation::Put));
         image
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::size_of;
+
+    #[test]
+    fn a_record_is_six_words_three_counters_and_one_pointer() {
+        // Held by value in the engine's and the load's message maps, whose
+        // B-tree leaves move it: the rare strings stay behind one pointer
+        // (64 bytes on wasm32, 96 with three `Option<String>`s inline).
+        let size = 6 * 8 + 3 * 4 + size_of::<usize>();
+        assert_eq!(size_of::<MessageRecord>(), size.next_multiple_of(8));
+        // The state's tag leaves a niche: a load's `Option` of one is no bigger.
+        assert_eq!(
+            size_of::<Option<MessageRecord>>(),
+            size_of::<MessageRecord>()
+        );
     }
 }

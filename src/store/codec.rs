@@ -44,7 +44,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{StoreError, StoreErrorKind};
 use crate::core::{
-    Counters, Image, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
+    Counters, Extras, Image, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
     RecordKey,
 };
 use crate::core::quote::quoted;
@@ -127,9 +127,9 @@ impl Columns {
         };
         let mut flags = 0;
         for (bit, s) in [
-            (HAS_GROUP, &m.group),
-            (HAS_KEY, &m.idempotency_key),
-            (HAS_ERROR, &m.last_error),
+            (HAS_GROUP, m.group()),
+            (HAS_KEY, m.idempotency_key()),
+            (HAS_ERROR, m.last_error()),
         ] {
             if let Some(s) = s {
                 flags |= bit;
@@ -449,13 +449,11 @@ impl Reader {
             id,
             enqueued_at_ms,
             due_ms,
+            state,
             priority,
-            group,
-            idempotency_key,
             max_attempts,
             attempts,
-            last_error,
-            state,
+            extras: Extras::new(group, idempotency_key, last_error),
         })
     }
 

@@ -13,7 +13,7 @@
 use wasm_bindgen::JsValue;
 
 use super::StoreError;
-use crate::core::{Counters, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
+use crate::core::{Counters, Extras, MessageId, MessageRecord, MessageState, Mutation, Record, Records};
 use crate::js::console::warn;
 use crate::js::f64_text;
 
@@ -52,20 +52,22 @@ pub(crate) fn dead_letters(
             id,
             enqueued_at_ms: now_ms,
             due_ms: now_ms,
-            priority: 0,
-            group: None,
-            idempotency_key: None,
-            max_attempts: 1,
-            attempts: 0,
-            last_error: Some(format!(
-                "unreadable stored record ({} key {}): {}",
-                b.store,
-                f64_text(b.key),
-                b.reason
-            )),
             state: MessageState::Dead {
                 failed_at_ms: now_ms,
             },
+            priority: 0,
+            max_attempts: 1,
+            attempts: 0,
+            extras: Extras::new(
+                None,
+                None,
+                Some(format!(
+                    "unreadable stored record ({} key {}): {}",
+                    b.store,
+                    f64_text(b.key),
+                    b.reason
+                )),
+            ),
         })));
         batch.push(Mutation::Put(Record::Payload(id, b.raw.clone())));
     }

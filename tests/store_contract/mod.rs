@@ -14,8 +14,8 @@ use std::future::Future;
 
 use wasm_bindgen::JsValue;
 use wasmq::core::{
-    Counters, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record, RecordKey,
-    Records,
+    Counters, Extras, KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record,
+    RecordKey, Records,
 };
 use wasmq::store::{Store, StoreError};
 
@@ -64,11 +64,9 @@ fn message(id: u64) -> MessageRecord {
         enqueued_at_ms: NOW + id,
         due_ms: NOW + id,
         priority: 0,
-        group: Some("g".into()),
-        idempotency_key: None,
         max_attempts: 3,
         attempts: 0,
-        last_error: None,
+        extras: Extras::new(Some("g".into()), None, None),
         state: MessageState::Waiting,
     }
 }

@@ -36,7 +36,7 @@ impl<P: Clone> Engine<P> {
         };
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
-        if let Some(key) = &e.meta.idempotency_key {
+        if let Some(key) = e.meta.idempotency_key() {
             self.release_key(key, id);
         }
         self.undo.removed(e);

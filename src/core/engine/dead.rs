@@ -39,13 +39,13 @@ impl<P: Clone> Engine<P> {
                 id: e.meta.id,
                 payload: e.payload.clone(),
                 attempts: e.meta.attempts,
-                last_error: e.meta.last_error.clone(),
+                last_error: e.meta.last_error().map(str::to_owned),
                 failed_at_ms: match e.meta.state {
                     MessageState::Dead { failed_at_ms } => failed_at_ms,
                     _ => 0,
                 },
-                idempotency_key: e.meta.idempotency_key.clone(),
-                group: e.meta.group.clone(),
+                idempotency_key: e.meta.idempotency_key().map(str::to_owned),
+                group: e.meta.group().map(str::to_owned),
             })
             .collect()
     }

@@ -3,6 +3,7 @@
 
 use super::{Engine, Entry, Fields, Undo};
 use crate::core::error::{Error, Result};
+use crate::core::extras::Extras;
 use crate::core::options::{EnqueueOptions, OnDuplicate};
 use crate::core::quote::quoted;
 use crate::core::record::{KeyRecord, MessageId, MessageRecord, MessageState, Mutation, Record};
@@ -95,27 +96,25 @@ impl<P: Clone> Engine<P> {
             id,
             enqueued_at_ms: self.clock,
             due_ms: options.due_ms(self.clock),
+            state: MessageState::Waiting,
             priority: options.priority,
-            group: options.group,
-            idempotency_key: options.idempotency_key,
             max_attempts: options.max_attempts.unwrap_or(self.config.max_attempts),
             attempts: 0,
-            last_error: None,
-            state: MessageState::Waiting,
+            extras: Extras::new(options.group, options.idempotency_key, None),
         };
-        if let Some(key) = &meta.idempotency_key {
+        if let Some(key) = meta.idempotency_key() {
             let window = options
                 .idempotency_window_ms
                 .unwrap_or(self.config.idempotency_window_ms);
             let expires_at_ms = self.clock.saturating_add(window);
-            self.put_key(key.clone(), id, expires_at_ms);
+            self.put_key(key.to_owned(), id, expires_at_ms);
         }
         self.journal
             .push(|| Mutation::Put(Record::Message(meta.clone())));
         self.journal
             .push(|| Mutation::Put(Record::Payload(id, payload.clone())));
         self.record_counters();
-        let (due, priority, group) = (meta.due_ms, meta.priority, meta.group.clone());
+        let (due, priority, group) = (meta.due_ms, meta.priority, meta.group().map(str::to_owned));
         self.messages.insert(id, Entry { meta, payload });
         self.undo.push(Undo::Added(id));
         self.index_waiting_as(id, due, priority, group);
@@ -131,18 +130,20 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.keys.get(key).and_then(|(id, _)| self.messages.get(id)) else {
             return Ok(());
         };
-        if matches!(e.meta.state, MessageState::Dead { .. }) || e.meta.group == options.group {
+        if matches!(e.meta.state, MessageState::Dead { .. })
+            || e.meta.group() == options.group.as_deref()
+        {
             return Ok(());
         }
         // `quoted`, not `{:?}`: `str`'s Debug would bring core::fmt's Unicode tables into the wasm.
-        let name = |g: &Option<String>| g.as_deref().map_or("none".to_owned(), quoted);
+        let name = |g: Option<&str>| g.map_or("none".to_owned(), quoted);
         Err(Error::invalid(
             "group",
             format!(
                 "a replace keeps the group of message {} ({}), got {}",
                 e.meta.id,
-                name(&e.meta.group),
-                name(&options.group)
+                name(e.meta.group()),
+                name(options.group.as_deref())
             ),
         ))
     }

@@ -14,7 +14,11 @@ impl<P: Clone> Engine<P> {
         let Some(e) = self.messages.get(&id) else {
             return;
         };
-        let (due, priority, group) = (e.meta.due_ms, e.meta.priority, e.meta.group.clone());
+        let (due, priority, group) = (
+            e.meta.due_ms,
+            e.meta.priority,
+            e.meta.group().map(str::to_owned),
+        );
         self.index_waiting_as(id, due, priority, group);
     }
 
@@ -61,7 +65,7 @@ impl<P: Clone> Engine<P> {
             self.pending -= 1;
             self.ready.remove(&Slot::ready(e.meta.priority, due, id));
         }
-        if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
+        if let Some(group) = e.meta.group().and_then(|g| self.groups.get_mut(g)) {
             group.unindex(id, &mut self.paced);
         }
     }
@@ -70,7 +74,11 @@ impl<P: Clone> Engine<P> {
     /// message is gone from its group (acked or dead), otherwise it stays
     /// (retry). The group's next head becomes eligible.
     pub(super) fn group_settle(&mut self, id: MessageId, leaves_group: bool) {
-        let Some(g) = self.messages.get(&id).and_then(|e| e.meta.group.clone()) else {
+        let Some(g) = self
+            .messages
+            .get(&id)
+            .and_then(|e| e.meta.group().map(str::to_owned))
+        else {
             return;
         };
         self.group_settle_in(id, &g, leaves_group);
@@ -158,7 +166,11 @@ impl<P: Clone> Engine<P> {
             }
             self.future.pop_first();
             self.pending += 1;
-            match self.messages.get(&id).and_then(|e| e.meta.group.clone()) {
+            match self
+                .messages
+                .get(&id)
+                .and_then(|e| e.meta.group().map(str::to_owned))
+            {
                 Some(g) => self.refresh_group(&g),
                 None => {
                     let key = self.ready_key(id);
@@ -232,7 +244,7 @@ impl<P: Clone> Engine<P> {
         let e = self.messages.remove(&id)?;
         self.record_delete(RecordKey::Message(id));
         self.record_delete(RecordKey::Payload(id));
-        if let Some(key) = &e.meta.idempotency_key {
+        if let Some(key) = e.meta.idempotency_key() {
             let expired = self
                 .keys
                 .get(key)
@@ -244,7 +256,7 @@ impl<P: Clone> Engine<P> {
                 }
             }
         }
-        let group = e.meta.group.clone();
+        let group = e.meta.group().map(str::to_owned);
         // Kept until the batch is durable, so that a rollback can put it back.
         self.undo.removed(e);
         group

@@ -86,7 +86,7 @@ impl<P: Clone> Engine<P> {
             // this one lookup of the message.
             self.ready.pop_first();
             self.pending -= 1;
-            if let Some(group) = e.meta.group.as_ref().and_then(|g| self.groups.get_mut(g)) {
+            if let Some(group) = e.meta.group().and_then(|g| self.groups.get_mut(g)) {
                 group.unindex(id, &mut self.paced);
                 group.in_flight = Some(id);
             }
@@ -101,13 +101,13 @@ impl<P: Clone> Engine<P> {
                 payload: e.payload.clone(),
                 attempt: e.meta.attempts,
                 max_attempts: e.meta.max_attempts,
-                idempotency_key: e.meta.idempotency_key.clone(),
-                group: e.meta.group.clone(),
+                idempotency_key: e.meta.idempotency_key().map(str::to_owned),
+                group: e.meta.group().map(str::to_owned),
                 enqueued_at_ms: e.meta.enqueued_at_ms,
                 deadline_ms,
             });
             let group = match self.config.group_rate_limit {
-                Some(_) => e.meta.group.clone(),
+                Some(_) => e.meta.group().map(str::to_owned),
                 None => None,
             };
             self.leases.insert(Slot::at(deadline_ms, id));
@@ -169,7 +169,7 @@ impl<P: Clone> Engine<P> {
         self.leases.remove(&Slot::at(deadline, token.id));
         if let Some(e) = self.messages.get_mut(&token.id) {
             self.undo.push(Undo::Fields(token.id, Fields::of(&e.meta)));
-            let before = e.meta.last_error.replace(error.to_owned());
+            let before = e.meta.replace_last_error(Some(error.to_owned()));
             self.undo.push(Undo::LastError(token.id, before));
         }
         self.bury(token.id);
@@ -225,7 +225,7 @@ impl<P: Clone> Engine<P> {
             return Settled::Dead;
         };
         self.undo.push(Undo::Fields(id, Fields::of(&e.meta)));
-        let before = e.meta.last_error.replace(error);
+        let before = e.meta.replace_last_error(Some(error));
         self.undo.push(Undo::LastError(id, before));
         if e.meta.attempts >= e.meta.max_attempts {
             self.bury(id);

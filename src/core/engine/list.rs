@@ -234,9 +234,9 @@ impl<P: Clone> Engine<P> {
             due_ms: e.meta.due_ms,
             deadline_ms,
             priority: e.meta.priority,
-            group: e.meta.group.clone(),
-            idempotency_key: e.meta.idempotency_key.clone(),
-            last_error: e.meta.last_error.clone(),
+            group: e.meta.group().map(str::to_owned),
+            idempotency_key: e.meta.idempotency_key().map(str::to_owned),
+            last_error: e.meta.last_error().map(str::to_owned),
         })
     }
 }

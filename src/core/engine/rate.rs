@@ -112,7 +112,7 @@ impl<P: Clone> Engine<P> {
             let group = self
                 .messages
                 .get(&slot.timed_id())
-                .and_then(|e| e.meta.group.clone());
+                .and_then(|e| e.meta.group().map(str::to_owned));
             if let Some(g) = group {
                 self.refresh_group(&g);
             }

@@ -97,17 +97,17 @@ impl<P: Clone> Engine<P> {
                     self.future.insert(Slot::at(due, id));
                 } else {
                     self.pending += 1;
-                    if meta.group.is_none() {
+                    if meta.group().is_none() {
                         self.ready.insert(Slot::ready(meta.priority, due, id));
                     }
                 }
-                if let Some(g) = &meta.group {
+                if let Some(g) = meta.group() {
                     member_of(self, g).members.insert(Slot::id(id));
                 }
             }
             MessageState::InFlight { deadline_ms, .. } => {
                 self.leases.insert(Slot::at(deadline_ms, id));
-                if let Some(g) = &meta.group {
+                if let Some(g) = meta.group() {
                     let group = member_of(self, g);
                     group.members.insert(Slot::id(id));
                     group.in_flight = Some(id);

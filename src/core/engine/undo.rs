@@ -271,7 +271,7 @@ impl<P: Clone> Engine<P> {
             }
             Undo::LastError(id, error) => {
                 if let Some(e) = self.messages.get_mut(&id) {
-                    e.meta.last_error = error;
+                    e.meta.replace_last_error(error);
                 }
             }
             Undo::Payload(id, payload) => {

@@ -17,6 +17,17 @@ async fn leads(q: &wasmq::api::Queue) -> bool {
     until(5_000, || q.is_leader()).await
 }
 
+/// A handler that counts the jobs it ran, and that count.
+fn counting_handler() -> (Rc<Cell<u32>>, JsValue) {
+    let runs = Rc::new(Cell::new(0));
+    let count = Rc::clone(&runs);
+    let counting = handler(move |_| {
+        count.set(count.get() + 1);
+        JsValue::UNDEFINED
+    });
+    (runs, counting)
+}
+
 pub async fn every_way_a_leader_stops_hands_its_jobs_on(storage: &str) {
     let name = fresh("handover", storage).await;
 
@@ -31,17 +42,8 @@ pub async fn every_way_a_leader_stops_hands_its_jobs_on(storage: &str) {
     // Stepping down for an instance with a handler.
     enqueue_many(&second, 2, "").await;
     let third = open(&name, storage, "{}").await;
-    let runs = Rc::new(Cell::new(0));
-    let count = Rc::clone(&runs);
-    third
-        .process(
-            handler(move |_| {
-                count.set(count.get() + 1);
-                JsValue::UNDEFINED
-            }),
-            JsValue::UNDEFINED,
-        )
-        .unwrap();
+    let (runs, counting) = counting_handler();
+    third.process(counting, JsValue::UNDEFINED).unwrap();
     assert!(
         leads(&third).await,
         "the leader without a handler stepped down"
@@ -91,18 +93,9 @@ pub async fn calls_forwarded_while_the_lead_moves_are_answered(storage: &str) {
     let second = open(&name, storage, "{}").await;
     let third = open(&name, storage, "{}").await;
     assert!(first.is_leader() && !second.is_leader() && !third.is_leader());
-    let runs = Rc::new(Cell::new(0));
-    let count = Rc::clone(&runs);
+    let (runs, counting) = counting_handler();
     // In one turn: the leader hears the handler's "want" first, then the calls.
-    third
-        .process(
-            handler(move |_| {
-                count.set(count.get() + 1);
-                JsValue::UNDEFINED
-            }),
-            JsValue::UNDEFINED,
-        )
-        .unwrap();
+    third.process(counting, JsValue::UNDEFINED).unwrap();
     let one = second.enqueue(js("1"), JsValue::UNDEFINED);
     let many = second.enqueue_many(js("[2, 3]"), JsValue::UNDEFINED);
     let one = wait(one).await;
